@@ -1,0 +1,208 @@
+"""Backend-neutral models: what the console shows, whatever scheduler it talks to.
+
+Every backend maps its wire models to these. No Textual, no httpx here.
+Unknown states from a server are kept verbatim in ``raw_state`` and shown as they came.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TaskState(enum.StrEnum):
+    """Whether a task (or a graph's root) is scheduled to run."""
+
+    STARTED = "started"
+    SUSPENDED = "suspended"
+    UNKNOWN = "unknown"
+
+
+class RunState(enum.StrEnum):
+    """The state of a graph run or a task run, normalised across backends."""
+
+    SCHEDULED = "SCHEDULED"
+    QUEUED = "QUEUED"
+    EXECUTING = "EXECUTING"
+    RETRYING = "RETRYING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    UPSTREAM_FAILED = "UPSTREAM_FAILED"
+    CANCELLED = "CANCELLED"
+    SKIPPED = "SKIPPED"
+    NOT_RUN = "NOT_RUN"
+    UNKNOWN = "UNKNOWN"
+
+    @property
+    def is_finished(self) -> bool:
+        return self in _FINISHED
+
+    @property
+    def is_failure(self) -> bool:
+        return self in (RunState.FAILED, RunState.UPSTREAM_FAILED, RunState.CANCELLED)
+
+    @property
+    def is_active(self) -> bool:
+        return self in (RunState.QUEUED, RunState.EXECUTING, RunState.RETRYING)
+
+
+_FINISHED = frozenset(
+    {
+        RunState.SUCCEEDED,
+        RunState.FAILED,
+        RunState.UPSTREAM_FAILED,
+        RunState.CANCELLED,
+        RunState.SKIPPED,
+        RunState.NOT_RUN,
+    }
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Schedule(_Frozen):
+    """When a root runs. ``kind`` is "minutes", "cron", "text" or "none"."""
+
+    kind: str = "none"
+    minutes: int | None = None
+    cron: str | None = None
+    timezone: str | None = None
+    text: str | None = None
+
+    def describe(self) -> str:
+        """The schedule in words, as the task list shows it."""
+        if self.kind == "minutes" and self.minutes is not None:
+            if self.minutes % 1440 == 0:
+                days = self.minutes // 1440
+                return "every day" if days == 1 else f"every {days} days"
+            if self.minutes % 60 == 0:
+                hours = self.minutes // 60
+                return "every hour" if hours == 1 else f"every {hours} h"
+            return "every minute" if self.minutes == 1 else f"every {self.minutes} min"
+        if self.kind == "cron" and self.cron:
+            return f"cron {self.cron} {self.timezone or 'UTC'}".strip()
+        if self.kind == "text" and self.text:
+            return self.text
+        return ""
+
+
+class Task(_Frozen):
+    """One task of a graph. ``key`` is unique within a backend connection."""
+
+    key: str
+    name: str
+    scope: str = ""  # e.g. "DB.SCHEMA" for Snowflake, "" for backends without scopes
+    root: str  # key of the graph's root (itself for a root or standalone task)
+    predecessors: tuple[str, ...] = ()  # keys of the tasks it waits for
+    state: TaskState = TaskState.UNKNOWN
+    raw_state: str = ""
+    schedule: Schedule = Schedule()
+    warehouse: str | None = None
+    owner: str | None = None
+    comment: str | None = None
+    definition: str | None = None
+    condition: str | None = None
+    config: Mapping[str, Any] | None = None
+    error_integration: str | None = None
+    timeout_ms: int | None = None
+    suspend_after_failures: int | None = None
+    auto_retry_attempts: int | None = None
+    created_on: datetime | None = None
+    last_committed_on: datetime | None = None
+    last_suspended_on: datetime | None = None
+    finalizer_of: str | None = None
+    extra: Mapping[str, Any] = Field(default_factory=dict)
+
+    @property
+    def is_root(self) -> bool:
+        return self.root == self.key
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.scope}.{self.name}" if self.scope else self.name
+
+
+class GraphRun(_Frozen):
+    """One run of a whole graph (Snowflake TaskRun, Airflow DAG run, ...)."""
+
+    graph: str  # key of the root task / DAG
+    run_id: str
+    state: RunState
+    raw_state: str = ""
+    scheduled_time: datetime | None = None
+    started_time: datetime | None = None
+    completed_time: datetime | None = None
+    next_scheduled_time: datetime | None = None
+    graph_version: int | None = None
+    first_error_task: str | None = None
+    first_error_code: str | None = None
+    first_error_message: str | None = None
+    attempt: int | None = None
+    extra: Mapping[str, Any] = Field(default_factory=dict)
+
+    def duration(self, now: datetime | None = None) -> timedelta | None:
+        """Elapsed time: to completion, or to ``now`` while it is still going."""
+        if self.started_time is None:
+            return None
+        end = self.completed_time or now
+        return None if end is None else end - self.started_time
+
+
+class TaskRun(_Frozen):
+    """One task's run inside a graph run (Airflow task instance, Qlik task run, Taipy job)."""
+
+    task: str
+    graph_run: str
+    state: RunState
+    raw_state: str = ""
+    try_number: int | None = None
+    started_time: datetime | None = None
+    completed_time: datetime | None = None
+    log_ref: str | None = None
+
+
+class Graph(_Frozen):
+    """A task graph: its root and every task in it, with edges from predecessors."""
+
+    root: str
+    tasks: Mapping[str, Task]
+
+    def children(self) -> dict[str, list[str]]:
+        """Map each task key to its direct dependents, in a stable (name) order."""
+        out: dict[str, list[str]] = {key: [] for key in self.tasks}
+        for task in self.tasks.values():
+            for parent in task.predecessors:
+                if parent in out:
+                    out[parent].append(task.key)
+        for kids in out.values():
+            kids.sort(key=lambda k: self.tasks[k].name)
+        return out
+
+    def downstream_of(self, keys: Iterable[str]) -> set[str]:
+        """Every task reachable from ``keys`` (excluding them)."""
+        kids = self.children()
+        seen: set[str] = set()
+        stack = [k for key in keys for k in kids.get(key, ())]
+        while stack:
+            key = stack.pop()
+            if key not in seen:
+                seen.add(key)
+                stack.extend(kids.get(key, ()))
+        return seen
+
+
+class Capabilities(_Frozen):
+    """What a backend can do; the UI hides or explains the rest."""
+
+    execute: bool = True
+    retry_last: bool = True
+    suspend_resume: bool = True
+    task_runs: bool = False
+    logs: bool = False
+    scopes: bool = False
