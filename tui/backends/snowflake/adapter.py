@@ -1,0 +1,217 @@
+"""SnowflakeBackend: the Backend protocol over the Tasks REST v2 API, scoped to one database.schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from tui import domain
+from tui.backends.base import ConfigError, NotFoundError
+from tui.backends.http import HttpClient, HttpSettings
+from tui.backends.snowflake import mapping
+from tui.backends.snowflake.auth import KeyPairJwtAuth, token_auth
+from tui.backends.snowflake.client import SnowflakeClient
+from tui.backends.snowflake.identifiers import resolve, scope_of, split_ident, task_key
+
+_MAX_RESULT_LIMIT = 10000  # the spec's range for resultLimit is 1..10000
+_MAX_ROOT_HOPS = 100  # a graph is at most 1000 tasks; a deeper chain is a bad payload
+
+
+class SnowflakeBackend:
+    """One connection to one Snowflake account, looking at one ``DATABASE.SCHEMA``.
+
+    Task keys are fully qualified identifiers (``DB.SCHEMA.NAME``, parts quoted as identifiers need);
+    methods also accept a bare name, resolved in this backend's scope.
+    """
+
+    kind = "snowflake"
+    capabilities = domain.Capabilities(
+        execute=True, retry_last=True, suspend_resume=True, task_runs=False, logs=False, scopes=True
+    )
+
+    def __init__(self, client: SnowflakeClient, *, owns_http: bool = True) -> None:
+        self.client = client
+        self._owns_http = owns_http
+
+    # ----------------------------------------------------------------------------- construction
+
+    @classmethod
+    def connect(
+        cls,
+        url: str,
+        auth: httpx.Auth | None,
+        database: str,
+        schema: str,
+        *,
+        settings: HttpSettings | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        **http_options: Any,
+    ) -> SnowflakeBackend:
+        """Build on a new HTTP client. ``http_options`` go to HttpClient (sleep, clock, on_request...)."""
+        if not database or not schema:
+            raise ConfigError("a Snowflake backend needs both a database and a schema")
+        http = HttpClient(url, auth=auth, settings=settings, transport=transport, **http_options)
+        return cls(SnowflakeClient(http, database, schema))
+
+    @classmethod
+    def from_token(
+        cls,
+        url: str,
+        token: SecretStr | str,
+        database: str,
+        schema: str,
+        *,
+        token_type: str = "PROGRAMMATIC_ACCESS_TOKEN",  # noqa: S107 - a token kind, not a token
+        role: str | None = None,
+        warehouse: str | None = None,
+        **options: Any,
+    ) -> SnowflakeBackend:
+        """Bearer token auth (a PAT, or an OAuth access token with ``token_type="OAUTH"``)."""
+        auth = token_auth(token, token_type, role=role, warehouse=warehouse)
+        return cls.connect(url, auth, database, schema, **options)
+
+    @classmethod
+    def from_key_file(
+        cls,
+        url: str,
+        database: str,
+        schema: str,
+        *,
+        account: str,
+        user: str,
+        key_file: str | Path,
+        passphrase: SecretStr | str | None = None,
+        role: str | None = None,
+        warehouse: str | None = None,
+        **options: Any,
+    ) -> SnowflakeBackend:
+        """Key-pair JWT auth from a PEM private key file (ConfigError if it cannot be loaded)."""
+        auth = KeyPairJwtAuth.from_key_file(
+            account, user, key_file, passphrase, role=role, warehouse=warehouse
+        )
+        return cls.connect(url, auth, database, schema, **options)
+
+    def with_scope(self, scope: str) -> SnowflakeBackend:
+        """A backend for another ``DB.SCHEMA`` sharing this one's connection (closing it is a no-op)."""
+        try:
+            parts = split_ident(scope)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        if len(parts) != 2:
+            raise ConfigError(f"a Snowflake scope is DATABASE.SCHEMA, got {scope!r}")
+        return SnowflakeBackend(self.client.scoped(*parts), owns_http=False)
+
+    # ----------------------------------------------------------------------------- description
+
+    @property
+    def scope(self) -> str:
+        return scope_of(self.client.database, self.client.schema)
+
+    @property
+    def location(self) -> str:
+        return f"{self.client.http.redact(str(self.client.http.base_url)).rstrip('/')} {self.scope}"
+
+    def __repr__(self) -> str:
+        return f"SnowflakeBackend({self.location!r})"
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self.client.http.aclose()
+
+    # ----------------------------------------------------------------------------- helpers
+
+    def _target(self, key: str) -> tuple[SnowflakeClient, str, str]:
+        """(client for the key's scope, task name, canonical key)."""
+        try:
+            database, schema, name = resolve(key, self.client.database, self.client.schema)
+        except ValueError as exc:
+            raise NotFoundError(f"not a task name: {exc}") from None
+        client = self.client
+        if (database, schema) != (client.database, client.schema):
+            client = client.scoped(database, schema)
+        return client, name, task_key(database, schema, name)
+
+    # ----------------------------------------------------------------------------- reads
+
+    async def list_tasks(self) -> list[domain.Task]:
+        payload = await self.client.http.get_all(self.client.tasks_path)
+        return mapping.parse_task_list(payload, self.client.database, self.client.schema)
+
+    async def get_task(self, key: str) -> domain.Task:
+        client, name, _ = self._target(key)
+        chain = [await client.fetch_task(name)]
+        # Walk up first predecessors (or the finalizer's root) so the task knows its graph's root.
+        for _ in range(_MAX_ROOT_HOPS):
+            top = chain[-1]
+            parent = top.finalize or (top.predecessors[0] if top.predecessors else None)
+            if not parent:
+                break
+            db = top.database_name or client.database
+            sc = top.schema_name or client.schema
+            try:
+                pdb, psc, pname = resolve(parent, db, sc)
+            except ValueError:
+                break
+            known = {task_key(t.database_name or db, t.schema_name or sc, t.name) for t in chain}
+            if task_key(pdb, psc, pname) in known:
+                break
+            try:
+                chain.append(await client.scoped(pdb, psc).fetch_task(pname))
+            except NotFoundError:
+                break
+        mapped = mapping.tasks_to_domain(chain, client.database, client.schema)
+        return mapped[0]
+
+    async def get_graph(self, root: str) -> domain.Graph:
+        client, name, key = self._target(root)
+        wire = await client.fetch_dependents(name, recursive=True)
+        names = {t.name for t in wire}
+        if name not in names:
+            # The docs say the named task comes first; be robust if a server leaves it out.
+            wire = [await client.fetch_task(name), *wire]
+        tasks = mapping.tasks_to_domain(wire, client.database, client.schema, root=key)
+        return domain.Graph(root=key, tasks={t.key: t for t in tasks})
+
+    async def current_runs(self, root: str, limit: int = 100) -> list[domain.GraphRun]:
+        client, name, key = self._target(root)
+        payload = await client.http.get_all(
+            client.task_path(name, "/current-graphs"), {"resultLimit": _clamp(limit)}
+        )
+        return mapping.parse_run_list(payload, key)
+
+    async def completed_runs(
+        self, root: str, limit: int = 100, errors_only: bool = False
+    ) -> list[domain.GraphRun]:
+        client, name, key = self._target(root)
+        params = {"resultLimit": _clamp(limit), "errorOnly": "true" if errors_only else "false"}
+        payload = await client.http.get_all(client.task_path(name, "/complete-graphs"), params)
+        return mapping.parse_run_list(payload, key)
+
+    async def list_scopes(self) -> list[str]:
+        scopes = []
+        for database in await self.client.list_databases():
+            for schema in await self.client.list_schemas(database):
+                if schema.upper() != "INFORMATION_SCHEMA":
+                    scopes.append(scope_of(database, schema))
+        return scopes
+
+    # ----------------------------------------------------------------------------- actions
+
+    async def execute(self, key: str, retry_last: bool = False) -> str:
+        client, name, _ = self._target(key)
+        return await client.execute_task(name, retry_last=True if retry_last else None)
+
+    async def suspend(self, key: str) -> str:
+        client, name, _ = self._target(key)
+        return await client.suspend_task(name)
+
+    async def resume(self, key: str) -> str:
+        client, name, _ = self._target(key)
+        return await client.resume_task(name)
+
+
+def _clamp(limit: int) -> int:
+    return max(1, min(int(limit), _MAX_RESULT_LIMIT))
