@@ -279,7 +279,7 @@ def _problem(err: Mapping[str, Any], allowed: list[str]) -> str:
         text = f"expected {err['ctx']['expected']}"
     elif kind in ("greater_than", "greater_than_equal"):
         bound = err["ctx"].get("gt", err["ctx"].get("ge"))
-        text = f"expected a number greater than {bound}"
+        text = f"expected a number greater than {bound:g}"
     elif kind in _EXPECTED:
         text = _EXPECTED[kind]
     else:
@@ -647,7 +647,10 @@ def add_connection_arguments(parser: argparse.ArgumentParser, *, defaults: bool 
 
     With ``defaults=False`` (used on subcommands) unset flags leave no attribute, so a subparser never
     clobbers a value the main parser already parsed. ``resolve_profile`` copes with either.
+    Turns off the parser's prefix matching (see below).
     """
+    # No prefix matching: "--token SECRET" must be an error, not "--token-file SECRET".
+    parser.allow_abbrev = False
     kw: dict[str, Any] = {} if defaults else {"default": argparse.SUPPRESS}
     group = parser.add_argument_group("connection")
     group.add_argument("-c", "--connection", metavar="NAME", help="profile or Snowflake connection", **kw)
