@@ -29,6 +29,7 @@ The OpenAPI 3.0 documents are converted to JSON Schema 2020-12 on load:
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import os
 import re
@@ -39,7 +40,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+from urllib.parse import quote, unquote, urldefrag, urljoin, urlsplit
 
 import httpx
 import jsonschema
@@ -669,3 +670,122 @@ def assert_error(
     for text in contains:
         assert text.lower() in body["message"].lower(), f"{text!r} not in message {body['message']!r}"
     return body
+
+
+# --------------------------------------------------------------------------------------------------
+# Client helpers for the sandbox tests (URL building, a small graph builder)
+# --------------------------------------------------------------------------------------------------
+
+_names = itertools.count(1)
+
+
+def unique(prefix: str = "ZQ") -> str:
+    """A task name no generator would produce (unquoted identifiers are upper-case)."""
+    return f"{prefix}_{next(_names):04d}"
+
+
+def task_body(name: str, **fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"name": name, "definition": "select 1", "warehouse": "TEST_WH"}
+    body.update(fields)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+class Api:
+    """Thin URL helpers over the Snowflake task endpoints of one scope."""
+
+    def __init__(self, client: httpx.AsyncClient, database: str, schema: str) -> None:
+        self.client = client
+        self.database = database
+        self.schema = schema
+
+    @property
+    def tasks(self) -> str:
+        return f"/api/v2/databases/{quote(self.database)}/schemas/{quote(self.schema)}/tasks"
+
+    def task(self, name: str, suffix: str = "") -> str:
+        return f"{self.tasks}/{quote(name)}{suffix}"
+
+    async def list(self, **params: Any) -> httpx.Response:
+        return await self.client.get(self.tasks, params=_params(params))
+
+    async def names(self, **params: Any) -> list[str]:
+        response = await self.list(**params)
+        assert response.status_code == 200, response.text
+        return [t["name"] for t in response.json()]
+
+    async def create(self, body: dict[str, Any], mode: str | None = None) -> httpx.Response:
+        params = {"createMode": mode} if mode else {}
+        return await self.client.post(self.tasks, params=params, json=body)
+
+    async def create_ok(self, name: str, **fields: Any) -> None:
+        response = await self.create(task_body(name, **fields))
+        assert response.status_code == 200, response.text
+
+    async def fetch(self, name: str) -> httpx.Response:
+        return await self.client.get(self.task(name))
+
+    async def get(self, name: str) -> dict[str, Any]:
+        response = await self.fetch(name)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def put(self, name: str, body: dict[str, Any]) -> httpx.Response:
+        return await self.client.put(self.task(name), json=body)
+
+    async def delete(self, name: str, **params: Any) -> httpx.Response:
+        return await self.client.delete(self.task(name), params=_params(params))
+
+    async def execute(self, name: str, **params: Any) -> httpx.Response:
+        return await self.client.post(self.task(name, ":execute"), params=_params(params))
+
+    async def resume(self, name: str) -> httpx.Response:
+        return await self.client.post(self.task(name, ":resume"))
+
+    async def suspend(self, name: str) -> httpx.Response:
+        return await self.client.post(self.task(name, ":suspend"))
+
+    async def dependents(self, name: str, **params: Any) -> httpx.Response:
+        return await self.client.get(self.task(name, "/dependents"), params=_params(params))
+
+    async def current(self, name: str, alias: bool = False, **params: Any) -> httpx.Response:
+        suffix = "/current_graphs" if alias else "/current-graphs"
+        return await self.client.get(self.task(name, suffix), params=_params(params))
+
+    async def complete(self, name: str, alias: bool = False, **params: Any) -> httpx.Response:
+        suffix = "/complete_graphs" if alias else "/complete-graphs"
+        return await self.client.get(self.task(name, suffix), params=_params(params))
+
+    async def ok(self, response_or_coro: Any) -> httpx.Response:
+        response = await response_or_coro
+        assert response.status_code == 200, f"{response.request.url}: {response.status_code} {response.text}"
+        return response
+
+    async def diamond(self, prefix: str | None = None, *, resume: bool = True, **root_fields: Any) -> Graph:
+        """ROOT -> A, ROOT -> B, A + B -> C; children resumed first, then (optionally) the root."""
+        p = prefix or unique("DG")
+        graph = Graph(root=f"{p}_ROOT", a=f"{p}_A", b=f"{p}_B", c=f"{p}_C")
+        root_fields.setdefault("schedule", {"schedule_type": "MINUTES_TYPE", "minutes": 60})
+        await self.create_ok(graph.root, **root_fields)
+        await self.create_ok(graph.a, predecessors=[graph.root])
+        await self.create_ok(graph.b, predecessors=[graph.root])
+        await self.create_ok(graph.c, predecessors=[graph.a, graph.b])
+        for name in (graph.c, graph.b, graph.a):
+            await self.ok(self.resume(name))
+        if resume:
+            await self.ok(self.resume(graph.root))
+        return graph
+
+
+class Graph:
+    def __init__(self, root: str, a: str, b: str, c: str) -> None:
+        self.root, self.a, self.b, self.c = root, a, b, c
+
+    @property
+    def names(self) -> list[str]:
+        return [self.root, self.a, self.b, self.c]
+
+
+def _params(params: dict[str, Any]) -> dict[str, str]:
+    return {
+        k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in params.items() if v is not None
+    }
