@@ -1,0 +1,36 @@
+"""From a resolved profile to a connected backend. The one place that knows every backend kind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tui.backends.base import Backend, ConfigError
+from tui.backends.http import HttpSettings
+
+
+def open_backend(profile: Any, **http_options: Any) -> Backend:
+    """A backend for ``profile`` (a ``tui.config.Profile``). ``http_options`` go to the HTTP client
+    (tests pass ``transport=`` to talk to an in-process sandbox)."""
+    if profile.backend != "snowflake":
+        raise ConfigError(f"{profile.source or profile.name}: backend {profile.backend!r} is not supported yet")
+    from tui.backends.snowflake.adapter import SnowflakeBackend
+    from tui.backends.snowflake.auth import KeyPairJwtAuth, token_auth
+
+    settings = HttpSettings(call_timeout=profile.timeout)
+    if profile.auth == "token":
+        auth = token_auth(profile.token, profile.token_type, role=profile.role, warehouse=profile.warehouse)
+    elif profile.auth == "keypair":
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+        if not profile.account or not profile.user:
+            raise ConfigError(f"{profile.source}: key-pair auth needs account and user")
+        key = load_pem_private_key(profile.private_key_pem.get_secret_value().encode(), password=None)
+        auth = KeyPairJwtAuth(profile.account, profile.user, key, role=profile.role, warehouse=profile.warehouse)
+    else:
+        raise ConfigError(
+            f"{profile.source or profile.name}: no credentials: set token_file, token_env, DAGTOP_TOKEN "
+            "or private_key_file"
+        )
+    return SnowflakeBackend.connect(
+        profile.url, auth, profile.database, profile.schema_name, settings=settings, **http_options
+    )
