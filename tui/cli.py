@@ -1,2 +1,72 @@
-def main() -> int:
-    return 0
+"""The `dagtop` command: the console by default, plus `sandbox`, `get`, `exec`, `suspend`, `resume`.
+
+Textual and the backends are imported lazily so `dagtop --help` and `dagtop get` stay fast.
+Exit codes: 0 ok, 1 backend error, 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from tui import __version__
+
+HEADLESS_COMMANDS = frozenset({"get", "exec", "suspend", "resume"})
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from tui.config import add_connection_arguments
+    from tui.headless import register
+    from tui.sandbox.cli import add_arguments as add_sandbox_arguments
+
+    parser = argparse.ArgumentParser(
+        prog="dagtop",
+        description="A keyboard-driven console for task graphs. With no profile configured it opens "
+        "on the built-in sandbox, a local simulation of the Snowflake Tasks REST API.",
+    )
+    parser.add_argument("--version", action="version", version=f"dagtop {__version__}")
+    add_connection_arguments(parser)
+    parser.add_argument("--utc", action="store_true", help="show times in UTC instead of local time")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="run the local sandbox task-graph service (Snowflake dialect) in the foreground",
+        description="Run the sandbox: a local simulation of the Snowflake Tasks REST API v2, "
+        "for trying dagtop and for tests.",
+    )
+    add_sandbox_arguments(sandbox)
+    register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "sandbox":
+        from tui.sandbox.cli import run as run_sandbox
+
+        return run_sandbox(args)
+    if args.command in HEADLESS_COMMANDS:
+        from tui.headless import run as run_headless
+
+        return run_headless(args)
+    return run_console(args)
+
+
+def run_console(args: argparse.Namespace) -> int:
+    from tui.backends.base import ConfigError
+    from tui.config import load_settings, resolve_profile
+
+    try:
+        settings = load_settings(args)
+        profile, warnings = resolve_profile(args)
+    except ConfigError as exc:
+        print(f"dagtop: {exc}", file=sys.stderr)
+        return 2
+    for warning in warnings:
+        print(f"dagtop: warning: {warning}", file=sys.stderr)
+
+    from tui.console import launch
+
+    return launch(profile, settings, utc=args.utc)

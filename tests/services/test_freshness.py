@@ -1,0 +1,38 @@
+"""Freshness: never show stale data as current; back off while failing."""
+
+from datetime import UTC, datetime, timedelta
+
+from tui.services.freshness import Freshness
+
+T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+
+
+def test_updated_ago_then_stale_since_with_retry_countdown():
+    f = Freshness(interval=5)
+    assert f.describe(T0) == "loading…"
+    f.succeeded(T0)
+    assert f.describe(T0 + timedelta(seconds=3)) == "updated 3s ago"
+    f.failed(T0 + timedelta(seconds=5), "HTTP 503: down")
+    f.schedule(T0 + timedelta(seconds=5), 8)
+    words = f.describe(T0 + timedelta(seconds=6), UTC)
+    assert words == "stale since 12:00:05, retrying in 7s"
+    assert f.stale
+
+
+def test_backoff_grows_and_resets_on_success():
+    f = Freshness(interval=2)
+    delays = []
+    for _ in range(6):
+        f.failed(T0, "x")
+        delays.append(f.next_delay())
+    assert delays[0] >= 2 and max(delays) <= 60
+    assert delays[-1] > delays[0]
+    f.succeeded(T0)
+    assert f.next_delay() == 2
+    assert not f.stale
+
+
+def test_retry_after_is_honoured():
+    f = Freshness(interval=1)
+    f.failed(T0, "429")
+    assert f.next_delay(retry_after=30) >= 30

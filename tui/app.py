@@ -1,0 +1,291 @@
+"""The Textual app: global bindings, theme, the screen modes, and the wiring to a backend.
+
+Built by ``make_app`` so tests get seeded sandbox data, a frozen clock and polling under their control.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, tzinfo
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tui.backends.base import Backend
+from tui.domain import GraphRun, Task
+from tui.services.journal import ActionJournal
+from tui.widgets.header import ConnectionInfo
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class DagtopApp(App):
+    """dagtop: watch and steer task graphs."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "dagtop"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("1", "home", "Tasks", id="app.tasks"),
+        Binding("2", "open_graph", "Graph", show=False, id="app.graph"),
+        Binding("t", "open_graph", "Graph", id="app.graph_t"),
+        Binding("3", "open_runs('current')", "Current", id="app.current_runs"),
+        Binding("4", "open_runs('completed')", "Completed", id="app.completed_runs"),
+        Binding("l", "open_log", "Log", show=False, id="app.log"),
+        Binding("c", "pick_scope", "Scope", show=False, id="app.scope"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+r", "refresh", "Refresh", id="app.refresh"),
+        Binding("p", "toggle_pause", "Pause", id="app.pause"),
+        Binding("A", "toggle_absolute", "Abs. time", show=False, id="app.absolute_time"),
+        Binding("e", "show_error", "Last error", show=False, id="app.last_error"),
+        Binding("x", "act('execute')", "Execute", id="action.execute"),
+        Binding("X", "act('retry-last')", "Retry last", id="action.retry_last"),
+        Binding("s", "act('suspend')", "Suspend", id="action.suspend"),
+        Binding("r", "act('resume')", "Resume", id="action.resume"),
+    ]
+
+    def __init__(
+        self,
+        backend: Backend,
+        connection: ConnectionInfo,
+        *,
+        clock: Clock = system_clock,
+        tz: tzinfo | None = None,
+        auto_poll: bool = True,
+        journal: ActionJournal | None = None,
+        keymap: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.keymap_overrides = keymap or {}
+        self.backend = backend
+        self.connection = connection
+        self.clock = clock
+        self.tz = tz
+        self.auto_poll = auto_poll
+        self.journal = journal
+        self.polling_paused = False
+        self.show_absolute = False
+        self._action_in_flight = False
+
+    # -- wiring used by screens ---------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self.clock()
+
+    @property
+    def theme_colors(self) -> dict[str, str]:
+        theme = self.current_theme
+        return {
+            "success": theme.success or "green",
+            "error": theme.error or "red",
+            "warning": theme.warning or "yellow",
+            "accent": theme.accent or "blue",
+            "secondary": theme.secondary or "cyan",
+            "primary": theme.primary,
+        }
+
+    def on_mount(self) -> None:
+        from tui.screens.tasks import TasksScreen
+
+        if self.keymap_overrides:
+            self.set_keymap(self.keymap_overrides)
+        self.push_screen(TasksScreen())
+
+    async def on_unmount(self) -> None:
+        await self.backend.aclose()
+
+    # -- global actions -------------------------------------------------------------------------------
+    def _selected(self) -> Task | None:
+        return getattr(self.screen, "selected_task", None)
+
+    def open_task_detail(self, task: Task) -> None:
+        from tui.screens.task_detail import TaskDetailScreen
+
+        self.push_screen(TaskDetailScreen(task))
+
+    def open_run(self, run: GraphRun, root: Task | None) -> None:
+        from tui.screens.run_detail import RunDetailScreen
+
+        if root is None:
+            self.notify("That run's graph is no longer in scope.", severity="warning")
+            return
+        self.push_screen(RunDetailScreen(root, run))
+
+    def action_home(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_back(self) -> None:
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_open_graph(self) -> None:
+        from tui.screens.graph import GraphScreen
+
+        task = self._selected()
+        if task is None:
+            self.notify("Select a task first.", severity="warning", timeout=3)
+            return
+        self.push_screen(GraphScreen(task))
+
+    def action_open_runs(self, which: str) -> None:
+        from tui.screens.runs import CompletedRunsScreen, CurrentRunsScreen
+
+        task = self._selected()
+        screen = CurrentRunsScreen(task) if which == "current" else CompletedRunsScreen(task)
+        self.push_screen(screen)
+
+    def action_open_log(self) -> None:
+        from tui.screens.run_detail import RunLogScreen
+
+        run = getattr(self.screen, "run", None) or getattr(self.screen, "selected_run", None)
+        if run is None:
+            self.notify("Select a graph run first (3 or 4).", severity="warning", timeout=3)
+            return
+        self.push_screen(RunLogScreen(run))
+
+    def action_pick_scope(self) -> None:
+        from tui.screens.scope import ScopePicker
+
+        if not self.backend.capabilities.scopes:
+            self.notify("This backend has no database/schema scopes.", timeout=3)
+            return
+
+        def chosen(scope: str | None) -> None:
+            if scope:
+                self.switch_scope(scope)
+
+        self.push_screen(ScopePicker(self.backend), chosen)
+
+    def switch_scope(self, scope: str) -> None:
+        from dataclasses import replace
+
+        from tui.screens.tasks import TasksScreen
+
+        self.backend = self.backend.with_scope(scope)  # type: ignore[attr-defined]
+        self.connection = replace(self.connection, location=self.backend.location)
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(TasksScreen())
+        self.notify(f"Scope: {scope}", timeout=3, markup=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Read-only removes actions everywhere: keys, footer, help and the command palette.
+        return not (action == "act" and self.connection.read_only)
+
+    def action_act(self, kind: str) -> None:
+        """Confirm, then carry out an action on the selected task of the current screen."""
+        from tui.screens.confirm import ConfirmAction
+        from tui.services.actions import ActionKind, plan_action
+
+        if self.connection.read_only:
+            self.notify("Read-only profile: actions are disabled.", severity="warning")
+            return
+        if self._action_in_flight:
+            self.notify("An action is still in progress.", severity="warning", timeout=3)
+            return
+        task = getattr(self.screen, "selected_task", None)
+        if task is None:
+            self.notify("Select a task first.", severity="warning", timeout=3)
+            return
+        plan = plan_action(ActionKind(kind), task, self.connection.location, self.backend.capabilities)
+        self._action_in_flight = True
+        environment = f"{self.connection.profile} · {self.connection.backend} · {self.connection.location}"
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self.perform_action(plan)
+            else:
+                self._action_in_flight = False
+
+        self.push_screen(
+            ConfirmAction(plan, production=self.connection.production, environment=environment), answered
+        )
+
+    @work(group="action", exit_on_error=False)
+    async def perform_action(self, plan) -> None:
+        from tui.services.actions import carry_out
+
+        try:
+            result = await carry_out(
+                plan, self.backend, journal=self.journal, profile=self.connection.profile, now=self.now()
+            )
+        finally:
+            self._action_in_flight = False
+        title = f"{plan.title} {plan.task.name}"
+        if result.ok:
+            self.notify(result.message, title=title, markup=False)
+        elif result.outcome_unknown:
+            self.notify(
+                result.message,
+                title=f"{title}: outcome unknown",
+                severity="warning",
+                markup=False,
+                timeout=20,
+            )
+        else:
+            self.notify(result.message, title=f"{title} failed", severity="error", markup=False, timeout=15)
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        screen = self.screen
+        if hasattr(screen, "poll_now"):
+            screen.poll_now()
+
+    def action_toggle_pause(self) -> None:
+        self.polling_paused = not self.polling_paused
+        screen = self.screen
+        if hasattr(screen, "set_paused"):
+            screen.set_paused(self.polling_paused)
+        self.notify("Polling paused." if self.polling_paused else "Polling resumed.", timeout=2)
+
+    def action_toggle_absolute(self) -> None:
+        self.show_absolute = not self.show_absolute
+        if hasattr(self.screen, "render_rows"):
+            self.screen.render_rows()
+
+    def action_show_error(self) -> None:
+        if hasattr(self.screen, "action_show_error"):
+            self.screen.action_show_error()
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen, binding_rows
+
+        title = getattr(self.screen, "TITLE_TEXT", "this screen")
+        self.push_screen(HelpScreen(title, binding_rows(self.screen)))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette offers every action of the current screen, and every screen."""
+        yield from super().get_system_commands(screen)
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if active.enabled and binding.description:
+                action = binding.action
+                yield SystemCommand(
+                    f"{binding.description} ({self.get_key_display(binding) or key})",
+                    f"Key: {self.get_key_display(binding) or key}",
+                    lambda a=action, n=active.node: self.run_action(a, n),
+                )
+
+
+def make_app(
+    backend: Backend,
+    connection: ConnectionInfo,
+    *,
+    clock: Clock = system_clock,
+    tz: tzinfo | None = None,
+    auto_poll: bool = True,
+    journal: ActionJournal | None = None,
+    keymap: dict[str, str] | None = None,
+) -> DagtopApp:
+    """The one way to build the app, in the console and in tests."""
+    return DagtopApp(
+        backend, connection, clock=clock, tz=tz, auto_poll=auto_poll, journal=journal, keymap=keymap
+    )

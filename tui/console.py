@@ -1,0 +1,66 @@
+"""Starting the console: pick the profile (or start the sandbox), open the backend, run the app."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import sys
+from datetime import UTC
+from typing import Any
+
+
+def launch(profile: Any, settings: Any, *, utc: bool = False) -> int:
+    """Run the console until the user quits. With no profile, on a sandbox started here."""
+    from tui.backends.base import BackendError, ConfigError
+    from tui.backends.factory import open_backend
+
+    with contextlib.ExitStack() as stack:
+        if profile is None:
+            profile = stack.enter_context(_sandbox_profile())
+        try:
+            backend = open_backend(profile)
+        except (ConfigError, BackendError) as exc:
+            print(f"dagtop: {exc}", file=sys.stderr)
+            return 2
+
+        from tui.app import make_app
+        from tui.services.journal import ActionJournal, default_journal_path
+
+        tz = UTC if utc or getattr(settings, "timezone", "local") == "UTC" else None
+        app = make_app(
+            backend,
+            connection_info(profile),
+            tz=tz,
+            journal=ActionJournal(default_journal_path()),
+        )
+        app.run()
+    return 0
+
+
+@contextlib.contextmanager
+def _sandbox_profile():
+    """A sandbox on a free loopback port for as long as the console runs."""
+    from tui.config import sandbox_profile
+    from tui.sandbox import SandboxConfig, SandboxServer
+
+    token = secrets.token_urlsafe(24)
+    print("dagtop: no profile configured; starting the sandbox (a local simulation of the Snowflake API)…")
+    with SandboxServer(SandboxConfig(token=token), host="127.0.0.1", port=0) as server:
+        database, schema = server.app.state.sandbox.scopes()[0]
+        yield sandbox_profile(server.url, token, database, schema)
+
+
+def connection_info(profile: Any):
+    """What the header shows, from a profile."""
+    from tui.widgets.header import ConnectionInfo
+
+    return ConnectionInfo(
+        profile=profile.name,
+        backend=profile.backend,
+        location=profile.location,
+        sandbox=profile.sandbox,
+        production=profile.production,
+        read_only=profile.read_only,
+        verify_tls=profile.verify_tls,
+        poll_interval=profile.poll_interval,
+    )

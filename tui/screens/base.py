@@ -1,0 +1,127 @@
+"""A screen that polls the backend for what it shows, and only while it is shown.
+
+Each poll runs in a worker and is re-armed with a timer after it ends, so polls never overlap; a
+failing backend backs off; the header says how fresh the data is and since when it is stale.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import events, work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer
+
+from tui.backends.base import BackendError, RateLimitedError
+from tui.services.freshness import Freshness
+from tui.widgets.header import HeaderBar
+
+
+class PolledScreen(Screen):
+    """Subclasses implement ``fetch`` (async, backend only) and ``show`` (widgets only)."""
+
+    TITLE_TEXT = "dagtop"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.freshness = Freshness(interval=self.app.connection.poll_interval)  # type: ignore[attr-defined]
+        self._timer: Timer | None = None
+        self._polling = False
+        self._active = False
+
+    def compose_header(self) -> ComposeResult:
+        yield HeaderBar(self.TITLE_TEXT, self.freshness)
+
+    def compose_footer(self) -> ComposeResult:
+        yield Footer()
+
+    async def fetch(self) -> Any:
+        raise NotImplementedError
+
+    def show(self, data: Any) -> None:
+        raise NotImplementedError
+
+    # -- lifecycle: poll only while on screen ---------------------------------------------------
+    def on_screen_resume(self, _event: events.ScreenResume) -> None:
+        self._active = True
+        self.freshness.paused = self.app.polling_paused  # type: ignore[attr-defined]
+        if self.freshness.last_success is None or self._is_due():
+            self.poll_now()
+        else:
+            self._arm(self._remaining())
+
+    def on_screen_suspend(self, _event: events.ScreenSuspend) -> None:
+        self._active = False
+        self._cancel_timer()
+
+    def _is_due(self) -> bool:
+        return self._remaining() <= 0
+
+    def _remaining(self) -> float:
+        due = self.freshness.next_poll_at
+        if due is None:
+            return 0.0
+        return (due - self.app.now()).total_seconds()  # type: ignore[attr-defined]
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _arm(self, delay: float) -> None:
+        self._cancel_timer()
+        app = self.app
+        self.freshness.schedule(app.now(), delay)  # type: ignore[attr-defined]
+        if self._active and not self.freshness.paused and app.auto_poll:  # type: ignore[attr-defined]
+            self._timer = self.set_timer(max(0.05, delay), self.poll_now)
+
+    def poll_now(self) -> None:
+        """Poll at once (ctrl+r, or after an action). A poll already running is not doubled."""
+        self._cancel_timer()
+        if not self._polling:
+            self._polling = True
+            self._poll()
+
+    @work(exclusive=False, group="poll", exit_on_error=False)
+    async def _poll(self) -> None:
+        retry_after: float | None = None
+        try:
+            data = await self.fetch()
+        except BackendError as exc:
+            retry_after = getattr(exc, "retry_after", None) if isinstance(exc, RateLimitedError) else None
+            self.freshness.failed(self.app.now(), exc.describe())  # type: ignore[attr-defined]
+        except Exception as exc:  # a bug or an unexpected payload must not kill the console
+            self.freshness.failed(self.app.now(), f"{type(exc).__name__}: {exc}")  # type: ignore[attr-defined]
+        else:
+            self.freshness.succeeded(self.app.now())  # type: ignore[attr-defined]
+            with self.app.batch_update():
+                self.show(data)
+        finally:
+            self._polling = False
+            self._arm(self.freshness.next_delay(retry_after))
+            self.refresh_header()
+
+    def refresh_header(self) -> None:
+        for bar in self.query(HeaderBar):
+            bar.update_bar()
+
+    def set_paused(self, paused: bool) -> None:
+        self.freshness.paused = paused
+        if paused:
+            self._cancel_timer()
+        else:
+            self.poll_now()
+        self.refresh_header()
+
+    def action_refresh(self) -> None:
+        self.poll_now()
+
+    def action_show_error(self) -> None:
+        """Show the last poll error in full (the header only says that data is stale)."""
+        error = self.freshness.last_error
+        if error:
+            self.notify(error, title="Last poll failed", severity="error", timeout=15, markup=False)
+        else:
+            self.notify("The last poll succeeded.", timeout=3)

@@ -1,0 +1,182 @@
+"""The dependency tree of one graph, annotated with each task's state and its latest run's outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Label, Tree
+from textual.widgets.tree import TreeNode
+
+from tui.domain import Graph, GraphRun, RunState, Task
+from tui.services.graph_view import TreeLine, layout, task_outcomes
+from tui.widgets.literal import literal
+from tui.widgets.status import run_badge, task_badge
+from tui.widgets.timefmt import moment
+
+from .base import PolledScreen
+
+
+@dataclass(frozen=True)
+class GraphSnapshot:
+    graph: Graph
+    run: GraphRun | None  # the run whose outcome annotates the tree
+    current: GraphRun | None  # an executing run, if any
+
+
+class GraphTree(Tree[TreeLine]):
+    DEFAULT_CSS = "GraphTree { height: 1fr; }"
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="tree.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="tree.up"),
+        Binding("g", "scroll_home", "Top", show=False, id="tree.top"),
+        Binding("G", "scroll_end", "Bottom", show=False, id="tree.bottom"),
+    ]
+
+    def action_scroll_home(self) -> None:
+        self.cursor_line = 0
+
+    def action_scroll_end(self) -> None:
+        self.cursor_line = max(0, self.last_line)
+
+
+class GraphScreen(PolledScreen):
+    TITLE_TEXT = "Graph"
+    BINDINGS = [
+        Binding("escape", "app.back", "Back", id="graph.back"),
+        Binding("E", "expand_all", "Expand all", id="graph.expand_all"),
+        Binding("C", "collapse_all", "Collapse", show=False, id="graph.collapse_all"),
+        Binding("enter", "open_detail", "Detail", show=False, id="graph.detail"),
+    ]
+
+    def __init__(self, task: Task, run: GraphRun | None = None) -> None:
+        super().__init__()
+        self.focus_task = task
+        self.pinned_run = run  # a run detail pins the tree to that run; otherwise the latest
+        self.snapshot: GraphSnapshot | None = None
+        self._structure: tuple[tuple[str, ...], ...] = ()
+        self._nodes: dict[tuple[str, ...], TreeNode[TreeLine]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        yield Label("", id="graph-summary")
+        tree = GraphTree(Text(""), id="graph-tree")
+        tree.show_root = False
+        tree.guide_depth = 3
+        yield tree
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        self.query_one(GraphTree).focus()
+
+    async def fetch(self) -> GraphSnapshot:
+        backend = self.app.backend  # type: ignore[attr-defined]
+        root = self.focus_task.root
+        graph = await backend.get_graph(root)
+        current = await backend.current_runs(root, limit=10)
+        executing = next((r for r in current if r.state.is_active), None)
+        run = self.pinned_run
+        if run is None:
+            latest = await backend.completed_runs(root, limit=1)
+            run = latest[0] if latest else None
+        return GraphSnapshot(graph, run, executing)
+
+    def show(self, data: GraphSnapshot) -> None:
+        self.snapshot = data
+        lines = layout(data.graph)
+        structure = tuple(line.path + (("ref",) if line.reference else ()) for line in lines)
+        tree = self.query_one(GraphTree)
+        if structure != self._structure:
+            self._rebuild(tree, lines)
+            self._structure = structure
+        outcomes = task_outcomes(data.graph, data.run)
+        for line in lines:
+            node = self._nodes.get(line.path)
+            if node is not None:
+                node.set_label(self.label(line, data.graph.tasks[line.key], outcomes.get(line.key)))
+        self.query_one("#graph-summary", Label).update(self.summary(data))
+
+    def _rebuild(self, tree: GraphTree, lines: list[TreeLine]) -> None:
+        # Structure changed (a task added or removed): rebuild, keeping the cursor on the same task.
+        selected = tree.cursor_node.data.key if tree.cursor_node and tree.cursor_node.data else None
+        tree.clear()
+        self._nodes = {}
+        for line in lines:
+            parent = self._nodes.get(line.path[:-1], tree.root)
+            node = parent.add(Text(""), data=line, expand=True, allow_expand=not line.reference)
+            self._nodes[line.path] = node
+        tree.root.expand()
+        target = selected or self.focus_task.key
+        for node in self._nodes.values():
+            if node.data and node.data.key == target and not node.data.reference:
+                tree.move_cursor(node)
+                break
+
+    def label(self, line: TreeLine, task: Task, outcome: RunState | None) -> Text:
+        colors = self.app.theme_colors  # type: ignore[attr-defined]
+        text = Text()
+        if line.reference:
+            text.append("↪ ", style="dim")
+            text.append_text(literal(task.name, "dim italic"))
+            text.append("  (shown in full above/below)", style="dim")
+            return text
+        if outcome is not None:
+            text.append_text(run_badge(outcome, "", colors, words=False))
+            text.append(" ")
+        text.append_text(literal(task.name, "bold" if task.is_root else ""))
+        text.append("  ")
+        text.append_text(task_badge(task.state, task.raw_state, colors))
+        if outcome is not None and outcome not in (RunState.SUCCEEDED,):
+            text.append("  ")
+            text.append_text(run_badge(outcome, "", colors))
+            if outcome is RunState.NOT_RUN:
+                text.append(" (did not run)", style="dim")
+        if task.is_root and task.schedule.describe():
+            text.append(f"  {task.schedule.describe()}", style="dim")
+        return text
+
+    def summary(self, data: GraphSnapshot) -> Text:
+        colors = self.app.theme_colors  # type: ignore[attr-defined]
+        now, tz, absolute = self.app.now(), self.app.tz, self.app.show_absolute  # type: ignore[attr-defined]
+        root = data.graph.tasks.get(data.graph.root)
+        text = Text(" ")
+        text.append_text(literal(root.qualified_name if root else data.graph.root, "bold"))
+        text.append(f"  {len(data.graph.tasks)} tasks")
+        run = data.run
+        if run is not None:
+            text.append("  ·  run " if self.pinned_run else "  ·  last run ")
+            text.append_text(run_badge(run.state, run.raw_state, colors))
+            text.append(f" {moment(now, run.completed_time or run.scheduled_time, tz, absolute)}")
+            if run.first_error_task:
+                text.append("  first error: ")
+                text.append_text(literal(run.first_error_task, "bold"))
+        if data.current is not None and self.pinned_run is None:
+            text.append("  ·  now ")
+            text.append_text(run_badge(data.current.state, data.current.raw_state, colors))
+        return text
+
+    def render_rows(self) -> None:
+        if self.snapshot is not None:
+            self.show(self.snapshot)
+
+    @property
+    def selected_task(self) -> Task | None:
+        node = self.query_one(GraphTree).cursor_node
+        if node is None or node.data is None or self.snapshot is None:
+            return None
+        return self.snapshot.graph.tasks.get(node.data.key)
+
+    def action_expand_all(self) -> None:
+        self.query_one(GraphTree).root.expand_all()
+
+    def action_collapse_all(self) -> None:
+        tree = self.query_one(GraphTree)
+        for node in tree.root.children:
+            node.collapse_all()
+
+    def action_open_detail(self) -> None:
+        task = self.selected_task
+        if task is not None:
+            self.app.open_task_detail(task)  # type: ignore[attr-defined]

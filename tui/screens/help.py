@@ -1,0 +1,56 @@
+"""`?`: every binding active on the screen underneath, with what it does."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close", id="help.close"),
+        Binding("question_mark", "dismiss", "Close", show=False, id="help.close2"),
+        Binding("q", "dismiss", "Close", show=False, id="help.close3"),
+    ]
+
+    def __init__(self, title: str, rows: list[tuple[str, str, str]]) -> None:
+        """``rows`` are (key, description, binding id)."""
+        super().__init__()
+        self.title_text = title
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            yield Static(Text(f"Keys on {self.title_text}", style="bold"), id="help-title")
+            table = DataTable(cursor_type="row", id="help-table")
+            table.add_columns("KEY", "WHAT IT DOES", "BINDING ID")
+            for key, description, binding_id in self.rows:
+                table.add_row(Text(key, style="bold"), Text(description), Text(binding_id, style="dim"))
+            yield table
+            yield Static(
+                Text(
+                    'Rebind any key in config.toml: [settings.keymap] binding_id = "key".  esc closes.',
+                    style="dim",
+                )
+            )
+
+
+def binding_rows(screen) -> list[tuple[str, str, str]]:
+    """The bindings a user can press now on ``screen``, de-duplicated, in a stable order."""
+    seen: set[tuple[str, str]] = set()
+    rows: list[tuple[str, str, str]] = []
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if not active.enabled or not binding.description:
+            continue
+        display = screen.app.get_key_display(binding)
+        ident = binding.id or binding.action
+        if (display, binding.description) in seen:
+            continue
+        seen.add((display, binding.description))
+        rows.append((display or key, binding.description, ident))
+    return rows

@@ -1,0 +1,99 @@
+"""One graph run: its header (state, times, duration, id, version), its error, and the graph annotated
+with that run's outcome; `l` opens its log."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from tui.domain import GraphRun, Task
+from tui.widgets.header import HeaderBar
+from tui.widgets.literal import literal
+from tui.widgets.log_view import LogView
+from tui.widgets.status import run_badge
+from tui.widgets.timefmt import absolute, duration, moment
+
+from .graph import GraphScreen, GraphSnapshot
+
+
+class RunDetailScreen(GraphScreen):
+    TITLE_TEXT = "Run"
+    BINDINGS = [Binding("l", "open_log", "Log", id="run.log")]
+
+    def __init__(self, task: Task, run: GraphRun) -> None:
+        super().__init__(task, run)
+        self.run = run
+
+    def summary(self, data: GraphSnapshot) -> Text:
+        app = self.app
+        colors, now, tz, show_abs = app.theme_colors, app.now(), app.tz, app.show_absolute  # type: ignore[attr-defined]
+        run = self.run
+        text = Text(" ")
+        text.append_text(run_badge(run.state, run.raw_state, colors))
+        text.append("  ")
+        root = data.graph.tasks.get(data.graph.root)
+        text.append_text(literal(root.qualified_name if root else run.graph, "bold"))
+        text.append(f"  run {run.run_id}")
+        if run.graph_version is not None:
+            text.append(f"  version {run.graph_version}")
+        text.append("\n scheduled ")
+        text.append(moment(now, run.scheduled_time, tz, show_abs) or "—")
+        text.append("  started ")
+        text.append(moment(now, run.started_time, tz, show_abs) or "—")
+        text.append("  completed ")
+        text.append(moment(now, run.completed_time, tz, show_abs) or "—")
+        text.append("  duration ")
+        text.append(duration(run.duration(now)) or "—")
+        if run.first_error_task or run.first_error_message:
+            text.append("\n error in ", style=colors.get("error", ""))
+            text.append_text(literal(run.first_error_task or "?", "bold"))
+            if run.first_error_code:
+                text.append("  code ")
+                text.append_text(literal(run.first_error_code, "bold"))
+            text.append(": ")
+            text.append_text(literal(run.first_error_message or ""))
+        return text
+
+    def action_open_log(self) -> None:
+        self.app.push_screen(RunLogScreen(self.run))
+
+
+def run_log_lines(run: GraphRun, tz) -> list[str]:
+    """Snowflake's REST API has no per-task logs: the run's record and its first error are the log."""
+    lines = [
+        f"graph run {run.run_id} of {run.graph}",
+        f"state: {run.raw_state or run.state.value}",
+        f"scheduled: {absolute(run.scheduled_time, tz)}",
+        f"started: {absolute(run.started_time, tz)}",
+        f"completed: {absolute(run.completed_time, tz)}",
+        f"graph version: {run.graph_version if run.graph_version is not None else ''}",
+    ]
+    if run.first_error_task or run.first_error_message:
+        lines.append(f"ERROR in task {run.first_error_task or '?'} (code {run.first_error_code or '?'}):")
+        lines.extend((run.first_error_message or "").splitlines() or [""])
+    return lines
+
+
+class RunLogScreen(Screen):
+    """The run's log. Finished runs' logs are fetched once and never again."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="log.back")]
+
+    def __init__(self, run: GraphRun) -> None:
+        super().__init__()
+        self.run = run
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar("Log")
+        yield LogView(name_hint=f"{self.run.graph}-{self.run.run_id}")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        view = self.query_one(LogView)
+        view.append(run_log_lines(self.run, self.app.tz))  # type: ignore[attr-defined]
+        if self.run.state.is_finished:
+            view.set_finished()
+        view.log.focus()

@@ -1,0 +1,279 @@
+"""Graph runs: current (executing or scheduled) and completed, for one graph or for every root in scope."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import anyio
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Label
+
+from tui.domain import GraphRun, RunState, Task
+from tui.services.snapshots import CONCURRENCY
+from tui.widgets.keyed_table import KeyedTable
+from tui.widgets.literal import literal
+from tui.widgets.status import RUN_GLYPHS, role_style, run_badge
+from tui.widgets.timefmt import duration, moment
+
+from .base import PolledScreen
+
+LIMITS = (10, 50, 100, 500, 1000)
+HISTORY = 20  # glyphs in the history strip
+
+
+@dataclass(frozen=True)
+class RunsSnapshot:
+    runs: list[GraphRun]
+    roots: dict[str, Task]
+
+
+def history_strip(runs: Sequence[GraphRun], colors: dict[str, str], width: int = HISTORY) -> Text:
+    """The last ``width`` results as glyphs, oldest on the left, newest on the right."""
+    strip = Text()
+    for run in reversed(list(runs)[:width]):
+        glyph, role = RUN_GLYPHS.get(run.state, RUN_GLYPHS[RunState.UNKNOWN])
+        strip.append(glyph, style=role_style(colors, role))
+    return strip
+
+
+class RunsScreen(PolledScreen):
+    """Shared by the current and completed views; ``completed`` picks the endpoint and columns."""
+
+    completed = False
+    BINDINGS = [
+        Binding("a", "toggle_all", "All graphs", id="runs.all_graphs"),
+        Binding("enter", "open_run", "Run detail", id="runs.detail"),
+        Binding("escape", "app.back", "Back", show=False, id="runs.back"),
+    ]
+
+    def __init__(self, task: Task | None = None) -> None:
+        super().__init__()
+        self.focus_root = task.root if task else None
+        self.all_graphs = task is None
+        self.limit = 50
+        self.errors_only = False
+        self.snapshot: RunsSnapshot | None = None
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        yield Label("", id="runs-summary")
+        table = KeyedTable(id="runs-table")
+        for key, label in self.columns():
+            table.add_column(label, key=key)
+        yield table
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        self.query_one(KeyedTable).focus()
+
+    def columns(self) -> list[tuple[str, str]]:
+        raise NotImplementedError
+
+    async def runs_for(self, root: str) -> list[GraphRun]:
+        raise NotImplementedError
+
+    async def fetch(self) -> RunsSnapshot:
+        backend = self.app.backend  # type: ignore[attr-defined]
+        tasks = await backend.list_tasks()
+        roots = {t.key: t for t in tasks if t.is_root}
+        chosen = sorted(roots) if self.all_graphs or self.focus_root is None else [self.focus_root]
+        found: dict[str, list[GraphRun]] = {}
+        limiter = anyio.Semaphore(CONCURRENCY)
+
+        async def one(root: str) -> None:
+            async with limiter:
+                found[root] = await self.runs_for(root)
+
+        async with anyio.create_task_group() as group:
+            for root in chosen:
+                group.start_soon(one, root)
+        runs = [run for root in chosen for run in found.get(root, [])]
+        return RunsSnapshot(runs, roots)
+
+    def show(self, data: RunsSnapshot) -> None:
+        self.snapshot = data
+        self.render_rows()
+
+    def render_rows(self) -> None:
+        data = self.snapshot
+        if data is None:
+            return
+        runs = self.visible(data.runs)
+        table = self.query_one(KeyedTable)
+        table.apply([(f"{run.graph}|{run.run_id}|{run.state.value}", self.cells(run, data)) for run in runs])
+        self.query_one("#runs-summary", Label).update(self.summary(data, runs))
+
+    def visible(self, runs: list[GraphRun]) -> list[GraphRun]:
+        return runs
+
+    def graph_name(self, run: GraphRun, data: RunsSnapshot) -> Text:
+        root = data.roots.get(run.graph)
+        return literal(root.name if root else run.graph.rsplit(".", 1)[-1], "bold")
+
+    def summary(self, data: RunsSnapshot, shown: list[GraphRun]) -> Text:
+        text = Text(" ")
+        if self.all_graphs or self.focus_root is None:
+            text.append(f"all {len(data.roots)} graphs in scope")
+        else:
+            root = data.roots.get(self.focus_root)
+            text.append("graph ")
+            text.append_text(literal(root.qualified_name if root else self.focus_root, "bold"))
+        text.append(f"  ·  {len(shown)} runs")
+        return text
+
+    def cells(self, run: GraphRun, data: RunsSnapshot) -> tuple[Text, ...]:
+        raise NotImplementedError
+
+    @property
+    def selected_run(self) -> GraphRun | None:
+        key = self.query_one(KeyedTable).selected_key
+        if key is None or self.snapshot is None:
+            return None
+        return next((r for r in self.snapshot.runs if f"{r.graph}|{r.run_id}|{r.state.value}" == key), None)
+
+    @property
+    def selected_task(self) -> Task | None:
+        run = self.selected_run
+        if run is not None and self.snapshot is not None:
+            return self.snapshot.roots.get(run.graph)
+        if self.focus_root and self.snapshot is not None:
+            return self.snapshot.roots.get(self.focus_root)
+        return None
+
+    def action_toggle_all(self) -> None:
+        if self.focus_root is None:
+            self.notify("Select a task on the Tasks screen to see one graph.", timeout=3)
+            return
+        self.all_graphs = not self.all_graphs
+        self.poll_now()
+
+    def action_open_run(self) -> None:
+        run = self.selected_run
+        if run is not None and self.snapshot is not None:
+            self.app.open_run(run, self.snapshot.roots.get(run.graph))  # type: ignore[attr-defined]
+
+    @on(KeyedTable.RowSelected)
+    def row_chosen(self, _event: KeyedTable.RowSelected) -> None:
+        self.action_open_run()
+
+
+class CurrentRunsScreen(RunsScreen):
+    TITLE_TEXT = "Current runs"
+
+    def columns(self) -> list[tuple[str, str]]:
+        return [
+            ("state", "STATE"),
+            ("graph", "GRAPH"),
+            ("scheduled", "SCHEDULED"),
+            ("started", "STARTED"),
+            ("elapsed", "ELAPSED"),
+            ("next", "NEXT"),
+            ("run", "RUN ID"),
+            ("version", "VERSION"),
+        ]
+
+    async def runs_for(self, root: str) -> list[GraphRun]:
+        return await self.app.backend.current_runs(root, limit=self.limit)  # type: ignore[attr-defined]
+
+    def visible(self, runs: list[GraphRun]) -> list[GraphRun]:
+        # Executing first, then by scheduled time.
+        return sorted(runs, key=lambda r: (not r.state.is_active, r.scheduled_time or r.started_time or 0))
+
+    def cells(self, run: GraphRun, data: RunsSnapshot) -> tuple[Text, ...]:
+        app = self.app
+        colors, now, tz, absolute = app.theme_colors, app.now(), app.tz, app.show_absolute  # type: ignore[attr-defined]
+        return (
+            run_badge(run.state, run.raw_state, colors),
+            self.graph_name(run, data),
+            Text(moment(now, run.scheduled_time, tz, absolute)),
+            Text(moment(now, run.started_time, tz, absolute)),
+            Text(duration(run.duration(now)) if run.started_time else ""),
+            Text(moment(now, run.next_scheduled_time, tz, absolute)),
+            literal(run.run_id),
+            Text("" if run.graph_version is None else str(run.graph_version)),
+        )
+
+
+class CompletedRunsScreen(RunsScreen):
+    TITLE_TEXT = "Completed runs"
+    BINDINGS = [
+        Binding("f", "toggle_errors", "Errors only", id="runs.errors_only"),
+        Binding("plus", "more", "More", id="runs.limit_more"),
+        Binding("minus", "fewer", "Fewer", show=False, id="runs.limit_fewer"),
+    ]
+
+    def columns(self) -> list[tuple[str, str]]:
+        return [
+            ("state", "STATE"),
+            ("graph", "GRAPH"),
+            ("scheduled", "SCHEDULED"),
+            ("started", "STARTED"),
+            ("completed", "COMPLETED"),
+            ("duration", "DURATION"),
+            ("error_task", "FIRST ERROR"),
+            ("code", "CODE"),
+            ("message", "MESSAGE"),
+        ]
+
+    async def runs_for(self, root: str) -> list[GraphRun]:
+        backend = self.app.backend  # type: ignore[attr-defined]
+        limit = self.limit if not self.all_graphs else min(self.limit, HISTORY)
+        return await backend.completed_runs(root, limit=limit, errors_only=self.errors_only)
+
+    def visible(self, runs: list[GraphRun]) -> list[GraphRun]:
+        far = 0.0
+        return sorted(
+            runs,
+            key=lambda r: (
+                (r.completed_time or r.scheduled_time).timestamp()
+                if (r.completed_time or r.scheduled_time)
+                else far
+            ),
+            reverse=True,
+        )
+
+    def summary(self, data: RunsSnapshot, shown: list[GraphRun]) -> Text:
+        text = super().summary(data, shown)
+        text.append(f"  ·  limit {self.limit}")
+        if self.errors_only:
+            text.append("  ·  errors only", style="bold")
+        by_graph: dict[str, list[GraphRun]] = {}
+        for run in self.visible(data.runs):
+            by_graph.setdefault(run.graph, []).append(run)
+        if not self.all_graphs and self.focus_root in by_graph:
+            text.append("  ·  history ")
+            text.append_text(history_strip(by_graph[self.focus_root], self.app.theme_colors))  # type: ignore[attr-defined]
+        return text
+
+    def cells(self, run: GraphRun, data: RunsSnapshot) -> tuple[Text, ...]:
+        app = self.app
+        colors, now, tz, absolute = app.theme_colors, app.now(), app.tz, app.show_absolute  # type: ignore[attr-defined]
+        return (
+            run_badge(run.state, run.raw_state, colors),
+            self.graph_name(run, data),
+            Text(moment(now, run.scheduled_time, tz, absolute)),
+            Text(moment(now, run.started_time, tz, absolute)),
+            Text(moment(now, run.completed_time, tz, absolute)),
+            Text(duration(run.duration())),
+            literal(run.first_error_task or ""),
+            literal(run.first_error_code or ""),
+            literal(run.first_error_message or ""),
+        )
+
+    def action_toggle_errors(self) -> None:
+        self.errors_only = not self.errors_only
+        self.poll_now()
+
+    def action_more(self) -> None:
+        bigger = [n for n in LIMITS if n > self.limit]
+        self.limit = bigger[0] if bigger else self.limit
+        self.poll_now()
+
+    def action_fewer(self) -> None:
+        smaller = [n for n in LIMITS if n < self.limit]
+        self.limit = smaller[-1] if smaller else self.limit
+        self.poll_now()

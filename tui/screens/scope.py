@@ -1,0 +1,50 @@
+"""The database.schema picker, fed by the backend's databases and schemas endpoints."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
+
+from tui.backends.base import Backend, BackendError
+from tui.widgets.literal import literal
+
+
+class ScopePicker(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="scope.cancel")]
+
+    def __init__(self, backend: Backend) -> None:
+        super().__init__()
+        self.backend = backend
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="scope-box"):
+            yield Label(Text("Switch database.schema", style="bold"))
+            yield OptionList(id="scope-list")
+            yield Label("loading…", id="scope-status")
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(exclusive=True, exit_on_error=False)
+    async def load(self) -> None:
+        status = self.query_one("#scope-status", Label)
+        try:
+            scopes = await self.backend.list_scopes()
+        except BackendError as exc:
+            status.update(literal(exc.describe(), single_line=False))
+            return
+        options = self.query_one(OptionList)
+        for scope in scopes:
+            options.add_option(Option(literal(scope), id=scope))
+        status.update(f"{len(scopes)} scopes · enter to switch · esc to cancel")
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)

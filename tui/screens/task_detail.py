@@ -1,0 +1,97 @@
+"""A task's full definition: SQL, condition, config, comment, integrations, timeouts, predecessors."""
+
+from __future__ import annotations
+
+import json
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from tui.domain import Task
+from tui.widgets.literal import literal
+from tui.widgets.status import task_badge
+from tui.widgets.timefmt import moment
+
+from .base import PolledScreen
+
+
+class TaskDetailScreen(PolledScreen):
+    TITLE_TEXT = "Task"
+    BINDINGS = [
+        Binding("escape", "app.back", "Back", id="detail.back"),
+        Binding("t", "app.open_graph", "Graph", id="detail.graph"),
+    ]
+
+    def __init__(self, task: Task) -> None:
+        super().__init__()
+        self.task_data = task
+
+    @property
+    def selected_task(self) -> Task:
+        return self.task_data
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        with VerticalScroll(id="detail-scroll"):
+            yield Static(id="detail-body")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        self.render_rows()
+        self.query_one("#detail-scroll").focus()
+
+    async def fetch(self) -> Task:
+        return await self.app.backend.get_task(self.task_data.key)  # type: ignore[attr-defined]
+
+    def show(self, data: Task) -> None:
+        self.task_data = data
+        self.render_rows()
+
+    def render_rows(self) -> None:
+        self.query_one("#detail-body", Static).update(self.body())
+
+    def body(self) -> Text:
+        task = self.task_data
+        app = self.app
+        colors, now, tz, absolute = app.theme_colors, app.now(), app.tz, app.show_absolute  # type: ignore[attr-defined]
+        out = Text()
+
+        def field(label: str, value: Text | str | None) -> None:
+            out.append(f"{label:<22}", style="bold")
+            if isinstance(value, Text):
+                out.append_text(value)
+            else:
+                out.append_text(literal(value if value not in (None, "") else "—", single_line=False))
+            out.append("\n")
+
+        def block(label: str, value: str | None) -> None:
+            out.append(f"\n{label}\n", style="bold underline")
+            out.append_text(literal(value if value else "—", single_line=False))
+            out.append("\n")
+
+        field("Name", literal(task.name, "bold"))
+        field("Scope", task.scope)
+        field("State", task_badge(task.state, task.raw_state, colors))
+        field("Kind", "root" if task.is_root else f"child of graph {task.root}")
+        field("Schedule", task.schedule.describe())
+        field("Predecessors", ", ".join(p.rsplit(".", 1)[-1] for p in task.predecessors) or "—")
+        field("Warehouse", task.warehouse or "serverless")
+        field("Owner", task.owner)
+        field("Error integration", task.error_integration)
+        field("Timeout", f"{task.timeout_ms} ms" if task.timeout_ms is not None else None)
+        field(
+            "Suspend after fails", str(task.suspend_after_failures) if task.suspend_after_failures else None
+        )
+        field("Auto-retry attempts", str(task.auto_retry_attempts) if task.auto_retry_attempts else None)
+        field("Finalizer of", task.finalizer_of)
+        field("Created", moment(now, task.created_on, tz, absolute))
+        field("Last committed", moment(now, task.last_committed_on, tz, absolute))
+        field("Last suspended", moment(now, task.last_suspended_on, tz, absolute))
+        block("Comment", task.comment)
+        block("Condition (WHEN)", task.condition)
+        block("Definition", task.definition)
+        block("Config", json.dumps(task.config, indent=2, ensure_ascii=False) if task.config else None)
+        return out

@@ -1,0 +1,207 @@
+"""Home screen: every task in scope, its state, its graph's last result and next run."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Input, Label
+
+from tui.services.snapshots import task_rows
+from tui.services.task_query import SORT_KEYS, TaskRow, select_rows
+from tui.widgets.keyed_table import KeyedTable
+from tui.widgets.literal import literal
+from tui.widgets.status import run_badge, task_badge
+from tui.widgets.timefmt import moment
+
+from .base import PolledScreen
+
+# (column id, label); ids double as sort keys.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("result", " "),
+    ("name", "NAME"),
+    ("scope", "SCOPE"),
+    ("kind", "KIND"),
+    ("schedule", "SCHEDULE"),
+    ("warehouse", "WAREHOUSE"),
+    ("state", "STATE"),
+    ("last", "LAST RUN"),
+    ("next", "NEXT"),
+    ("owner", "OWNER"),
+)
+SORT_CYCLE = [c for c, _ in COLUMNS if c in SORT_KEYS]
+
+
+class TasksScreen(PolledScreen):
+    TITLE_TEXT = "Tasks"
+    BINDINGS = [
+        Binding("slash", "start_filter", "Filter", id="tasks.filter"),
+        Binding("f", "toggle_failed", "Failed only", id="tasks.failed_only"),
+        Binding("o", "next_sort", "Sort", id="tasks.sort"),
+        Binding("O", "reverse_sort", "Reverse", show=False, id="tasks.sort_reverse"),
+        Binding("enter", "open_detail", "Detail", id="tasks.detail"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="tasks.clear_filter"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[TaskRow] = []
+        self.filter_text = ""
+        self.failed_only = False
+        self.sort = "name"
+        self.reverse = False
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        table = KeyedTable(id="tasks-table")
+        for column, label in COLUMNS:
+            table.add_column(label, key=column)
+        yield table
+        with Horizontal(id="filter-bar"):
+            yield Label("/", id="filter-label")
+            yield Input(placeholder="name, state:suspended, status:failed, root:yes", id="filter")
+        yield Label("", id="tasks-status")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter-bar").display = False
+        self.query_one(KeyedTable).focus()
+
+    async def fetch(self) -> list[TaskRow]:
+        return await task_rows(self.app.backend)  # type: ignore[attr-defined]
+
+    def show(self, data: list[TaskRow]) -> None:
+        self.rows = data
+        self.render_rows()
+
+    # -- rendering ------------------------------------------------------------------------------
+    def render_rows(self) -> None:
+        chosen = select_rows(
+            self.rows,
+            filter_text=self.filter_text,
+            failed_only=self.failed_only,
+            sort=self.sort,
+            reverse=self.reverse,
+        )
+        table = self.query_one(KeyedTable)
+        table.apply([(row.task.key, self.cells(row)) for row in chosen])
+        self.update_columns()
+        self.update_status(len(chosen))
+
+    def cells(self, row: TaskRow) -> tuple[Text, ...]:
+        app = self.app
+        colors, now, tz, absolute = app.theme_colors, app.now(), app.tz, app.show_absolute  # type: ignore[attr-defined]
+        task, run = row.task, row.last_run
+        result = row.result
+        glyph = run_badge(result, run.raw_state if run else "", colors, words=False) if result else Text("")
+        kind = "child"
+        if task.is_root:
+            kind = f"root·{row.graph_size}" if row.graph_size > 1 else "single"
+        last = Text("")
+        if run is not None and result is not None:
+            last = run_badge(result, run.raw_state, colors)
+            when = run.completed_time or run.scheduled_time
+            last.append(f" {moment(now, when, tz, absolute)}", style="")
+        next_time = run.next_scheduled_time if run is not None and task.is_root else None
+        return (
+            glyph,
+            literal(task.name, "bold" if task.is_root else ""),
+            literal(task.scope),
+            Text(kind),
+            literal(task.schedule.describe()),
+            literal(task.warehouse or ""),
+            task_badge(task.state, task.raw_state, colors),
+            last,
+            Text(moment(now, next_time, tz, absolute)),
+            literal(task.owner or ""),
+        )
+
+    def update_columns(self) -> None:
+        table = self.query_one(KeyedTable)
+        for column, label in COLUMNS:
+            arrow = (" ▼" if self.reverse else " ▲") if column == self.sort else ""
+            table.columns[column].label = Text(label + arrow)  # type: ignore[index]
+
+    def update_status(self, shown: int) -> None:
+        parts = [f"{shown} of {len(self.rows)} tasks"]
+        if self.filter_text:
+            parts.append("filter: ")
+        if self.failed_only:
+            parts.append("only graphs whose last run failed")
+        parts.append(f"sorted by {self.sort}{' (reversed)' if self.reverse else ''}")
+        status = Text("  ·  ".join(p for p in parts if p != "filter: "))
+        if self.filter_text:
+            status.append("  ·  filter: ")
+            status.append_text(literal(self.filter_text, "bold"))
+        self.query_one("#tasks-status", Label).update(status)
+
+    # -- selection ------------------------------------------------------------------------------
+    @property
+    def selected(self) -> TaskRow | None:
+        key = self.query_one(KeyedTable).selected_key
+        return next((row for row in self.rows if row.task.key == key), None)
+
+    @property
+    def selected_task(self):
+        row = self.selected
+        return row.task if row else None
+
+    # -- actions ----------------------------------------------------------------------------------
+    def action_start_filter(self) -> None:
+        bar = self.query_one("#filter-bar")
+        bar.display = True
+        box = self.query_one("#filter", Input)
+        box.value = self.filter_text
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+        self.render_rows()
+
+    @on(Input.Submitted, "#filter")
+    def filter_done(self) -> None:
+        self.query_one(KeyedTable).focus()
+        if not self.filter_text:
+            self.query_one("#filter-bar").display = False
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if self.filter_text or box.has_focus:
+            box.value = ""
+            self.filter_text = ""
+            self.query_one("#filter-bar").display = False
+            self.query_one(KeyedTable).focus()
+            self.render_rows()
+
+    def action_toggle_failed(self) -> None:
+        self.failed_only = not self.failed_only
+        self.render_rows()
+
+    def action_next_sort(self) -> None:
+        index = SORT_CYCLE.index(self.sort) if self.sort in SORT_CYCLE else -1
+        self.sort = SORT_CYCLE[(index + 1) % len(SORT_CYCLE)]
+        self.render_rows()
+
+    def action_reverse_sort(self) -> None:
+        self.reverse = not self.reverse
+        self.render_rows()
+
+    @on(KeyedTable.HeaderSelected)
+    def header_clicked(self, event: KeyedTable.HeaderSelected) -> None:
+        column = event.column_key.value or "name"
+        if column in SORT_KEYS:
+            self.reverse = not self.reverse if column == self.sort else False
+            self.sort = column
+            self.render_rows()
+
+    def action_open_detail(self) -> None:
+        row = self.selected
+        if row is not None:
+            self.app.open_task_detail(row.task)  # type: ignore[attr-defined]
+
+    @on(KeyedTable.RowSelected)
+    def row_chosen(self, _event: KeyedTable.RowSelected) -> None:
+        self.action_open_detail()

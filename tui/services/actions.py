@@ -1,0 +1,131 @@
+"""What an action on a task will do, said before it is done, and how it is carried out and journaled.
+
+The plan is pure (no I/O): the confirmation shows its words; a plan that cannot run says why.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from tui.backends.base import ActionOutcomeUnknown, Backend, BackendError
+from tui.domain import Capabilities, Task, TaskState
+from tui.services.journal import ActionJournal, JournalEntry
+
+
+class ActionKind(enum.StrEnum):
+    EXECUTE = "execute"
+    RETRY_LAST = "retry-last"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+
+
+@dataclass(frozen=True)
+class ActionPlan:
+    kind: ActionKind
+    task: Task
+    location: str
+    consequence: str
+    blocked_reason: str | None = None
+
+    @property
+    def title(self) -> str:
+        return {
+            ActionKind.EXECUTE: "Execute",
+            ActionKind.RETRY_LAST: "Retry last failed run of",
+            ActionKind.SUSPEND: "Suspend",
+            ActionKind.RESUME: "Resume",
+        }[self.kind]
+
+
+def plan_action(kind: ActionKind, task: Task, location: str, capabilities: Capabilities) -> ActionPlan:
+    """Describe ``kind`` on ``task``: what happens, or why it cannot."""
+    name = task.qualified_name
+    root = task.root.rsplit(".", 1)[-1]
+    blocked: str | None = None
+    if kind in (ActionKind.EXECUTE, ActionKind.RETRY_LAST):
+        if not capabilities.execute or (kind is ActionKind.RETRY_LAST and not capabilities.retry_last):
+            blocked = "This backend cannot do that."
+        elif not task.is_root:
+            blocked = (
+                f"{task.name} is a child task: only a graph's root (or a standalone task) can be executed. "
+                f"Execute its root {root} instead."
+            )
+        if kind is ActionKind.EXECUTE:
+            what = f"Starts a run of the whole graph rooted at {name} now."
+            if task.state is TaskState.SUSPENDED:
+                what += " The root stays suspended; suspended child tasks are skipped."
+        else:
+            what = (
+                f"Starts a new run of {name}'s graph from the tasks that failed or were cancelled in its "
+                "last run; tasks that succeeded are not run again."
+            )
+    elif kind is ActionKind.SUSPEND:
+        if not capabilities.suspend_resume:
+            blocked = "This backend cannot suspend tasks."
+        elif task.state is TaskState.SUSPENDED:
+            blocked = f"{task.name} is already suspended."
+        if task.is_root:
+            what = f"Suspends {name}: no new scheduled runs of its whole graph start. "
+            what += "A run in progress finishes."
+        else:
+            what = (
+                f"Suspends the child task {name}: later graph runs skip it and everything downstream of it. "
+                f"Snowflake allows this only while the root {root} is suspended."
+            )
+    else:
+        if not capabilities.suspend_resume:
+            blocked = "This backend cannot resume tasks."
+        elif task.state is TaskState.STARTED:
+            blocked = f"{task.name} is already started."
+        if task.is_root:
+            schedule = task.schedule.describe() or "none"
+            what = f"Resumes {name}: its graph runs again on its schedule ({schedule})."
+        else:
+            what = (
+                f"Resumes the child task {name} so graph runs include it again. "
+                f"Snowflake allows this only while the root {root} is suspended."
+            )
+    return ActionPlan(kind, task, location, what, blocked)
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    ok: bool
+    message: str
+    outcome_unknown: bool = False
+
+
+async def carry_out(
+    plan: ActionPlan,
+    backend: Backend,
+    *,
+    journal: ActionJournal | None,
+    profile: str,
+    now: datetime,
+) -> ActionResult:
+    """Send the action once, journal it before and after, and say what the server said."""
+    target = plan.task.key
+    if journal is not None:
+        journal.write(JournalEntry(now, profile, plan.location, target, plan.kind.value, "sent"))
+    try:
+        if plan.kind is ActionKind.EXECUTE:
+            message = await backend.execute(target)
+        elif plan.kind is ActionKind.RETRY_LAST:
+            message = await backend.execute(target, retry_last=True)
+        elif plan.kind is ActionKind.SUSPEND:
+            message = await backend.suspend(target)
+        else:
+            message = await backend.resume(target)
+        result = ActionResult(True, message or "done")
+    except ActionOutcomeUnknown as exc:
+        result = ActionResult(False, exc.describe(), outcome_unknown=True)
+    except BackendError as exc:
+        result = ActionResult(False, exc.describe())
+    if journal is not None:
+        outcome = "ok" if result.ok else ("unknown" if result.outcome_unknown else "failed")
+        journal.write(
+            JournalEntry(now, profile, plan.location, target, plan.kind.value, outcome, result.message)
+        )
+    return result

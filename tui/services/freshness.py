@@ -1,0 +1,91 @@
+"""How current a view's data is, and when to poll next.
+
+Pure state, no Textual: each polled view owns one. The header reads it to say "updated 3s ago" or
+"stale since 03:12:09, retrying in 8s", so stale data is never shown as current.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+
+MAX_BACKOFF_SECONDS = 60.0
+
+
+@dataclass
+class Freshness:
+    """Poll outcomes of one view, and the interval to wait before the next poll."""
+
+    interval: float
+    last_success: datetime | None = None
+    failing_since: datetime | None = None
+    last_error: str | None = None
+    failures: int = 0
+    paused: bool = False
+    next_poll_at: datetime | None = None
+    _rng: random.Random = field(default_factory=lambda: random.Random(0), repr=False)
+
+    @property
+    def stale(self) -> bool:
+        """True once a poll failed after the last success (or none ever succeeded)."""
+        return self.failing_since is not None
+
+    def succeeded(self, now: datetime) -> None:
+        self.last_success = now
+        self.failing_since = None
+        self.last_error = None
+        self.failures = 0
+
+    def failed(self, now: datetime, error: str) -> None:
+        if self.failing_since is None:
+            self.failing_since = now
+        self.last_error = error
+        self.failures += 1
+
+    def next_delay(self, retry_after: float | None = None) -> float:
+        """Seconds until the next poll: the interval, or a jittered backoff while failing.
+
+        Backoff doubles per consecutive failure up to a minute; a server's Retry-After wins if longer.
+        """
+        if self.failures == 0:
+            return self.interval
+        ceiling = min(MAX_BACKOFF_SECONDS, self.interval * 2 ** min(self.failures, 6))
+        delay = max(self.interval, self._rng.uniform(ceiling / 2, ceiling))
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, MAX_BACKOFF_SECONDS))
+        return delay
+
+    def schedule(self, now: datetime, delay: float) -> None:
+        self.next_poll_at = now + timedelta(seconds=delay)
+
+    def describe(self, now: datetime, tz: tzinfo | None = None) -> str:
+        """The words the freshness bar shows; clock times in ``tz`` (local time when None)."""
+        if self.paused:
+            prefix = "paused"
+            if self.last_success is not None:
+                prefix += f", updated {format_age(now - self.last_success)} ago"
+            return prefix
+        if self.failing_since is not None:
+            text = f"stale since {self.failing_since.astimezone(tz).strftime('%H:%M:%S')}"
+            if self.last_success is None:
+                text = "no data yet"
+            if self.next_poll_at is not None:
+                wait = max(0.0, (self.next_poll_at - now).total_seconds())
+                text += f", retrying in {format_age(timedelta(seconds=wait))}"
+            return text
+        if self.last_success is None:
+            return "loading…"
+        return f"updated {format_age(now - self.last_success)} ago"
+
+
+def format_age(delta: timedelta) -> str:
+    """A compact duration: 4s, 12m, 3h, 2d."""
+    seconds = int(max(0.0, delta.total_seconds()))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"

@@ -1,0 +1,113 @@
+"""The task list's filter language and sort orders, kept apart from widgets so they are easy to test.
+
+Filter: space-separated terms, all must match. A plain word matches the name (case-insensitive,
+substring); ``state:suspended``, ``status:failed`` (last graph run), ``root:yes|no`` and
+``scope:DB.SCHEMA`` match fields. Unknown ``key:`` terms match as plain words, so nothing is hidden
+by a typo without the user seeing the filter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from tui.domain import GraphRun, RunState, Task
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """One row of the task list: the task, its graph size and its graph's latest run."""
+
+    task: Task
+    graph_size: int
+    last_run: GraphRun | None
+
+    @property
+    def result(self) -> RunState | None:
+        """The last graph run's state as it concerns this task."""
+        run = self.last_run
+        if run is None:
+            return None
+        if not self.task.is_root and run.state is RunState.FAILED:
+            if run.first_error_task and run.first_error_task in (self.task.name, self.task.key):
+                return RunState.FAILED
+            return RunState.NOT_RUN if run.first_error_task else RunState.FAILED
+        return run.state
+
+    @property
+    def graph_failed(self) -> bool:
+        return self.last_run is not None and self.last_run.state.is_failure
+
+
+Predicate = Callable[[TaskRow], bool]
+
+
+def parse_filter(text: str) -> Predicate:
+    """Build a predicate from the filter box's text."""
+    tests: list[Predicate] = []
+    for term in text.split():
+        key, sep, value = term.partition(":")
+        key, value = key.lower(), value.lower()
+        if sep and key == "state" and value:
+            tests.append(lambda row, v=value: row.task.state.value.startswith(v))
+        elif sep and key == "status" and value:
+            tests.append(lambda row, v=value: _status_matches(row, v))
+        elif sep and key == "root" and value:
+            want = value in ("yes", "y", "true", "1")
+            tests.append(lambda row, w=want: row.task.is_root == w)
+        elif sep and key == "scope" and value:
+            tests.append(lambda row, v=value: row.task.scope.lower().startswith(v))
+        else:
+            needle = term.lower()
+            tests.append(lambda row, n=needle: n in row.task.name.lower())
+    return lambda row: all(test(row) for test in tests)
+
+
+def _status_matches(row: TaskRow, value: str) -> bool:
+    run = row.last_run
+    if run is None:
+        return value in ("none", "never")
+    state = row.result or run.state
+    return state.value.lower().startswith(value) or run.raw_state.lower().startswith(value)
+
+
+# Sort orders: column id -> key function. Missing values sort last.
+def _time_key(value: datetime | None) -> tuple[int, float]:
+    return (1, 0.0) if value is None else (0, value.timestamp())
+
+
+SORT_KEYS: dict[str, Callable[[TaskRow], object]] = {
+    "name": lambda r: (r.task.name.lower(), r.task.scope),
+    "scope": lambda r: (r.task.scope, r.task.name.lower()),
+    "kind": lambda r: (not r.task.is_root, -r.graph_size, r.task.name.lower()),
+    "schedule": lambda r: (r.task.schedule.describe(), r.task.name.lower()),
+    "warehouse": lambda r: (r.task.warehouse or "", r.task.name.lower()),
+    "state": lambda r: (r.task.state.value, r.task.name.lower()),
+    "last": lambda r: (_time_key(r.last_run.scheduled_time if r.last_run else None), r.task.name.lower()),
+    "result": lambda r: (_result_rank(r), r.task.name.lower()),
+    "next": lambda r: (_time_key(r.last_run.next_scheduled_time if r.last_run else None), r.task.name),
+    "owner": lambda r: (r.task.owner or "", r.task.name.lower()),
+}
+
+_RANK = {RunState.FAILED: 0, RunState.CANCELLED: 1, RunState.EXECUTING: 2, RunState.SKIPPED: 3}
+
+
+def _result_rank(row: TaskRow) -> int:
+    state = row.result
+    return 9 if state is None else _RANK.get(state, 5)
+
+
+def select_rows(
+    rows: Sequence[TaskRow],
+    *,
+    filter_text: str = "",
+    failed_only: bool = False,
+    sort: str = "name",
+    reverse: bool = False,
+) -> list[TaskRow]:
+    """What the task list shows: filtered, then sorted."""
+    keep = parse_filter(filter_text)
+    chosen = [r for r in rows if keep(r) and (not failed_only or r.graph_failed)]
+    chosen.sort(key=SORT_KEYS.get(sort, SORT_KEYS["name"]), reverse=reverse)
+    return chosen

@@ -1,0 +1,51 @@
+"""Status glyphs and colours: every state is shown by a glyph AND a colour, so it reads without colour."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from tui.domain import RunState, TaskState
+
+# role names map to theme colours (see ``role_style``), never hard-coded colours.
+RUN_GLYPHS: dict[RunState, tuple[str, str]] = {
+    RunState.SUCCEEDED: ("✔", "success"),
+    RunState.FAILED: ("✘", "error"),
+    RunState.UPSTREAM_FAILED: ("✘", "error"),
+    RunState.EXECUTING: ("▶", "accent"),
+    RunState.RETRYING: ("↻", "warning"),
+    RunState.QUEUED: ("◌", "accent"),
+    RunState.SCHEDULED: ("◷", "secondary"),
+    RunState.CANCELLED: ("⊘", "warning"),
+    RunState.SKIPPED: ("↷", "muted"),
+    RunState.NOT_RUN: ("·", "muted"),
+    RunState.UNKNOWN: ("?", "warning"),
+}
+
+TASK_GLYPHS: dict[TaskState, tuple[str, str]] = {
+    TaskState.STARTED: ("●", "success"),
+    TaskState.SUSPENDED: ("‖", "warning"),
+    TaskState.UNKNOWN: ("?", "warning"),
+}
+
+
+def role_style(theme_colors: dict[str, str], role: str) -> str:
+    """A Rich style for a role, from the active theme's colours."""
+    if role == "muted":
+        return "dim"
+    color = theme_colors.get(role)
+    return f"bold {color}" if role == "error" and color else (color or "")
+
+
+def run_badge(state: RunState, raw: str, colors: dict[str, str], *, words: bool = True) -> Text:
+    """``✘ FAILED``: glyph and word; an unknown state shows the server's word as it came."""
+    glyph, role = RUN_GLYPHS.get(state, RUN_GLYPHS[RunState.UNKNOWN])
+    word = raw or state.value if state is RunState.UNKNOWN else state.value
+    text = Text(glyph if not words else f"{glyph} {word}", style=role_style(colors, role))
+    text.no_wrap = True
+    return text
+
+
+def task_badge(state: TaskState, raw: str, colors: dict[str, str]) -> Text:
+    glyph, role = TASK_GLYPHS.get(state, TASK_GLYPHS[TaskState.UNKNOWN])
+    word = raw if state is TaskState.UNKNOWN and raw else state.value
+    return Text(f"{glyph} {word}", style=role_style(colors, role))

@@ -1,0 +1,42 @@
+"""Times as people read them: relative by default ("3m ago", "in 4m"), absolute one key away."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+
+from tui.services.freshness import format_age
+
+
+def relative(now: datetime, when: datetime | None) -> str:
+    if when is None:
+        return ""
+    delta = when - now
+    if abs(delta.total_seconds()) < 1:
+        return "now"
+    if delta.total_seconds() > 0:
+        return f"in {format_age(delta)}"
+    return f"{format_age(-delta)} ago"
+
+
+def absolute(when: datetime | None, tz: tzinfo | None) -> str:
+    if when is None:
+        return ""
+    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def moment(now: datetime, when: datetime | None, tz: tzinfo | None, show_absolute: bool) -> str:
+    return absolute(when, tz) if show_absolute else relative(now, when)
+
+
+def duration(delta: timedelta | None) -> str:
+    """1h02m, 4m05s, 12s."""
+    if delta is None:
+        return ""
+    seconds = int(max(0.0, delta.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
