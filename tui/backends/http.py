@@ -11,6 +11,7 @@ import logging
 import random
 import re
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -63,6 +64,24 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     text = _SNOWFLAKE_TOKEN.sub(lambda m: f"{m.group(1)}{_REDACTED}", text)
     return _USERINFO.sub(rf"\1{_REDACTED}@", text)
 
+
+class _LogRedactor(logging.Filter):
+    """Redacts httpx's own log lines (it logs full URLs, query included) with every live client's secrets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clients: weakref.WeakSet[HttpClient] = weakref.WeakSet()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        secrets = [secret for client in list(self.clients) for secret in client.secrets()]
+        record.msg = redact(record.getMessage(), secrets)
+        record.args = ()
+        return True
+
+
+_LOG_REDACTOR = _LogRedactor()
+# httpcore's debug lines name methods and hosts, never headers or URLs with queries: httpx is enough.
+logging.getLogger("httpx").addFilter(_LOG_REDACTOR)
 
 # --------------------------------------------------------------------------------------------- settings
 
@@ -357,6 +376,7 @@ class HttpClient:
         self._static_secrets = [x for x in secrets if x]
         self.on_request = on_request
         self.stats = RequestStats()
+        _LOG_REDACTOR.clients.add(self)
         if limiter is None and s.rate:
             limiter = TokenBucket(s.rate, s.burst, clock=clock, sleep=sleep)
         self._limiter = limiter
