@@ -8,35 +8,12 @@ The sandbox is imported lazily: the validator's self-tests run even when it is a
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.sandbox.spec import Api, ContractChecker
-
-TOKEN = "secret-token"
-START = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
-BASE_URL = "http://sandbox"
-
-
-def make_config(**overrides: Any) -> Any:
-    from tui.sandbox import FaultConfig, SandboxConfig
-
-    settings: dict[str, Any] = {
-        "seed": 7,
-        "tasks": 200,
-        "graphs": None,
-        "speed": 60.0,
-        "token": TOKEN,
-        "page_size": 1000,
-        "async_probability": 0.0,
-        "async_polls": 1,
-        "faults": FaultConfig(),
-    }
-    settings.update(overrides)
-    return SandboxConfig(**settings)
+from tests.sandbox.spec import START, Api, ContractChecker, asgi_client, make_config
 
 
 @pytest.fixture
@@ -65,16 +42,6 @@ def app(make_app: Callable[..., Any]) -> Any:
 @pytest.fixture
 def checker() -> ContractChecker:
     return ContractChecker()
-
-
-def asgi_client(app: Any, checker: ContractChecker, token: str | None = TOKEN) -> httpx.AsyncClient:
-    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url=BASE_URL,
-        headers=headers,
-        event_hooks={"response": [checker.async_hook]},
-    )
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -609,7 +609,8 @@ class ContractChecker:
 
     def check(self, response: httpx.Response) -> None:
         request = response.request
-        method, path = request.method, request.url.path
+        # The raw (still percent-encoded) path: a name may hold an encoded "/" or ":".
+        method, path = request.method, request.url.raw_path.decode("ascii").split("?", 1)[0]
         handle = RESULT_PATH.match(path)
         origin = self.origins.get(handle["handle"]) if handle else None
         op = validate_response(method, path, response, origin=origin)
@@ -676,6 +677,39 @@ def assert_error(
 # Client helpers for the sandbox tests (URL building, a small graph builder)
 # --------------------------------------------------------------------------------------------------
 
+TOKEN = "secret-token"
+START = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+BASE_URL = "http://sandbox"
+
+
+def make_config(**overrides: Any) -> Any:
+    from tui.sandbox import FaultConfig, SandboxConfig
+
+    settings: dict[str, Any] = {
+        "seed": 7,
+        "tasks": 200,
+        "graphs": None,
+        "speed": 60.0,
+        "token": TOKEN,
+        "page_size": 1000,
+        "async_probability": 0.0,
+        "async_polls": 1,
+        "faults": FaultConfig(),
+    }
+    settings.update(overrides)
+    return SandboxConfig(**settings)
+
+
+def asgi_client(app: Any, checker: ContractChecker, token: str | None = TOKEN) -> httpx.AsyncClient:
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url=BASE_URL,
+        headers=headers,
+        event_hooks={"response": [checker.async_hook]},
+    )
+
+
 _names = itertools.count(1)
 
 
@@ -700,10 +734,11 @@ class Api:
 
     @property
     def tasks(self) -> str:
-        return f"/api/v2/databases/{quote(self.database)}/schemas/{quote(self.schema)}/tasks"
+        db, schema = quote(self.database, safe=""), quote(self.schema, safe="")
+        return f"/api/v2/databases/{db}/schemas/{schema}/tasks"
 
     def task(self, name: str, suffix: str = "") -> str:
-        return f"{self.tasks}/{quote(name)}{suffix}"
+        return f"{self.tasks}/{quote(name, safe='')}{suffix}"
 
     async def list(self, **params: Any) -> httpx.Response:
         return await self.client.get(self.tasks, params=_params(params))
