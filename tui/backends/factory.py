@@ -12,7 +12,9 @@ def open_backend(profile: Any, **http_options: Any) -> Backend:
     """A backend for ``profile`` (a ``tui.config.Profile``). ``http_options`` go to the HTTP client
     (tests pass ``transport=`` to talk to an in-process sandbox)."""
     if profile.backend != "snowflake":
-        raise ConfigError(f"{profile.source or profile.name}: backend {profile.backend!r} is not supported yet")
+        raise ConfigError(
+            f"{profile.source or profile.name}: backend {profile.backend!r} is not supported yet"
+        )
     from tui.backends.snowflake.adapter import SnowflakeBackend
     from tui.backends.snowflake.auth import KeyPairJwtAuth, token_auth
 
@@ -25,7 +27,9 @@ def open_backend(profile: Any, **http_options: Any) -> Backend:
         if not profile.account or not profile.user:
             raise ConfigError(f"{profile.source}: key-pair auth needs account and user")
         key = load_pem_private_key(profile.private_key_pem.get_secret_value().encode(), password=None)
-        auth = KeyPairJwtAuth(profile.account, profile.user, key, role=profile.role, warehouse=profile.warehouse)
+        auth = KeyPairJwtAuth(
+            profile.account, profile.user, key, role=profile.role, warehouse=profile.warehouse
+        )
     else:
         raise ConfigError(
             f"{profile.source or profile.name}: no credentials: set token_file, token_env, DAGTOP_TOKEN "

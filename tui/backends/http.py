@@ -580,7 +580,8 @@ class HttpClient:
                 if action:
                     raise self._unknown(what, reason) from None
                 failure = TransportError(f"{what}: {reason}", retryable=True)
-            except httpx.TransportError as exc:
+            except (httpx.TransportError, OSError) as exc:
+                # OSError: transports (e.g. in-process ASGI) may surface a raw reset instead of httpx's.
                 reason = f"connection failed ({type(exc).__name__}: {self.redact(str(exc))})"
                 if action:
                     raise self._unknown(what, reason) from None

@@ -75,9 +75,17 @@ def load_private_key(path: str | Path, passphrase: SecretStr | str | None = None
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(
-            f"cannot read private key file {path}: {exc.strerror or type(exc).__name__}"
-        ) from None
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(f"cannot read private key file {path}: {reason}") from None
+    return load_private_key_pem(data, passphrase, source=f"private key file {path}")
+
+
+def load_private_key_pem(
+    data: bytes | str, passphrase: SecretStr | str | None = None, *, source: str = "private key"
+) -> rsa.RSAPrivateKey:
+    """Load PEM bytes; failures are ConfigErrors naming ``source``, never the passphrase or key."""
+    if isinstance(data, str):
+        data = data.encode()
     secret = passphrase.get_secret_value() if isinstance(passphrase, SecretStr) else passphrase
     try:
         key = serialization.load_pem_private_key(data, password=secret.encode() if secret else None)
@@ -86,13 +94,11 @@ def load_private_key(path: str | Path, passphrase: SecretStr | str | None = None
         hint = (
             "is encrypted: a passphrase is needed" if not secret else "is not encrypted: drop the passphrase"
         )
-        raise ConfigError(f"private key file {path} {hint}") from None
+        raise ConfigError(f"{source} {hint}") from None
     except Exception:
-        raise ConfigError(
-            f"cannot load private key file {path}: wrong passphrase, or not a PEM private key"
-        ) from None
+        raise ConfigError(f"cannot load {source}: wrong passphrase, or not a PEM private key") from None
     if not isinstance(key, rsa.RSAPrivateKey):
-        raise ConfigError(f"private key file {path} is not an RSA key (Snowflake key-pair auth needs RSA)")
+        raise ConfigError(f"{source} is not an RSA key (Snowflake key-pair auth needs RSA)")
     return key
 
 
