@@ -1,0 +1,71 @@
+"""Serve the sandbox over real HTTP with uvicorn in a background thread (tests, the console)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from typing import Any
+
+import uvicorn
+
+from tui.sandbox.app import create_app
+from tui.sandbox.clock import Clock
+from tui.sandbox.config import SandboxConfig
+
+
+class SandboxServer:
+    """``with SandboxServer(config) as server:`` serves on ``server.url`` until the block ends."""
+
+    def __init__(
+        self, config: SandboxConfig, host: str = "127.0.0.1", port: int = 0, clock: Clock | None = None
+    ) -> None:
+        self.config = config
+        self.token = config.token
+        self.app = create_app(config, clock=clock)
+        self.host = host
+        self._sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((host, port))
+        self.port = self._sock.getsockname()[1]
+        bracketed = f"[{host}]" if ":" in host else host
+        self.url = f"http://{bracketed}:{self.port}"
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                self.app, log_level="warning", access_log=False, lifespan="off",
+                timeout_graceful_shutdown=1, timeout_keep_alive=5,
+            )
+        )  # fmt: skip
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> SandboxServer:
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the sandbox server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            if self._thread.is_alive():
+                self._server.force_exit = True
+                self._thread.join(timeout=5)
+        self._sock.close()
+
+    def serve_forever(self) -> None:
+        """Run in the calling thread until Ctrl-C (the CLI)."""
+        self._server.run(sockets=[self._sock])
+        self._sock.close()
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
