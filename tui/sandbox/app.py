@@ -30,7 +30,7 @@ def create_app(config: SandboxConfig, clock: Clock | None = None) -> Starlette:
     sandbox = build_sandbox(config, clock)
     results = ResultStore(config.seed)
     api = SnowflakeAPI(sandbox, config, results)
-    app = Starlette(routes=[Route("/{path:path}", api, methods=METHODS)])
+    app = Starlette(routes=[Route("/{path:path}", api.handle, methods=METHODS)])
     app.state.sandbox = sandbox
     app.state.config = config
     app.state.faults = config.faults

@@ -81,7 +81,7 @@ class SnowflakeAPI:
         self.results = results
         self._async_rng = random.Random(config.seed)
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
         try:
             return await self._dispatch(request)
         except SandboxError as exc:

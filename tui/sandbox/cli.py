@@ -1,0 +1,96 @@
+"""``dagtop sandbox``: run the sandbox in the foreground and say how to connect to it.
+
+The token comes from --token-file, DAGTOP_SANDBOX_TOKEN, --token (a local dev convenience; argv is
+visible to other local users) or is random. Faults come from --faults or DAGTOP_SANDBOX_FAULTS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import secrets
+import sys
+import time
+from typing import TextIO
+
+from tui.sandbox.config import SandboxConfig
+from tui.sandbox.faults import ENV as FAULTS_ENV
+from tui.sandbox.faults import FaultConfig
+
+TOKEN_ENV = "DAGTOP_SANDBOX_TOKEN"  # noqa: S105 - a variable name, not a secret
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    parser.add_argument("--token-file", help=f"read the bearer token from this file (or set {TOKEN_ENV})")
+    parser.add_argument("--token", help="the bearer token (default: random; prefer --token-file)")
+    parser.add_argument("--tasks", type=int, default=200, help="how many tasks to generate (default 200)")
+    parser.add_argument("--graphs", type=int, default=None, help="how many graphs (default: ~tasks/8)")
+    parser.add_argument("--seed", type=int, default=7, help="random seed for the generated account")
+    parser.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second")
+    parser.add_argument(
+        "--faults", help=f"fault spec, e.g. '429=0.05,retry_after=3,drop=0.01' (or {FAULTS_ENV})"
+    )
+    parser.add_argument("--async-probability", type=float, default=0.0, help="chance of a 202 answer")
+    parser.add_argument("--page-size", type=int, default=1000, help="rows per page of long list results")
+
+
+def resolve_token(args: argparse.Namespace) -> str:
+    if getattr(args, "token_file", None):
+        with open(args.token_file, encoding="utf-8") as handle:
+            return handle.read().strip()
+    return os.environ.get(TOKEN_ENV) or getattr(args, "token", None) or secrets.token_urlsafe(24)
+
+
+def config_from_args(args: argparse.Namespace) -> SandboxConfig:
+    spec = args.faults if args.faults is not None else os.environ.get(FAULTS_ENV, "")
+    return SandboxConfig(
+        seed=args.seed,
+        tasks=args.tasks,
+        graphs=args.graphs,
+        speed=args.speed,
+        token=resolve_token(args),
+        page_size=args.page_size,
+        async_probability=args.async_probability,
+        faults=FaultConfig.parse(spec),
+    )
+
+
+def describe(url: str, token: str, scopes: list[tuple[str, str]], seconds: float, out: TextIO) -> None:
+    """What a user needs to connect: URL, token, and the scopes it holds."""
+    print(f"dagtop sandbox (a local simulation of the Snowflake Tasks REST API) on {url}", file=out)
+    print(f"token: {token}", file=out)
+    print("databases and schemas:", file=out)
+    for db, schema in scopes:
+        print(f"  {db}.{schema}", file=out)
+    print(f"started in {seconds:.2f} s; press Ctrl-C to stop", file=out, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tui.sandbox.server import SandboxServer
+
+    try:
+        config = config_from_args(args)
+    except (ValueError, OSError) as exc:
+        print(f"dagtop sandbox: {exc}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    try:
+        server = SandboxServer(config, host=args.host, port=args.port)
+    except OSError as exc:
+        print(f"dagtop sandbox: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    describe(
+        server.url, server.token, server.app.state.sandbox.scopes(), time.perf_counter() - started, sys.stdout
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="dagtop sandbox")
+    add_arguments(parser)
+    sys.exit(run(parser.parse_args()))
