@@ -1,0 +1,417 @@
+"""``dagtop get`` and scripted actions: what the console shows, printed once, for scripts and SSH.
+
+Commands::
+
+    dagtop get tasks                      every task in the scope
+    dagtop get task NAME                  one task, every field
+    dagtop get dependents NAME            NAME and everything downstream of it, in dependency order
+    dagtop get runs NAME [--current|--completed] [--errors-only] [--limit N]
+                                          graph runs of NAME's graph (both phases by default)
+    dagtop exec NAME [--retry-last] [--yes]
+    dagtop suspend NAME [--yes]
+    dagtop resume NAME [--yes]
+
+``get`` takes ``-o table`` (default: aligned columns, colour only on a terminal and never with
+``NO_COLOR``) or ``-o json``. With no connection configured, ``get`` starts a temporary sandbox and
+says so on stderr; actions never run without a configured connection. Actions ask for confirmation
+on a terminal (a production profile wants the task name typed) unless ``--yes``; without a terminal
+they need ``--yes``. A read-only profile or ``--read-only`` refuses them.
+
+Exit codes: 0 done; 1 the backend failed (its message, verbatim but made inert, on stderr);
+2 usage or configuration error, or an action not confirmed.
+
+JSON output (stable; times are ISO-8601 UTC ending in ``Z``, ``null`` when unknown)::
+
+    get tasks       {"tasks": [TASK, ...]}
+    get task        {"task": TASK}
+    get dependents  {"task": KEY, "tasks": [TASK + {"depth": N}, ...]}   # depth 0 is NAME itself
+    get runs        {"root": KEY, "runs": [RUN, ...]}
+
+    TASK = {"key", "name", "scope", "root", "is_root", "predecessors": [KEY...], "state"
+            ("started"|"suspended"|"unknown"), "raw_state" (as the server said), "schedule":
+            {"kind", "minutes", "cron", "timezone", "text", "description"}, "warehouse", "owner",
+            "comment", "definition", "condition", "config", "error_integration", "timeout_ms",
+            "suspend_after_failures", "auto_retry_attempts", "finalizer_of", "created_on",
+            "last_committed_on", "last_suspended_on"}
+    RUN  = {"graph", "run_id", "phase" ("current"|"completed"), "state" (domain RunState),
+            "raw_state", "scheduled_time", "started_time", "completed_time",
+            "next_scheduled_time", "duration_seconds", "graph_version", "attempt",
+            "first_error_task", "first_error_code", "first_error_message"}
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from tui import render_text as rt
+from tui.backends.base import ActionOutcomeUnknown, Backend, BackendError, ConfigError
+from tui.config import (
+    Profile,
+    Settings,
+    add_connection_arguments,
+    load_settings,
+    resolve_profile,
+    sandbox_profile,
+)
+from tui.domain import Graph, GraphRun, Task
+from tui.text_safety import safe_text
+
+COMMANDS = frozenset({"get", "exec", "suspend", "resume"})
+_VERBS = {"exec": "execute", "suspend": "suspend", "resume": "resume"}
+
+
+class UsageError(Exception):
+    """The command cannot run as asked (exit code 2)."""
+
+
+# --------------------------------------------------------------------------------------------- parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("expected a number of at least 1")
+    return value
+
+
+def _leaf(parent: Any, name: str, help_text: str, *, output: bool = True) -> argparse.ArgumentParser:
+    parser = parent.add_parser(name, help=help_text, description=help_text)
+    if output:
+        parser.add_argument(
+            "-o", "--output", choices=["table", "json"], default="table", help="output format"
+        )
+    add_connection_arguments(parser, defaults=False)
+    return parser
+
+
+def register(subparsers: Any) -> None:
+    """Add ``get``, ``exec``, ``suspend`` and ``resume`` to the CLI's subcommands."""
+    get = subparsers.add_parser(
+        "get", help="print tasks, dependents or runs", description=__doc__.split("\n\n")[0]
+    )
+    add_connection_arguments(get, defaults=False)
+    what = get.add_subparsers(dest="what", metavar="WHAT", required=True)
+    _leaf(what, "tasks", "every task in the scope")
+    _leaf(what, "task", "one task, every field").add_argument("name", metavar="NAME")
+    _leaf(what, "dependents", "a task and everything downstream of it").add_argument("name", metavar="NAME")
+    runs = _leaf(what, "runs", "graph runs of a task's graph (current and completed)")
+    runs.add_argument("name", metavar="NAME")
+    phase = runs.add_mutually_exclusive_group()
+    phase.add_argument("--current", action="store_true", help="only runs executing or scheduled")
+    phase.add_argument("--completed", action="store_true", help="only finished runs")
+    runs.add_argument("--errors-only", action="store_true", help="only failed runs (implies --completed)")
+    runs.add_argument("--limit", type=_positive, default=100, metavar="N", help="at most N runs per phase")
+
+    for command, help_text in (
+        ("exec", "execute a root task's graph now"),
+        ("suspend", "suspend a task"),
+        ("resume", "resume a task"),
+    ):
+        parser = _leaf(subparsers, command, help_text, output=False)
+        parser.add_argument("name", metavar="NAME")
+        if command == "exec":
+            parser.add_argument("--retry-last", action="store_true", help="retry the last failed graph run")
+        parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+
+# --------------------------------------------------------------------------------------------- run
+
+
+def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
+    """Run a parsed ``get``/``exec``/``suspend``/``resume`` command; returns the exit code."""
+    env = os.environ if env is None else env
+    try:
+        return _run(args, env)
+    except (ConfigError, UsageError) as exc:
+        _err(f"dagtop: {safe_text(exc)}")
+        return 2
+    except ActionOutcomeUnknown as exc:
+        _err(f"dagtop: {safe_text(exc.describe())}")
+        _err("dagtop: the action may or may not have happened; check with: dagtop get runs NAME")
+        return 1
+    except BackendError as exc:
+        _err(f"dagtop: {safe_text(exc.describe())}")
+        return 1
+    except KeyboardInterrupt:
+        _err("dagtop: interrupted")
+        return 130
+
+
+def _err(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    if args.command not in COMMANDS:
+        raise UsageError(f"unknown command {args.command!r}")
+    if args.command == "get" and getattr(args, "errors_only", False) and getattr(args, "current", False):
+        raise UsageError("--errors-only shows completed runs; it cannot go with --current")
+    profile, warnings = resolve_profile(args, env)
+    for warning in warnings:
+        _err(f"dagtop: warning: {warning}")
+    settings = load_settings(args, env)
+    if args.command == "get":
+        if profile is None:
+            with _temporary_sandbox() as sandbox:
+                return _get(sandbox, args, settings, env)
+        return _get(profile, args, settings, env)
+    return _act(profile, args, env)
+
+
+@contextmanager
+def _temporary_sandbox() -> Iterator[Profile]:
+    from tui.sandbox import SandboxConfig, SandboxServer
+
+    token = secrets.token_urlsafe(24)
+    with SandboxServer(SandboxConfig(seed=7, tasks=200, token=token), host="127.0.0.1", port=0) as server:
+        database, schema = server.app.state.sandbox.scopes()[0]
+        _err(
+            "dagtop: no connection configured: showing a temporary sandbox (seed 7), not a real "
+            "scheduler. Configure one with -c NAME, ~/.config/dagtop/config.toml or --url."
+        )
+        yield sandbox_profile(server.url, token, database, schema)
+
+
+def _open(profile: Profile) -> Backend:
+    from tui.backends.factory import open_backend
+
+    return open_backend(profile)
+
+
+def _call(profile: Profile, work: Any) -> Any:
+    """Open the backend, await ``work(backend)``, always close it."""
+    import anyio
+
+    async def main() -> Any:
+        backend = _open(profile)
+        try:
+            return await work(backend)
+        finally:
+            await backend.aclose()
+
+    return anyio.run(main)
+
+
+# --------------------------------------------------------------------------------------------- get
+
+
+def _get(profile: Profile, args: argparse.Namespace, settings: Settings, env: Mapping[str, str]) -> int:
+    json_out = args.output == "json"
+    color = not json_out and rt.use_color(sys.stdout, env)
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    tz = settings.timezone
+    what = args.what
+
+    if what == "tasks":
+        tasks: list[Task] = _call(profile, lambda b: b.list_tasks())
+        if json_out:
+            return _print(rt.dump_json({"tasks": [rt.task_json(t) for t in tasks]}))
+        names = {t.key: t.name for t in tasks}
+        rows = [
+            [
+                t.name,
+                rt.task_state_cell(t),
+                "" if t.is_root else names.get(t.root, t.root),
+                t.schedule.describe(),
+                t.warehouse or "",
+                t.comment or "",
+            ]
+            for t in tasks
+        ]
+        headers = ["NAME", "STATE", "ROOT", "SCHEDULE", "WAREHOUSE", "COMMENT"]
+        table = rt.render_table(headers, rows, max_widths=[40, 10, 30, 30, 20, 50], width=width, color=color)
+        return _print(table)
+
+    if what == "task":
+        task: Task = _call(profile, lambda b: b.get_task(args.name))
+        if json_out:
+            return _print(rt.dump_json({"task": rt.task_json(task)}))
+        return _print(_task_fields(task, tz, width, color))
+
+    if what == "dependents":
+
+        async def dependents(backend: Backend) -> tuple[Task, Graph]:
+            task = await backend.get_task(args.name)
+            return task, await backend.get_graph(task.root)
+
+        task, graph = _call(profile, dependents)
+        ordered = _downstream_in_order(graph, task)
+        if json_out:
+            items = [{**rt.task_json(t), "depth": d} for t, d in ordered]
+            return _print(rt.dump_json({"task": task.key, "tasks": items}))
+        rows = [
+            [
+                "  " * d + t.name,
+                rt.task_state_cell(t),
+                ", ".join(_name(graph, p) for p in t.predecessors) if d else "",
+            ]
+            for t, d in ordered
+        ]
+        return _print(
+            rt.render_table(
+                ["TASK", "STATE", "AFTER"], rows, max_widths=[60, 10, 60], width=width, color=color
+            )
+        )
+
+    return _get_runs(profile, args, tz, width, color, json_out)
+
+
+def _get_runs(
+    profile: Profile, args: argparse.Namespace, tz: str, width: int | None, color: bool, json_out: bool
+) -> int:
+    want_current = not (args.completed or args.errors_only)
+    want_completed = not args.current
+
+    async def fetch(backend: Backend) -> tuple[Task, list[tuple[str, GraphRun]]]:
+        task = await backend.get_task(args.name)
+        runs: list[tuple[str, GraphRun]] = []
+        if want_current:
+            runs += [("current", r) for r in await backend.current_runs(task.root, limit=args.limit)]
+        if want_completed:
+            done = await backend.completed_runs(task.root, limit=args.limit, errors_only=args.errors_only)
+            runs += [("completed", r) for r in done]
+        return task, runs
+
+    task, runs = _call(profile, fetch)
+    if not task.is_root:
+        root = safe_text(task.root)
+        _err(f"dagtop: {safe_text(task.name)} is not a root: showing the runs of its graph ({root})")
+    now = datetime.now(UTC)
+    if json_out:
+        return _print(rt.dump_json({"root": task.root, "runs": [rt.run_json(r, p, now) for p, r in runs]}))
+    rows = []
+    for phase, r in runs:
+        error = " ".join(x for x in (r.first_error_task, r.first_error_code, r.first_error_message) if x)
+        rows.append(
+            [
+                phase,
+                str(r.run_id),
+                rt.run_state_cell(r),
+                rt.format_time(r.scheduled_time, tz),
+                rt.format_time(r.started_time, tz),
+                rt.format_time(r.completed_time, tz),
+                rt.format_duration(r.duration(now)),
+                (error, "31") if error else "",
+            ]
+        )
+    headers = ["PHASE", "RUN", "STATE", "SCHEDULED", "STARTED", "COMPLETED", "DURATION", "FIRST ERROR"]
+    caps = [9, 24, 12, 20, 20, 20, 9, 80]
+    return _print(rt.render_table(headers, rows, max_widths=caps, width=width, color=color))
+
+
+def _task_fields(task: Task, tz: str, width: int | None, color: bool) -> str:
+    fields: list[tuple[str, Any]] = [
+        ("key", task.key),
+        ("name", task.name),
+        ("scope", task.scope),
+        ("root", task.root),
+        ("state", rt.task_state_cell(task)),
+        ("schedule", task.schedule.describe()),
+        ("predecessors", ", ".join(task.predecessors)),
+        ("warehouse", task.warehouse),
+        ("owner", task.owner),
+        ("comment", task.comment),
+        ("condition", task.condition),
+        ("definition", task.definition),
+        ("config", rt.dump_json(dict(task.config), indent=None) if task.config else None),
+        ("error_integration", task.error_integration),
+        ("timeout_ms", task.timeout_ms),
+        ("suspend_after_failures", task.suspend_after_failures),
+        ("auto_retry_attempts", task.auto_retry_attempts),
+        ("finalizer_of", task.finalizer_of),
+        ("created_on", rt.format_time(task.created_on, tz)),
+        ("last_committed_on", rt.format_time(task.last_committed_on, tz)),
+        ("last_suspended_on", rt.format_time(task.last_suspended_on, tz)),
+    ]
+    rows = [[k, v if isinstance(v, tuple) else ("" if v is None else str(v))] for k, v in fields]
+    return rt.render_table(["FIELD", "VALUE"], rows, max_widths=[22, 200], width=width, color=color)
+
+
+def _name(graph: Graph, key: str) -> str:
+    task = graph.tasks.get(key)
+    return task.name if task else key
+
+
+def _downstream_in_order(graph: Graph, task: Task) -> list[tuple[Task, int]]:
+    """``task`` and everything downstream, each at its longest distance from ``task``, then by name."""
+    keys = {task.key} | graph.downstream_of([task.key])
+    depth = {task.key: 0}
+    kids = graph.children()
+    pending = {k: sum(1 for p in graph.tasks[k].predecessors if p in keys) for k in keys if k in graph.tasks}
+    pending[task.key] = 0
+    ready = [task.key]
+    while ready:
+        key = ready.pop()
+        for kid in kids.get(key, ()):
+            if kid in keys:
+                depth[kid] = max(depth.get(kid, 0), depth[key] + 1)
+                pending[kid] -= 1
+                if pending[kid] == 0:
+                    ready.append(kid)
+    # A cycle (bad data) leaves some keys unvisited: show them last rather than drop them.
+    ordered = sorted(
+        (k for k in keys if k in graph.tasks),
+        key=lambda k: (depth.get(k, len(keys)), graph.tasks[k].name),
+    )
+    if task.key not in graph.tasks:
+        return [(task, 0)] + [(graph.tasks[k], depth.get(k, len(keys))) for k in ordered]
+    return [(graph.tasks[k], depth.get(k, len(keys))) for k in ordered]
+
+
+def _print(text: str) -> int:
+    print(text, flush=True)
+    return 0
+
+
+# --------------------------------------------------------------------------------------------- actions
+
+
+def _act(profile: Profile | None, args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    verb = _VERBS[args.command]
+    name = args.name
+    if getattr(args, "read_only", False) or (profile is not None and profile.read_only):
+        where = "--read-only" if getattr(args, "read_only", False) else f"profile {profile.name} is read-only"
+        raise UsageError(f"{where}: refusing to {verb} {name}")
+    if profile is None:
+        raise UsageError(
+            f"no connection configured: pass -c NAME, or --url with DAGTOP_TOKEN, to {verb} {name}"
+        )
+    if not args.yes:
+        _confirm(profile, verb, name, getattr(args, "retry_last", False))
+
+    async def act(backend: Backend) -> str:
+        if verb == "execute":
+            return await backend.execute(name, retry_last=args.retry_last)
+        return await getattr(backend, verb)(name)
+
+    message = _call(profile, act)
+    return _print(safe_text(message) or f"{verb}: done")
+
+
+def _confirm(profile: Profile, verb: str, name: str, retry_last: bool) -> None:
+    if not sys.stdin.isatty():
+        raise UsageError(f"refusing to {verb} {name} without confirmation (not a terminal): pass --yes")
+    env_label = "PRODUCTION " if profile.production else ""
+    what = f"{verb} {'(retry last failed run) ' if retry_last else ''}{safe_text(name)}"
+    _err(f"About to {what} on {env_label}{profile.name}: {safe_text(profile.location)}")
+    if profile.production:
+        sys.stderr.write(f"Type the task name ({safe_text(name)}) to confirm: ")
+        sys.stderr.flush()
+        ok = sys.stdin.readline().strip() == name
+    else:
+        sys.stderr.write("Proceed? [y/N] ")
+        sys.stderr.flush()
+        ok = sys.stdin.readline().strip().lower() in ("y", "yes")
+    if not ok:
+        raise UsageError(f"not confirmed: nothing was sent ({verb} {name})")

@@ -1,0 +1,199 @@
+"""Plain-text and JSON rendering for ``dagtop get``: aligned tables and a stable JSON shape.
+
+Every string from a server goes through ``safe_text`` before it reaches a table; JSON output escapes
+whatever ``json.dumps`` leaves raw (C1 controls, DEL, bidi marks, lone surrogates). No Textual here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tui.domain import GraphRun, RunState, Task, TaskState
+from tui.text_safety import cell_width, safe_text, truncate
+
+# A cell is its text, or (text, SGR colour code) when it may be coloured on a terminal.
+Cell = str | tuple[str, str]
+
+_RED, _GREEN, _YELLOW, _CYAN, _DIM = "31", "32", "33", "36", "2"
+_GAP = "  "
+_MIN_WIDTH = 6
+
+
+def use_color(stream: Any, env: Mapping[str, str]) -> bool:
+    """Colour only on a terminal, never with ``NO_COLOR`` set (no-color.org) or ``TERM=dumb``."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and not env.get("NO_COLOR") and env.get("TERM") != "dumb"
+
+
+def render_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Cell]],
+    *,
+    max_widths: Sequence[int | None] | None = None,
+    width: int | None = None,
+    color: bool = False,
+) -> str:
+    """Aligned columns; over-long cells end in an ellipsis; ``width`` shrinks the widest columns."""
+    cells = [[c if isinstance(c, tuple) else (c, "") for c in row] for row in rows]
+    texts = [[safe_text(text) for text, _ in row] for row in cells]
+    caps = list(max_widths or [None] * len(headers))
+    widths = []
+    for i, header in enumerate(headers):
+        natural = max([cell_width(header)] + [cell_width(r[i]) for r in texts])
+        widths.append(min(natural, caps[i]) if caps[i] else natural)
+    if width:
+        # Take columns from the widest until the table fits (or nothing can shrink further).
+        while sum(widths) + len(_GAP) * (len(widths) - 1) > width:
+            widest = max(range(len(widths)), key=lambda i: widths[i])
+            if widths[widest] <= _MIN_WIDTH:
+                break
+            widths[widest] -= 1
+    lines = [_line([(h, _DIM if color else "") for h in headers], widths, color=color)]
+    for row, text_row in zip(cells, texts, strict=True):
+        lines.append(_line([(t, s) for t, (_, s) in zip(text_row, row, strict=True)], widths, color=color))
+    return "\n".join(lines)
+
+
+def _line(cells: Sequence[tuple[str, str]], widths: Sequence[int], *, color: bool) -> str:
+    out = []
+    last = len(cells) - 1
+    for i, ((text, style), w) in enumerate(zip(cells, widths, strict=True)):
+        text = truncate(text, w)
+        pad = "" if i == last else " " * (w - cell_width(text))
+        if color and style:
+            text = f"\x1b[{style}m{text}\x1b[0m"
+        out.append(text + pad)
+    return _GAP.join(out).rstrip()
+
+
+# --------------------------------------------------------------------------------------------- values
+
+
+def task_state_cell(task: Task) -> Cell:
+    colour = {TaskState.STARTED: _GREEN, TaskState.SUSPENDED: _YELLOW}.get(task.state, "")
+    return (task.raw_state or task.state.value, colour)
+
+
+def run_state_cell(run: GraphRun) -> Cell:
+    if run.state.is_failure:
+        colour = _RED
+    elif run.state is RunState.SUCCEEDED:
+        colour = _GREEN
+    elif run.state.is_active:
+        colour = _CYAN
+    elif run.state in (RunState.SKIPPED, RunState.SCHEDULED):
+        colour = _DIM
+    else:
+        colour = ""
+    return (run.raw_state or run.state.value, colour)
+
+
+def format_time(value: datetime | None, timezone: str = "local") -> str:
+    """A table timestamp: local time, or UTC marked with Z. Naive times are taken as UTC."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    if timezone == "UTC":
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def format_duration(value: timedelta | None) -> str:
+    if value is None:
+        return ""
+    seconds = max(0, int(value.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
+
+
+# --------------------------------------------------------------------------------------------- JSON
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """ISO-8601 in UTC with a ``Z`` (naive times are taken as UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def task_json(task: Task) -> dict[str, Any]:
+    """The documented JSON shape of a task (see tui.headless)."""
+    return {
+        "key": task.key,
+        "name": task.name,
+        "scope": task.scope,
+        "root": task.root,
+        "is_root": task.is_root,
+        "predecessors": list(task.predecessors),
+        "state": task.state.value,
+        "raw_state": task.raw_state,
+        "schedule": {
+            "kind": task.schedule.kind,
+            "minutes": task.schedule.minutes,
+            "cron": task.schedule.cron,
+            "timezone": task.schedule.timezone,
+            "text": task.schedule.text,
+            "description": task.schedule.describe(),
+        },
+        "warehouse": task.warehouse,
+        "owner": task.owner,
+        "comment": task.comment,
+        "definition": task.definition,
+        "condition": task.condition,
+        "config": dict(task.config) if task.config is not None else None,
+        "error_integration": task.error_integration,
+        "timeout_ms": task.timeout_ms,
+        "suspend_after_failures": task.suspend_after_failures,
+        "auto_retry_attempts": task.auto_retry_attempts,
+        "finalizer_of": task.finalizer_of,
+        "created_on": iso_utc(task.created_on),
+        "last_committed_on": iso_utc(task.last_committed_on),
+        "last_suspended_on": iso_utc(task.last_suspended_on),
+    }
+
+
+def run_json(run: GraphRun, phase: str, now: datetime) -> dict[str, Any]:
+    """The documented JSON shape of a graph run (see tui.headless)."""
+    duration = run.duration(now)
+    return {
+        "graph": run.graph,
+        "run_id": run.run_id,
+        "phase": phase,
+        "state": run.state.value,
+        "raw_state": run.raw_state,
+        "scheduled_time": iso_utc(run.scheduled_time),
+        "started_time": iso_utc(run.started_time),
+        "completed_time": iso_utc(run.completed_time),
+        "next_scheduled_time": iso_utc(run.next_scheduled_time),
+        "duration_seconds": duration.total_seconds() if duration is not None else None,
+        "graph_version": run.graph_version,
+        "attempt": run.attempt,
+        "first_error_task": run.first_error_task,
+        "first_error_code": run.first_error_code,
+        "first_error_message": run.first_error_message,
+    }
+
+
+_UNSAFE_IN_JSON = re.compile(
+    "[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+
+
+def dump_json(payload: Any, *, indent: int | None = 2) -> str:
+    """Pretty JSON, UTF-8 kept readable, with every terminal-unsafe character \\u-escaped.
+
+    ``json.dumps`` escapes C0 controls itself; outside strings the output is ASCII, so escaping the
+    rest wherever it appears keeps the document valid and the data exact.
+    """
+    text = json.dumps(payload, indent=indent, ensure_ascii=False)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
