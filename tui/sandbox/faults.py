@@ -16,6 +16,7 @@ from typing import Any
 import anyio
 
 ENV = "DAGTOP_SANDBOX_FAULTS"
+RAW_SEND = "sandbox.raw_send"  # scope key: the server's own send, whose owner holds the socket
 _KEYS = {
     "latency": "latency_probability",
     "429": "rate_limit_probability",
@@ -196,7 +197,7 @@ class DroppedConnection(ConnectionResetError):
 
 async def _drop(scope: dict, receive: Any, send: Any) -> None:
     """Close the TCP connection without a byte of response (reset), as a crashed proxy would."""
-    raw_send = scope.get("state", {}).get("raw_send", send)
+    raw_send = scope.get(RAW_SEND, send)
     transport = getattr(getattr(raw_send, "__self__", None), "transport", None)
     if transport is None:
         raise DroppedConnection("sandbox fault: connection dropped")

@@ -286,7 +286,7 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         request_id = str(uuid.uuid4())
-        scope["state"] = {**scope.get("state", {}), "request_id": request_id, "raw_send": send}
+        scope["state"] = {**scope.get("state", {}), "request_id": request_id}
         status = 0  # stays 0 when no response was sent (dropped or hung)
 
         async def send_with_id(message: dict) -> None:

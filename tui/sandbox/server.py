@@ -12,6 +12,7 @@ import uvicorn
 from tui.sandbox.app import create_app
 from tui.sandbox.clock import Clock
 from tui.sandbox.config import SandboxConfig
+from tui.sandbox.faults import RAW_SEND
 
 
 class SandboxServer:
@@ -32,11 +33,16 @@ class SandboxServer:
         self.url = f"http://{bracketed}:{self.port}"
         self._server = uvicorn.Server(
             uvicorn.Config(
-                self.app, log_level="warning", access_log=False, lifespan="off",
+                self._asgi, interface="asgi3", log_level="warning", access_log=False, lifespan="off",
                 timeout_graceful_shutdown=1, timeout_keep_alive=5,
             )
         )  # fmt: skip
         self._thread: threading.Thread | None = None
+
+    async def _asgi(self, scope: dict, receive: Any, send: Any) -> None:
+        # Keep uvicorn's own send reachable so the drop fault can abort the socket under it.
+        scope[RAW_SEND] = send
+        await self.app(scope, receive, send)
 
     def start(self) -> SandboxServer:
         self._thread = threading.Thread(
