@@ -21,7 +21,14 @@ from tui.backends.base import ConfigError, ProtocolError
 from tui.backends.snowflake import mapping, models
 from tui.backends.snowflake.auth import KeyPairJwtAuth, account_identifier, load_private_key, token_auth
 from tui.backends.snowflake.client import SnowflakeClient
-from tui.backends.snowflake.identifiers import path_segment, quote_ident, resolve, split_ident
+from tui.backends.snowflake.identifiers import (
+    as_identifier,
+    path_segment,
+    quote_ident,
+    raw_name,
+    resolve,
+    split_ident,
+)
 
 # ------------------------------------------------------------------------------------------ identifiers
 
@@ -30,10 +37,10 @@ from tui.backends.snowflake.identifiers import path_segment, quote_ident, resolv
     ("name", "quoted"),
     [
         ("T1", "T1"),
-        ("_a$b9", "_a$b9"),
+        ("_A$B9", "_A$B9"),
+        ("abc", '"abc"'),
         ("my task", '"my task"'),
         ('a"b', '"a""b"'),
-        ("1x", '"1x"'),
         ("", '""'),
     ],
 )
@@ -41,12 +48,26 @@ def test_quote_ident(name: str, quoted: str) -> None:
     assert quote_ident(name) == quoted
 
 
-@given(st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=3))
+@pytest.mark.parametrize(
+    ("text", "sent"),
+    [("my_task", "my_task"), ('"My Task"', '"My Task"'), ("my task", '"my task"'), ('a"b', '"a""b"')],
+)
+def test_as_identifier_sends_identifiers_as_is_and_quotes_the_rest(text: str, sent: str) -> None:
+    assert as_identifier(text) == sent
+
+
+@given(st.lists(st.text(max_size=12), min_size=1, max_size=3))
 def test_split_ident_inverts_quoting(parts: list[str]) -> None:
     assert split_ident(".".join(quote_ident(p) for p in parts)) == parts
 
 
-@pytest.mark.parametrize("bad", ['"open', "a..b", "a.", 'a"b', '"x"y'])
+def test_unquoted_parts_are_upper_cased_and_raw_name_is_lenient() -> None:
+    assert split_ident('db.Sch."Mixed Case"') == ["DB", "SCH", "Mixed Case"]
+    assert raw_name('"my task"') == "my task"
+    assert raw_name("my task") == "my task"  # not an identifier: taken as the raw name
+
+
+@pytest.mark.parametrize("bad", ['"open', "a..b", "a.", 'a"b', '"x"y', "my task"])
 def test_split_ident_rejects_malformed(bad: str) -> None:
     with pytest.raises(ValueError):
         split_ident(bad)
@@ -56,6 +77,7 @@ def test_resolve_defaults_to_the_scope() -> None:
     assert resolve("T", "DB", "S") == ("DB", "S", "T")
     assert resolve("S2.T", "DB", "S") == ("DB", "S2", "T")
     assert resolve('"d b"."s"."t.x"', "DB", "S") == ("d b", "s", "t.x")
+    assert resolve("other.t", "DB", "S") == ("DB", "OTHER", "T")
 
 
 @pytest.mark.parametrize("name", ["my task/../x?y", "a#b", "50%", "t:execute", "x/dependents", "é ü"])

@@ -14,7 +14,15 @@ from tui.backends.http import HttpClient, HttpSettings
 from tui.backends.snowflake import mapping
 from tui.backends.snowflake.auth import KeyPairJwtAuth, token_auth
 from tui.backends.snowflake.client import SnowflakeClient
-from tui.backends.snowflake.identifiers import resolve, scope_of, split_ident, task_key
+from tui.backends.snowflake.identifiers import (
+    quote_ident,
+    raw_name,
+    resolve,
+    resolve_lenient,
+    scope_of,
+    split_ident,
+    task_key,
+)
 
 _MAX_RESULT_LIMIT = 10000  # the spec's range for resultLimit is 1..10000
 _MAX_ROOT_HOPS = 100  # a graph is at most 1000 tasks; a deeper chain is a bad payload
@@ -33,7 +41,10 @@ class SnowflakeBackend:
     )
 
     def __init__(self, client: SnowflakeClient, *, owns_http: bool = True) -> None:
+        # The client speaks identifiers; the backend keeps the raw (stored) names of its scope.
         self.client = client
+        self.database = raw_name(client.database)
+        self.schema = raw_name(client.schema)
         self._owns_http = owns_http
 
     # ----------------------------------------------------------------------------- construction
@@ -50,7 +61,8 @@ class SnowflakeBackend:
         transport: httpx.AsyncBaseTransport | None = None,
         **http_options: Any,
     ) -> SnowflakeBackend:
-        """Build on a new HTTP client. ``http_options`` go to HttpClient (sleep, clock, on_request...)."""
+        """Build on a new HTTP client. ``database``/``schema`` are identifiers as in SQL (``analytics`` means
+        ANALYTICS; ``'"My Db"'`` is case-exact). ``http_options`` go to HttpClient (sleep, clock, ...)."""
         if not database or not schema:
             raise ConfigError("a Snowflake backend needs both a database and a schema")
         http = HttpClient(url, auth=auth, settings=settings, transport=transport, **http_options)
@@ -102,13 +114,14 @@ class SnowflakeBackend:
             raise ConfigError(str(exc)) from None
         if len(parts) != 2:
             raise ConfigError(f"a Snowflake scope is DATABASE.SCHEMA, got {scope!r}")
-        return SnowflakeBackend(self.client.scoped(*parts), owns_http=False)
+        database, schema = (quote_ident(part) for part in parts)
+        return SnowflakeBackend(self.client.scoped(database, schema), owns_http=False)
 
     # ----------------------------------------------------------------------------- description
 
     @property
     def scope(self) -> str:
-        return scope_of(self.client.database, self.client.schema)
+        return scope_of(self.database, self.schema)
 
     @property
     def location(self) -> str:
@@ -124,55 +137,53 @@ class SnowflakeBackend:
     # ----------------------------------------------------------------------------- helpers
 
     def _target(self, key: str) -> tuple[SnowflakeClient, str, str]:
-        """(client for the key's scope, task name, canonical key)."""
+        """(client for the key's scope, the task's identifier, canonical key)."""
         try:
-            database, schema, name = resolve(key, self.client.database, self.client.schema)
+            database, schema, name = resolve(key, self.database, self.schema)
         except ValueError as exc:
             raise NotFoundError(f"not a task name: {exc}") from None
         client = self.client
-        if (database, schema) != (client.database, client.schema):
-            client = client.scoped(database, schema)
-        return client, name, task_key(database, schema, name)
+        if (database, schema) != (self.database, self.schema):
+            client = client.scoped(quote_ident(database), quote_ident(schema))
+        return client, quote_ident(name), task_key(database, schema, name)
 
     # ----------------------------------------------------------------------------- reads
 
     async def list_tasks(self) -> list[domain.Task]:
         payload = await self.client.http.get_all(self.client.tasks_path)
-        return mapping.parse_task_list(payload, self.client.database, self.client.schema)
+        return mapping.parse_task_list(payload, self.database, self.schema)
 
     async def get_task(self, key: str) -> domain.Task:
-        client, name, _ = self._target(key)
+        client, name, canonical = self._target(key)
+        database, schema, _ = resolve(canonical, self.database, self.schema)
         chain = [await client.fetch_task(name)]
+        known = {mapping.wire_key(chain[0], database, schema)}
         # Walk up first predecessors (or the finalizer's root) so the task knows its graph's root.
         for _ in range(_MAX_ROOT_HOPS):
             top = chain[-1]
             parent = top.finalize or (top.predecessors[0] if top.predecessors else None)
             if not parent:
                 break
-            db = top.database_name or client.database
-            sc = top.schema_name or client.schema
-            try:
-                pdb, psc, pname = resolve(parent, db, sc)
-            except ValueError:
-                break
-            known = {task_key(t.database_name or db, t.schema_name or sc, t.name) for t in chain}
+            pdb, psc, pname = resolve_lenient(parent, *mapping.wire_scope(top, database, schema))
             if task_key(pdb, psc, pname) in known:
                 break
+            known.add(task_key(pdb, psc, pname))
             try:
-                chain.append(await client.scoped(pdb, psc).fetch_task(pname))
+                chain.append(
+                    await client.scoped(quote_ident(pdb), quote_ident(psc)).fetch_task(quote_ident(pname))
+                )
             except NotFoundError:
                 break
-        mapped = mapping.tasks_to_domain(chain, client.database, client.schema)
-        return mapped[0]
+        return mapping.tasks_to_domain(chain, database, schema)[0]
 
     async def get_graph(self, root: str) -> domain.Graph:
         client, name, key = self._target(root)
+        database, schema, _ = resolve(key, self.database, self.schema)
         wire = await client.fetch_dependents(name, recursive=True)
-        names = {t.name for t in wire}
-        if name not in names:
+        if key not in {mapping.wire_key(t, database, schema) for t in wire}:
             # The docs say the named task comes first; be robust if a server leaves it out.
             wire = [await client.fetch_task(name), *wire]
-        tasks = mapping.tasks_to_domain(wire, client.database, client.schema, root=key)
+        tasks = mapping.tasks_to_domain(wire, database, schema, root=key)
         return domain.Graph(root=key, tasks={t.key: t for t in tasks})
 
     async def current_runs(self, root: str, limit: int = 100) -> list[domain.GraphRun]:
@@ -192,10 +203,10 @@ class SnowflakeBackend:
 
     async def list_scopes(self) -> list[str]:
         scopes = []
-        for database in await self.client.list_databases():
+        for database in await self.client.list_databases():  # identifiers, as the server spells them
             for schema in await self.client.list_schemas(database):
-                if schema.upper() != "INFORMATION_SCHEMA":
-                    scopes.append(scope_of(database, schema))
+                if raw_name(schema) != "INFORMATION_SCHEMA":
+                    scopes.append(scope_of(raw_name(database), raw_name(schema)))
         return scopes
 
     # ----------------------------------------------------------------------------- actions

@@ -1,8 +1,13 @@
 """Snowflake identifiers: quoting, splitting fully qualified names, and URL path segments.
 
-A name that is a plain identifier (``[A-Za-z_][A-Za-z0-9_$]*``) is used as is; anything else is a
-double-quoted identifier with ``"`` doubled. Path segments are then percent-encoded so that ``/``, ``?``,
-``#``, ``%`` or ``:`` inside a name can never change the URL (e.g. turn a fetch into ``:execute``).
+Two spellings matter. A *raw* name is what Snowflake stores (case-exact: ``MY_TASK``, ``my task``). An
+*identifier* is how SQL and the REST API spell it: unquoted identifiers are case-insensitive (stored
+upper-cased), quoted ones are case-exact with ``""`` for a quote. The API sends and expects identifiers
+(``"name": "\"my task\""``), so the wire models keep identifiers and the domain uses raw names, with
+keys in canonical identifier form (``DB.SCHEMA."my task"``).
+
+Path segments are percent-encoded so that ``/``, ``?``, ``#``, ``%`` or ``:`` inside a name can never
+change the URL (e.g. turn a fetch into ``:execute``).
 """
 
 from __future__ import annotations
@@ -10,22 +15,40 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from tui.backends.base import ProtocolError
-
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+_PLAIN_UPPER = re.compile(r"[A-Z_][A-Z0-9_$]*")
+_QUOTED = re.compile(r'"(?:[^"]|"")+"')
 
 
 def quote_ident(name: str) -> str:
-    """The identifier form of a name: as is when plain, else double-quoted with ``"`` doubled."""
-    if _PLAIN.fullmatch(name):
+    """The canonical identifier for a raw name: bare when unquoted spelling means the same, else quoted."""
+    if _PLAIN_UPPER.fullmatch(name):
         return name
     return '"' + name.replace('"', '""') + '"'
 
 
-def split_ident(text: str) -> list[str]:
-    """Split ``A.B."c.d"`` into raw names ``["A", "B", "c.d"]`` (quotes removed, ``""`` undoubled).
+def as_identifier(text: str) -> str:
+    """``text`` as an identifier to send: a plain (``[A-Za-z_][A-Za-z0-9_$]*``) or already-quoted
+    identifier goes as is; anything else is taken as a raw name and double-quoted, ``"`` doubled."""
+    if _PLAIN.fullmatch(text) or _QUOTED.fullmatch(text):
+        return text
+    return '"' + text.replace('"', '""') + '"'
 
-    Raises ValueError on an unterminated quote or an empty part.
+
+def raw_name(text: str) -> str:
+    """The raw name of one identifier from the server; text that is not an identifier is taken as raw."""
+    try:
+        parts = split_ident(text)
+    except ValueError:
+        return text
+    return parts[0] if len(parts) == 1 else text
+
+
+def split_ident(text: str) -> list[str]:
+    """Split ``a.B."c.d"`` into raw names ``["A", "B", "c.d"]``: quoted parts as written (``""``
+    undoubled), unquoted parts upper-cased as Snowflake stores them.
+
+    Raises ValueError on an unterminated quote, an empty part or an unquoted part that is not plain.
     """
     parts: list[str] = []
     i, n = 0, len(text)
@@ -50,9 +73,9 @@ def split_ident(text: str) -> list[str]:
             j = text.find(".", i)
             j = n if j < 0 else j
             part = text[i:j]
-            if not part or '"' in part:
+            if not _PLAIN.fullmatch(part):
                 raise ValueError(f"malformed identifier {text!r}")
-            parts.append(part)
+            parts.append(part.upper())
             i = j
         if i >= n:
             return parts
@@ -84,14 +107,14 @@ def resolve(text: str, database: str, schema: str) -> tuple[str, str, str]:
     raise ValueError(f"too many parts in identifier {text!r}")
 
 
-def resolve_or_protocol_error(text: str, database: str, schema: str) -> tuple[str, str, str]:
-    """``resolve`` for names that came from the server: a malformed one is the server's fault."""
+def resolve_lenient(text: str, database: str, schema: str) -> tuple[str, str, str]:
+    """``resolve`` for names from the server: text that is not an identifier is one raw name."""
     try:
         return resolve(text, database, schema)
-    except ValueError as exc:
-        raise ProtocolError(f"server sent a malformed task name: {text[:200]!r}") from exc
+    except ValueError:
+        return database, schema, text
 
 
-def path_segment(name: str) -> str:
-    """One URL path segment for an identifier; nothing in it can escape the segment."""
-    return quote(quote_ident(name), safe="$")
+def path_segment(identifier: str) -> str:
+    """One URL path segment for an identifier (see ``as_identifier``); nothing can escape the segment."""
+    return quote(as_identifier(identifier), safe="$")

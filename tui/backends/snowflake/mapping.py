@@ -14,7 +14,7 @@ from tui import domain
 from tui.backends.base import ProtocolError
 from tui.backends.snowflake import models
 from tui.backends.snowflake.client import parse_runs, parse_tasks
-from tui.backends.snowflake.identifiers import resolve_or_protocol_error, scope_of, task_key
+from tui.backends.snowflake.identifiers import raw_name, resolve_lenient, scope_of, task_key
 
 _RUN_STATES = {
     "SCHEDULED": domain.RunState.SCHEDULED,
@@ -48,8 +48,14 @@ def schedule(wire: Any) -> domain.Schedule:
     return domain.Schedule()
 
 
-def _where(task: models.Task, database: str, schema: str) -> tuple[str, str]:
-    return task.database_name or database, task.schema_name or schema
+def wire_scope(task: models.Task, database: str, schema: str) -> tuple[str, str]:
+    """The raw database and schema of a wire task, defaulting to the scope it was listed in."""
+    db = raw_name(task.database_name) if task.database_name else database
+    return db, raw_name(task.schema_name) if task.schema_name else schema
+
+
+def wire_key(task: models.Task, database: str, schema: str) -> str:
+    return task_key(*wire_scope(task, database, schema), raw_name(task.name))
 
 
 class _KeyIndex:
@@ -61,7 +67,7 @@ class _KeyIndex:
         self.folded = {key.upper(): key for key in self.keys}
 
     def key(self, text: str, database: str, schema: str) -> str:
-        key = task_key(*resolve_or_protocol_error(text, database, schema))
+        key = task_key(*resolve_lenient(text, database, schema))
         if key in self.keys:
             return key
         return self.folded.get(key.upper(), key)
@@ -96,12 +102,12 @@ def tasks_to_domain(
     wire: list[models.Task], database: str, schema: str, *, root: str | None = None
 ) -> list[domain.Task]:
     """Map a list of wire tasks (one listing, or one graph when ``root`` is given)."""
-    keyed = [(task_key(*_where(t, database, schema), t.name), t) for t in wire]
+    keyed = [(wire_key(t, database, schema), t) for t in wire]
     index = _KeyIndex(key for key, _ in keyed)
     preds: dict[str, tuple[str, ...]] = {}
     finals: dict[str, str] = {}
     for key, task in keyed:
-        db, sc = _where(task, database, schema)
+        db, sc = wire_scope(task, database, schema)
         preds[key] = tuple(dict.fromkeys(index.key(p, db, sc) for p in task.predecessors if p))
         if task.finalize:
             finals[key] = index.key(task.finalize, db, sc)
@@ -129,8 +135,8 @@ def _task(
     try:
         return domain.Task(
             key=key,
-            name=task.name,
-            scope=scope_of(*_where(task, database, schema)),
+            name=raw_name(task.name),
+            scope=scope_of(*wire_scope(task, database, schema)),
             root=root,
             predecessors=predecessors,
             state=task_state(task.state),
@@ -173,7 +179,7 @@ def run_to_domain(run: models.TaskRun, graph: str) -> domain.GraphRun:
             completed_time=run.completed_time,
             next_scheduled_time=run.next_scheduled_time,
             graph_version=run.graph_version,
-            first_error_task=run.first_error_task_name,
+            first_error_task=raw_name(run.first_error_task_name) if run.first_error_task_name else None,
             first_error_code=run.first_error_code,
             first_error_message=run.first_error_message,
             extra=extra,

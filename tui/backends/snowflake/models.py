@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
 
+from tui.backends.snowflake.identifiers import as_identifier
+
 
 def _utc(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
@@ -72,7 +74,11 @@ READ_ONLY_TASK_FIELDS = frozenset(
 
 
 class Task(_Wire):
-    """A task as listed, fetched or created. Only ``name`` is needed to read one."""
+    """A task as listed, fetched or created. Only ``name`` is needed to read one.
+
+    Names (``name``, ``predecessors``, ``finalize``, ``database_name``...) are identifiers as the API
+    spells them (``T1``, ``"my task"``); ``identifiers.raw_name`` gives the stored name.
+    """
 
     name: str
     definition: str | None = None
@@ -111,6 +117,7 @@ class Task(_Wire):
     def to_create_body(self) -> dict[str, Any]:
         """The JSON body for create / create-or-alter: writable fields only, nulls left out."""
         body = self.model_dump(mode="json", exclude_none=True)
+        body["name"] = as_identifier(self.name)  # the API takes identifiers: "my task" must be quoted
         return {k: v for k, v in body.items() if k not in READ_ONLY_TASK_FIELDS}
 
 

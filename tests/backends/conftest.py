@@ -1,0 +1,99 @@
+"""Fixtures building a SnowflakeBackend on the in-process sandbox (ASGI transport, fake time)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.backends.fakes import FakeTime
+from tui.backends.http import HttpSettings, RequestEvent
+from tui.backends.snowflake import SnowflakeBackend
+
+SANDBOX_TOKEN = "secret-token"
+
+
+@dataclass
+class Rig:
+    """A sandbox app and a backend on it, with the fake time and every request the client sent."""
+
+    app: Any
+    backend: SnowflakeBackend
+    time: FakeTime
+    events: list[RequestEvent] = field(default_factory=list)
+
+    @property
+    def faults(self) -> Any:
+        return self.app.state.faults
+
+    @property
+    def log(self) -> list[tuple[str, str, int]]:
+        return list(self.app.state.request_log)
+
+    def sent(self, method: str, fragment: str) -> list[RequestEvent]:
+        return [e for e in self.events if e.method == method and fragment in e.url]
+
+
+def sandbox_app(**overrides: Any) -> Any:
+    sandbox = pytest.importorskip("tui.sandbox")
+    if not hasattr(sandbox, "create_app"):
+        pytest.skip("the sandbox's HTTP face has not landed yet")
+    config = {
+        "seed": 7,
+        "tasks": 200,
+        "token": SANDBOX_TOKEN,
+        "page_size": 1000,
+        "async_probability": 0.0,
+        "async_polls": 1,
+        "faults": sandbox.FaultConfig(),
+        **overrides,
+    }
+    clock = sandbox.ManualClock(datetime(2026, 1, 5, 12, 0, tzinfo=UTC))
+    return sandbox.create_app(sandbox.SandboxConfig(**config), clock=clock)
+
+
+def make_backend(
+    app: Any, *, token: str = SANDBOX_TOKEN, scope: tuple[str, str] | None = None, **settings: Any
+) -> Rig:
+    database, schema = scope or app.state.sandbox.scopes()[0]
+    fake = FakeTime()
+    settings.setdefault("rate", None)
+    events: list[RequestEvent] = []
+    backend = SnowflakeBackend.from_token(
+        "http://sandbox.test",
+        token,
+        database,
+        schema,
+        transport=httpx.ASGITransport(app=app),
+        settings=HttpSettings(**settings),
+        sleep=fake.sleep,
+        clock=fake.clock,
+        rng=random.Random(0),
+        on_request=events.append,
+    )
+    return Rig(app, backend, fake, events)
+
+
+@pytest.fixture
+def rig_factory() -> Callable[..., Rig]:
+    """``rig_factory(sandbox_overrides..., http=dict(settings))``; closes every backend afterwards."""
+    made: list[Rig] = []
+
+    def factory(http: dict[str, Any] | None = None, **overrides: Any) -> Rig:
+        rig = make_backend(sandbox_app(**overrides), **(http or {}))
+        made.append(rig)
+        return rig
+
+    return factory
+
+
+@pytest.fixture
+async def rig(rig_factory: Callable[..., Rig]) -> AsyncIterator[Rig]:
+    rig = rig_factory()
+    yield rig
+    await rig.backend.aclose()
