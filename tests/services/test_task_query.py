@@ -49,7 +49,7 @@ def names(rows):
 
 
 def test_plain_words_match_names_case_insensitively():
-    assert names(select_rows(ROWS, filter_text="orders")) == ["CLEAN_ORDERS", "LOAD_ORDERS"]
+    assert names(select_rows(ROWS, filter_text="orders", sort="name")) == ["CLEAN_ORDERS", "LOAD_ORDERS"]
 
 
 def test_field_terms_combine():
@@ -63,11 +63,11 @@ def test_status_failed_marks_the_failing_task_not_its_downstream():
     assert rows["CLEAN_ORDERS"].result is RunState.FAILED
     assert rows["REPORT"].result is RunState.NOT_RUN
     assert rows["LOAD_ORDERS"].result is RunState.FAILED
-    assert names(select_rows(ROWS, filter_text="status:failed")) == ["CLEAN_ORDERS", "LOAD_ORDERS"]
+    assert names(select_rows(ROWS, filter_text="status:failed", sort="name")) == ["CLEAN_ORDERS", "LOAD_ORDERS"]
 
 
 def test_failed_only_keeps_every_task_of_failed_graphs():
-    assert names(select_rows(ROWS, failed_only=True)) == ["CLEAN_ORDERS", "LOAD_ORDERS", "REPORT"]
+    assert names(select_rows(ROWS, failed_only=True)) == ["LOAD_ORDERS", "CLEAN_ORDERS", "REPORT"]
 
 
 def test_sort_by_state_and_reverse():
@@ -78,3 +78,7 @@ def test_sort_by_state_and_reverse():
 def test_empty_filter_keeps_everything():
     predicate = parse_filter("   ")
     assert all(predicate(r) for r in ROWS)
+
+
+def test_default_order_groups_each_graph_root_first():
+    assert names(select_rows(ROWS)) == ["LOAD_ORDERS", "CLEAN_ORDERS", "REPORT", "NIGHTLY_EXPORT"]

@@ -57,7 +57,8 @@ class GraphScreen(PolledScreen):
         self.pinned_run = run  # a run detail pins the tree to that run; otherwise the latest
         self.snapshot: GraphSnapshot | None = None
         self._structure: tuple[tuple[str, ...], ...] = ()
-        self._nodes: dict[tuple[str, ...], TreeNode[TreeLine]] = {}
+        self._full_parent: dict[str, str] = {}
+        self._tree_nodes: dict[tuple[str, ...], TreeNode[TreeLine]] = {}
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -87,13 +88,17 @@ class GraphScreen(PolledScreen):
         self.snapshot = data
         lines = layout(data.graph)
         structure = tuple(line.path + (("ref",) if line.reference else ()) for line in lines)
+        # Where each task is shown in full, so a reference can say "see under PARENT".
+        self._full_parent = {
+            line.key: line.path[-2] for line in lines if not line.reference and len(line.path) > 1
+        }
         tree = self.query_one(GraphTree)
         if structure != self._structure:
             self._rebuild(tree, lines)
             self._structure = structure
         outcomes = task_outcomes(data.graph, data.run)
         for line in lines:
-            node = self._nodes.get(line.path)
+            node = self._tree_nodes.get(line.path)
             if node is not None:
                 node.set_label(self.label(line, data.graph.tasks[line.key], outcomes.get(line.key)))
         self.query_one("#graph-summary", Label).update(self.summary(data))
@@ -102,14 +107,14 @@ class GraphScreen(PolledScreen):
         # Structure changed (a task added or removed): rebuild, keeping the cursor on the same task.
         selected = tree.cursor_node.data.key if tree.cursor_node and tree.cursor_node.data else None
         tree.clear()
-        self._nodes = {}
+        self._tree_nodes = {}
         for line in lines:
-            parent = self._nodes.get(line.path[:-1], tree.root)
+            parent = self._tree_nodes.get(line.path[:-1], tree.root)
             node = parent.add(Text(""), data=line, expand=True, allow_expand=not line.reference)
-            self._nodes[line.path] = node
+            self._tree_nodes[line.path] = node
         tree.root.expand()
         target = selected or self.focus_task.key
-        for node in self._nodes.values():
+        for node in self._tree_nodes.values():
             if node.data and node.data.key == target and not node.data.reference:
                 tree.move_cursor(node)
                 break
@@ -120,7 +125,10 @@ class GraphScreen(PolledScreen):
         if line.reference:
             text.append("↪ ", style="dim")
             text.append_text(literal(task.name, "dim italic"))
-            text.append("  (shown in full above/below)", style="dim")
+            home = self._full_parent.get(line.key)
+            if home and self.snapshot and home in self.snapshot.graph.tasks:
+                text.append("  see under ", style="dim")
+                text.append_text(literal(self.snapshot.graph.tasks[home].name, "dim"))
             return text
         if outcome is not None:
             text.append_text(run_badge(outcome, "", colors, words=False))

@@ -96,4 +96,4 @@ class RunLogScreen(Screen):
         view.append(run_log_lines(self.run, self.app.tz))  # type: ignore[attr-defined]
         if self.run.state.is_finished:
             view.set_finished()
-        view.log.focus()
+        view.log_widget.focus()

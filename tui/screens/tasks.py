@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Label
 
+from tui.domain import RunState
 from tui.services.snapshots import task_rows
 from tui.services.task_query import SORT_KEYS, TaskRow, select_rows
 from tui.widgets.keyed_table import KeyedTable
@@ -20,18 +21,20 @@ from .base import PolledScreen
 
 # (column id, label); ids double as sort keys.
 COLUMNS: tuple[tuple[str, str], ...] = (
+    # Triage order: what it is, whether it runs, how it last went, when next; the rest to the right.
     ("result", " "),
     ("name", "NAME"),
-    ("scope", "SCOPE"),
-    ("kind", "KIND"),
-    ("schedule", "SCHEDULE"),
-    ("warehouse", "WAREHOUSE"),
     ("state", "STATE"),
     ("last", "LAST RUN"),
     ("next", "NEXT"),
+    ("schedule", "SCHEDULE"),
+    ("kind", "KIND"),
+    ("warehouse", "WAREHOUSE"),
     ("owner", "OWNER"),
 )
-SORT_CYCLE = [c for c, _ in COLUMNS if c in SORT_KEYS]
+NAME_WIDTH = 34  # longer names are cut with an ellipsis here; the detail view shows them in full
+
+SORT_CYCLE = ["graph", *(c for c, _ in COLUMNS if c in SORT_KEYS)]
 
 
 class TasksScreen(PolledScreen):
@@ -50,14 +53,14 @@ class TasksScreen(PolledScreen):
         self.rows: list[TaskRow] = []
         self.filter_text = ""
         self.failed_only = False
-        self.sort = "name"
+        self.sort = "graph"
         self.reverse = False
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         table = KeyedTable(id="tasks-table")
         for column, label in COLUMNS:
-            table.add_column(label, key=column)
+            table.add_column(label, key=column, width=NAME_WIDTH if column == "name" else None)
         yield table
         with Horizontal(id="filter-bar"):
             yield Label("/", id="filter-label")
@@ -96,32 +99,39 @@ class TasksScreen(PolledScreen):
         task, run = row.task, row.last_run
         result = row.result
         glyph = run_badge(result, run.raw_state if run else "", colors, words=False) if result else Text("")
+        if row.current_run is not None:  # executing now beats the last result
+            glyph = run_badge(row.current_run.state, row.current_run.raw_state, colors, words=False)
         kind = "child"
         if task.is_root:
             kind = f"root·{row.graph_size}" if row.graph_size > 1 else "single"
         last = Text("")
         if run is not None and result is not None:
-            last = run_badge(result, run.raw_state, colors)
+            # Success is the glyph alone; anything else also says its word.
+            last = run_badge(result, run.raw_state, colors, words=result is not RunState.SUCCEEDED)
             when = run.completed_time or run.scheduled_time
             last.append(f" {moment(now, when, tz, absolute)}", style="")
-        next_time = run.next_scheduled_time if run is not None and task.is_root else None
+        # Sorted by graph, a child is indented under its root so each graph reads as a block.
+        name = literal(task.name, "bold" if task.is_root else "")
+        if self.sort == "graph" and not task.is_root:
+            name = Text("└ ", style="dim", no_wrap=True, overflow="ellipsis").append_text(name)
+        next_time = row.next_time if task.is_root else None
         return (
             glyph,
-            literal(task.name, "bold" if task.is_root else ""),
-            literal(task.scope),
-            Text(kind),
-            literal(task.schedule.describe()),
-            literal(task.warehouse or ""),
+            name,
             task_badge(task.state, task.raw_state, colors),
             last,
             Text(moment(now, next_time, tz, absolute)),
+            literal(task.schedule.describe()),
+            Text(kind),
+            literal(task.warehouse or ""),
             literal(task.owner or ""),
         )
 
     def update_columns(self) -> None:
         table = self.query_one(KeyedTable)
         for column, label in COLUMNS:
-            arrow = (" ▼" if self.reverse else " ▲") if column == self.sort else ""
+            sorted_here = column == self.sort or (column == "name" and self.sort == "graph")
+            arrow = (" ▼" if self.reverse else " ▲") if sorted_here else ""
             table.columns[column].label = Text(label + arrow)  # type: ignore[index]
 
     def update_status(self, shown: int) -> None:
@@ -130,7 +140,8 @@ class TasksScreen(PolledScreen):
             parts.append("filter: ")
         if self.failed_only:
             parts.append("only graphs whose last run failed")
-        parts.append(f"sorted by {self.sort}{' (reversed)' if self.reverse else ''}")
+        order = "graph, root first" if self.sort == "graph" else self.sort
+        parts.append(f"sorted by {order}{' (reversed)' if self.reverse else ''}")
         status = Text("  ·  ".join(p for p in parts if p != "filter: "))
         if self.filter_text:
             status.append("  ·  filter: ")

@@ -4,26 +4,41 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 import anyio
 
 from tui.backends.base import Backend
-from tui.domain import GraphRun
+from tui.domain import GraphRun, RunState
 from tui.services.task_query import TaskRow
 
 # At most this many per-graph requests in flight, so a large account cannot cause a request storm.
 CONCURRENCY = 6
 
 
-async def latest_runs(backend: Backend, roots: Sequence[str]) -> dict[str, GraphRun | None]:
-    """The most recent completed run of each graph (None for a graph that never ran)."""
-    results: dict[str, GraphRun | None] = {}
+@dataclass(frozen=True)
+class GraphStatus:
+    """A graph's latest completed run, the run executing now, and when it runs next."""
+
+    last: GraphRun | None
+    current: GraphRun | None
+    next_time: datetime | None
+
+
+async def graph_statuses(backend: Backend, roots: Sequence[str]) -> dict[str, GraphStatus]:
+    """Two requests per graph: its latest completed run and its current/scheduled runs."""
+    results: dict[str, GraphStatus] = {}
     limiter = anyio.Semaphore(CONCURRENCY)
 
     async def one(root: str) -> None:
         async with limiter:
-            runs = await backend.completed_runs(root, limit=1)
-        results[root] = runs[0] if runs else None
+            completed = await backend.completed_runs(root, limit=1)
+            current = await backend.current_runs(root, limit=10)
+        executing = next((r for r in current if r.state.is_active), None)
+        scheduled = [r.scheduled_time for r in current if r.state is RunState.SCHEDULED and r.scheduled_time]
+        last = completed[0] if completed else None
+        results[root] = GraphStatus(last, executing, min(scheduled, default=None))
 
     async with anyio.create_task_group() as group:
         for root in roots:
@@ -31,14 +46,19 @@ async def latest_runs(backend: Backend, roots: Sequence[str]) -> dict[str, Graph
     return results
 
 
-async def task_rows(backend: Backend, max_graphs: int = 500) -> list[TaskRow]:
-    """Every task with its graph size and its graph's latest run.
+async def task_rows(backend: Backend, max_graphs: int = 200) -> list[TaskRow]:
+    """Every task with its graph size, its graph's latest run, current run and next run.
 
-    Latest runs are fetched for at most ``max_graphs`` roots per poll (the first by name); the rest
+    Run status is fetched for at most ``max_graphs`` roots per poll (the first by name); the rest
     show no result until the user narrows the scope. That bounds one poll's cost on huge accounts.
     """
     tasks = await backend.list_tasks()
     sizes = Counter(task.root for task in tasks)
     roots = sorted((t for t in tasks if t.is_root), key=lambda t: t.name)[:max_graphs]
-    runs = await latest_runs(backend, [t.key for t in roots])
-    return [TaskRow(task, sizes[task.key] if task.is_root else 0, runs.get(task.root)) for task in tasks]
+    statuses = await graph_statuses(backend, [t.key for t in roots])
+    rows = []
+    for task in tasks:
+        status = statuses.get(task.root) or GraphStatus(None, None, None)
+        size = sizes[task.key] if task.is_root else 0
+        rows.append(TaskRow(task, size, status.last, status.current, status.next_time))
+    return rows

@@ -22,6 +22,8 @@ class TaskRow:
     task: Task
     graph_size: int
     last_run: GraphRun | None
+    current_run: GraphRun | None = None  # executing now, if any
+    next_time: datetime | None = None  # the next scheduled run of its graph
 
     @property
     def result(self) -> RunState | None:
@@ -78,6 +80,8 @@ def _time_key(value: datetime | None) -> tuple[int, float]:
 
 
 SORT_KEYS: dict[str, Callable[[TaskRow], object]] = {
+    # Each graph's root first, then its tasks: the default, so a graph reads as a block.
+    "graph": lambda r: (r.task.root.lower(), not r.task.is_root, r.task.name.lower()),
     "name": lambda r: (r.task.name.lower(), r.task.scope),
     "scope": lambda r: (r.task.scope, r.task.name.lower()),
     "kind": lambda r: (not r.task.is_root, -r.graph_size, r.task.name.lower()),
@@ -86,7 +90,7 @@ SORT_KEYS: dict[str, Callable[[TaskRow], object]] = {
     "state": lambda r: (r.task.state.value, r.task.name.lower()),
     "last": lambda r: (_time_key(r.last_run.scheduled_time if r.last_run else None), r.task.name.lower()),
     "result": lambda r: (_result_rank(r), r.task.name.lower()),
-    "next": lambda r: (_time_key(r.last_run.next_scheduled_time if r.last_run else None), r.task.name),
+    "next": lambda r: (_time_key(r.next_time), r.task.name),
     "owner": lambda r: (r.task.owner or "", r.task.name.lower()),
 }
 
@@ -103,11 +107,11 @@ def select_rows(
     *,
     filter_text: str = "",
     failed_only: bool = False,
-    sort: str = "name",
+    sort: str = "graph",
     reverse: bool = False,
 ) -> list[TaskRow]:
     """What the task list shows: filtered, then sorted."""
     keep = parse_filter(filter_text)
     chosen = [r for r in rows if keep(r) and (not failed_only or r.graph_failed)]
-    chosen.sort(key=SORT_KEYS.get(sort, SORT_KEYS["name"]), reverse=reverse)
+    chosen.sort(key=SORT_KEYS.get(sort, SORT_KEYS["graph"]), reverse=reverse)
     return chosen

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Log
 
-from tui.text_safety import neutralize
+from tui.text_safety import safe_text
 
 ERROR_PATTERN = re.compile(r"\b(error|exception|traceback|failed|fatal)\b", re.IGNORECASE)
 DEFAULT_MAX_LINES = 50_000
@@ -65,13 +65,13 @@ class LogView(Vertical):
         self.update_status()
 
     @property
-    def log(self) -> Log:
+    def log_widget(self) -> Log:
         return self.query_one(Log)
 
     # -- feeding ----------------------------------------------------------------------------------
     def append(self, lines: list[str]) -> None:
         """Add lines (one write per batch: cheap even for large logs)."""
-        clean = [neutralize(line) for chunk in lines for line in chunk.split("\n")]
+        clean = [safe_text(line, keep_tabs=True) for chunk in lines for line in chunk.split("\n")]
         overflow = len(self.lines) + len(clean) - (self.lines.maxlen or 0)
         if self.lines.maxlen and overflow > 0:
             self.dropped += overflow
@@ -79,7 +79,7 @@ class LogView(Vertical):
         if self.wrap or (self.lines.maxlen and overflow > 0):
             self.redraw()
         else:
-            self.log.write_lines(clean, scroll_end=self.follow)
+            self.log_widget.write_lines(clean, scroll_end=self.follow)
         self.update_status()
 
     def set_finished(self) -> None:
@@ -87,7 +87,7 @@ class LogView(Vertical):
         self.update_status()
 
     def redraw(self) -> None:
-        log = self.log
+        log = self.log_widget
         log.clear()
         log.write_lines(self.display_lines(), scroll_end=self.follow)
 
@@ -122,22 +122,22 @@ class LogView(Vertical):
     def _pause_follow(self) -> None:
         if self.follow:
             self.follow = False
-            self.log.auto_scroll = False
+            self.log_widget.auto_scroll = False
             self.update_status()
 
     def action_toggle_follow(self) -> None:
         self.follow = not self.follow
-        self.log.auto_scroll = self.follow
+        self.log_widget.auto_scroll = self.follow
         if self.follow:
-            self.log.scroll_end(animate=False)
+            self.log_widget.scroll_end(animate=False)
         self.update_status()
 
     def action_top(self) -> None:
         self._pause_follow()
-        self.log.scroll_home(animate=False)
+        self.log_widget.scroll_home(animate=False)
 
     def action_bottom(self) -> None:
-        self.log.scroll_end(animate=False)
+        self.log_widget.scroll_end(animate=False)
 
     # -- search -----------------------------------------------------------------------------------
     def action_search(self) -> None:
@@ -153,12 +153,12 @@ class LogView(Vertical):
         self.matches = [i for i, line in enumerate(lines) if needle and needle in line.lower()]
         self.match_index = -1
         event.input.display = False
-        self.log.focus()
+        self.log_widget.focus()
         self.action_next_match()
 
     def _go(self, line: int) -> None:
         self._pause_follow()
-        self.log.scroll_to(y=max(0, line - 2), animate=False)
+        self.log_widget.scroll_to(y=max(0, line - 2), animate=False)
         self.update_status()
 
     def action_next_match(self) -> None:

@@ -1,0 +1,17 @@
+"""Console tests drive the real app against an in-process sandbox over HTTP (ASGI transport)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui import harness
+
+
+@pytest.fixture
+def journal_path(tmp_path):
+    return tmp_path / "actions.jsonl"
+
+
+@pytest.fixture
+def console(journal_path):
+    return harness.build(journal_path=journal_path)

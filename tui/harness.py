@@ -1,0 +1,92 @@
+"""A deterministic console on an in-process sandbox: seeded data, a frozen clock, polling by hand.
+
+Used by the snapshot and pilot tests and by ``make screenshots``, so what the README shows is what
+the tests check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tui.app import DagtopApp, make_app
+from tui.backends.http import HttpSettings
+from tui.backends.snowflake.adapter import SnowflakeBackend
+from tui.backends.snowflake.auth import token_auth
+from tui.sandbox import FaultConfig, ManualClock, SandboxConfig, create_app
+from tui.services.journal import ActionJournal
+from tui.widgets.header import ConnectionInfo
+
+FROZEN_AT = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+TOKEN = "harness-token-not-a-secret"  # noqa: S105 - the in-process sandbox's own token
+
+
+@dataclass
+class Harness:
+    app: DagtopApp
+    sandbox: Any  # the Starlette app; .state.sandbox, .state.faults, .state.request_log
+    clock: ManualClock
+    backend: SnowflakeBackend
+
+    def advance(self, seconds: float) -> None:
+        """Move the simulated world and the console's clock on together."""
+        self.clock.advance(seconds)
+
+
+def build(
+    *,
+    journal_path: Path | None = None,
+    read_only: bool = False,
+    production: bool = False,
+    seed: int = 7,
+    tasks: int = 200,
+    warmup: float = 3600.0,
+    faults: FaultConfig | None = None,
+    http_settings: HttpSettings | None = None,
+    keymap: dict[str, str] | None = None,
+) -> Harness:
+    """The console on a seeded in-process sandbox, its clock ``warmup`` simulated seconds in."""
+    clock = ManualClock(FROZEN_AT)
+    sandbox = create_app(
+        SandboxConfig(seed=seed, tasks=tasks, token=TOKEN, faults=faults or FaultConfig()), clock=clock
+    )
+    database, schema = sandbox.state.sandbox.scopes()[0]
+    clock.advance(warmup)
+    backend = SnowflakeBackend.connect(
+        "http://sandbox",
+        token_auth(TOKEN, "PROGRAMMATIC_ACCESS_TOKEN"),
+        database,
+        schema,
+        settings=http_settings or HttpSettings(rate=None),
+        transport=httpx.ASGITransport(app=sandbox),
+    )
+    connection = ConnectionInfo(
+        profile="sandbox",
+        backend="snowflake",
+        location=backend.location,
+        sandbox=True,
+        production=production,
+        read_only=read_only,
+        poll_interval=5.0,
+    )
+    app = make_app(
+        backend,
+        connection,
+        clock=clock.now,
+        tz=UTC,
+        auto_poll=False,
+        journal=ActionJournal(journal_path) if journal_path else None,
+        keymap=keymap,
+    )
+    return Harness(app, sandbox, clock, backend)
+
+
+async def settle(pilot: Any) -> None:
+    """Let every poll and action in flight finish and the screen redraw."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
