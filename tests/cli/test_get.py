@@ -1,0 +1,321 @@
+"""``dagtop get`` and the scripted actions, against a real sandbox server over loopback HTTP."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tui.headless import register, run
+from tui.sandbox import SandboxConfig, SandboxServer
+from tui.text_safety import is_unsafe
+
+pytestmark = pytest.mark.tcp
+
+TOKEN = "cli-test-token-5c0ffee"
+HOSTILE = "\x1b]52;c;ZXZpbA==\x07\x1b[2J\x9b31m\rgotcha\u202e"
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    """Mirror tui/cli.py: one subparser per command, dispatched to headless.run."""
+    parser = argparse.ArgumentParser(prog="dagtop")
+    register(parser.add_subparsers(dest="command"))
+    return parser.parse_args(list(argv))
+
+
+@pytest.fixture(scope="module")
+def server():
+    with SandboxServer(SandboxConfig(seed=7, tasks=60, token=TOKEN), host="127.0.0.1", port=0) as srv:
+        database, schema = srv.app.state.sandbox.scopes()[0]
+        # A task whose comment and name are built to take over a terminal.
+        response = httpx.post(
+            f"{srv.url}/api/v2/databases/{database}/schemas/{schema}/tasks",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            json={
+                "name": '"EVIL' + HOSTILE.replace('"', '""') + '"',
+                "definition": "SELECT 1",
+                "comment": "comment " + HOSTILE,
+                "schedule": {"schedule_type": "MINUTES_TYPE", "minutes": 5},
+            },
+        )
+        assert response.status_code == 200, response.text
+        yield srv
+
+
+@pytest.fixture
+def scope(server):
+    return server.app.state.sandbox.scopes()[0]
+
+
+@pytest.fixture
+def env(tmp_path: Path, server, scope, monkeypatch) -> dict[str, str]:
+    """A private HOME whose dagtop config points at the sandbox; the token lives in a 0600 file."""
+    home = tmp_path / "home"
+    (home / ".config" / "dagtop").mkdir(parents=True)
+    token_file = home / "sandbox.token"
+    token_file.write_text(TOKEN)
+    token_file.chmod(0o600)
+    database, schema = scope
+    (home / ".config" / "dagtop" / "config.toml").write_text(
+        'default_profile = "sb"\n'
+        f'[profiles.sb]\nurl = "{server.url}"\ndatabase = "{database}"\nschema = "{schema}"\n'
+        f'token_file = "{token_file}"\n'
+        f'[profiles.ro]\nurl = "{server.url}"\ndatabase = "{database}"\nschema = "{schema}"\n'
+        f'token_file = "{token_file}"\nread_only = true\n'
+        f'[profiles.prod]\nurl = "{server.url}"\ndatabase = "{database}"\nschema = "{schema}"\n'
+        f'token_file = "{token_file}"\nproduction = true\n'
+    )
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    for var in ("DAGTOP_CONFIG", "DAGTOP_TOKEN", "DAGTOP_PROFILE", "SNOWFLAKE_HOME", "SNOWFLAKE_CONNECTIONS"):
+        monkeypatch.delenv(var, raising=False)
+    return dict(os.environ)
+
+
+@pytest.fixture
+def dagtop(env, capsys):
+    """Run a command in-process: (exit code, stdout, stderr), checking no output ever leaks."""
+
+    def _run(*argv: str) -> tuple[int, str, str]:
+        code = run(parse(*argv), env)
+        out, err = capsys.readouterr()
+        assert TOKEN not in out + err
+        assert "Traceback" not in err
+        return code, out, err
+
+    return _run
+
+
+def _roots(dagtop) -> list[dict]:
+    code, out, _ = dagtop("get", "tasks", "-o", "json")
+    assert code == 0
+    return [t for t in json.loads(out)["tasks"] if t["is_root"] and not t["name"].startswith('"EVIL')]
+
+
+# ---------------------------------------------------------------------------------------------- get
+
+
+def test_get_tasks_table(dagtop):
+    code, out, err = dagtop("get", "tasks")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0].split() == ["NAME", "STATE", "ROOT", "SCHEDULE", "WAREHOUSE", "COMMENT"]
+    assert len(lines) > 10
+    # Columns are aligned: STATE starts at the same offset on every row.
+    offset = lines[0].index("STATE")
+    assert all(line[offset - 2 : offset] == "  " for line in lines[1:])
+    assert "\x1b" not in out  # not a terminal: no colour
+
+
+def test_get_tasks_json_shape(dagtop):
+    code, out, _ = dagtop("get", "tasks", "-o", "json")
+    assert code == 0
+    tasks = json.loads(out)["tasks"]
+    documented = {
+        "key", "name", "scope", "root", "is_root", "predecessors", "state", "raw_state", "schedule",
+        "warehouse", "owner", "comment", "definition", "condition", "config", "error_integration",
+        "timeout_ms", "suspend_after_failures", "auto_retry_attempts", "finalizer_of", "created_on",
+        "last_committed_on", "last_suspended_on",
+    }  # fmt: skip
+    assert all(set(t) == documented for t in tasks)
+    assert {t["state"] for t in tasks} <= {"started", "suspended", "unknown"}
+    stamps = [t["created_on"] for t in tasks if t["created_on"]]
+    assert stamps and all(s.endswith("Z") for s in stamps)
+
+
+def test_get_task_both_formats(dagtop):
+    root = _roots(dagtop)[0]
+    code, out, _ = dagtop("get", "task", root["name"], "-o", "json")
+    assert code == 0 and json.loads(out)["task"]["key"] == root["key"]
+    code, out, _ = dagtop("get", "task", root["name"])
+    assert code == 0
+    fields = dict(line.split(None, 1) for line in out.splitlines()[1:] if len(line.split(None, 1)) == 2)
+    assert fields["key"] == root["key"] and fields["state"] == root["state"]
+
+
+def test_get_dependents_in_dependency_order(dagtop):
+    root = max(_roots(dagtop), key=lambda t: t["name"])
+    code, out, _ = dagtop("get", "dependents", root["name"], "-o", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["task"] == root["key"]
+    tasks = data["tasks"]
+    assert tasks[0]["key"] == root["key"] and tasks[0]["depth"] == 0
+    seen = set()
+    for task in tasks:
+        assert all(p in seen for p in task["predecessors"] if task["depth"])
+        seen.add(task["key"])
+    code, out, _ = dagtop("get", "dependents", root["name"])
+    assert out.splitlines()[1].startswith(root["name"])
+
+
+def test_get_runs_phases_limit_and_errors(dagtop):
+    root = _roots(dagtop)[0]["name"]
+    code, out, _ = dagtop("get", "runs", root, "-o", "json", "--limit", "2")
+    runs = json.loads(out)["runs"]
+    assert code == 0 and {r["phase"] for r in runs} <= {"current", "completed"}
+    assert sum(r["phase"] == "completed" for r in runs) <= 2
+    code, out, _ = dagtop("get", "runs", root, "-o", "json", "--current")
+    assert {r["phase"] for r in json.loads(out)["runs"]} <= {"current"}
+    code, out, _ = dagtop("get", "runs", root, "-o", "json", "--errors-only", "--limit", "50")
+    runs = json.loads(out)["runs"]
+    assert all(r["phase"] == "completed" and r["state"] in ("FAILED", "CANCELLED") for r in runs)
+    code, out, _ = dagtop("get", "runs", root)
+    assert code == 0 and out.splitlines()[0].split()[:3] == ["PHASE", "RUN", "STATE"]
+
+
+def test_runs_of_a_child_show_its_graph(dagtop):
+    code, out, _ = dagtop("get", "tasks", "-o", "json")
+    child = next(t for t in json.loads(out)["tasks"] if not t["is_root"])
+    code, out, err = dagtop("get", "runs", child["name"], "-o", "json")
+    assert code == 0 and json.loads(out)["root"] == child["root"]
+    assert "is not a root" in err
+
+
+def test_errors_only_with_current_is_a_usage_error(dagtop):
+    code, _, err = dagtop("get", "runs", "X", "--current", "--errors-only")
+    assert code == 2 and "--errors-only" in err
+
+
+def test_unknown_task_is_a_backend_error_with_the_servers_message(dagtop):
+    code, out, err = dagtop("get", "task", "NO_SUCH_TASK")
+    assert code == 1 and out == ""
+    assert err.startswith("dagtop: HTTP 404") and "NO_SUCH_TASK" in err and "request id" in err
+
+
+def test_wrong_token_is_exit_1_and_never_echoed(dagtop, env, monkeypatch):
+    env["DAGTOP_TOKEN"] = "wrong-token-value"
+    code, out, err = dagtop("get", "tasks")
+    assert code == 1 and "HTTP 401" in err
+    assert "wrong-token-value" not in out + err
+
+
+def test_bad_config_is_exit_2_with_one_line(dagtop, env, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[profiles.x]\nurl = "https://a.example"\ndatabase = "D"\nschema = "S"\npoll_interval = "fast"\n'
+    )
+    env["DAGTOP_CONFIG"] = str(bad)
+    code, out, err = dagtop("get", "tasks", "-c", "x")
+    assert (code, out) == (2, "")
+    assert err == f'dagtop: {bad}: profiles.x.poll_interval: expected a number, got "fast"\n'
+
+
+def test_no_configuration_uses_a_temporary_sandbox(dagtop, env, tmp_path):
+    env["DAGTOP_CONFIG"] = str(tmp_path / "empty.toml")
+    (tmp_path / "empty.toml").write_text("")
+    code, out, err = dagtop("get", "tasks")
+    assert code == 0 and "temporary sandbox" in err and out.startswith("NAME")
+
+
+# ---------------------------------------------------------------------------------------------- safety
+
+
+def test_hostile_server_text_is_inert_in_tables(dagtop):
+    code, out, _ = dagtop("get", "tasks")
+    assert code == 0
+    assert not any(is_unsafe(c) for c in out.replace("\n", ""))
+    assert "\\x1b]52;c;ZXZpbA==\\x07" in out  # visible, not interpreted
+    code, out, _ = dagtop("get", "task", '"EVIL' + HOSTILE.replace('"', '""') + '"')
+    assert code == 0 and "comment" in out
+    assert not any(is_unsafe(c) for c in out.replace("\n", ""))
+
+
+def test_hostile_server_text_is_escaped_but_exact_in_json(dagtop):
+    code, out, _ = dagtop("get", "tasks", "-o", "json")
+    assert code == 0
+    assert not any(is_unsafe(c) for c in out.replace("\n", ""))
+    comments = [t["comment"] for t in json.loads(out)["tasks"]]
+    assert "comment " + HOSTILE in comments
+
+
+# ---------------------------------------------------------------------------------------------- actions
+
+
+def _state(dagtop, name: str) -> str:
+    return json.loads(dagtop("get", "task", name, "-o", "json")[1])["task"]["state"]
+
+
+def test_suspend_and_resume_with_yes(dagtop):
+    name = _roots(dagtop)[-1]["name"]
+    assert dagtop("suspend", name, "--yes")[0] == 0
+    assert _state(dagtop, name) == "suspended"
+    assert dagtop("resume", name, "--yes")[0] == 0
+    assert _state(dagtop, name) == "started"
+
+
+def test_exec_with_yes_and_retry_last_flag_parses(dagtop):
+    name = _roots(dagtop)[0]["name"]
+    code, out, _ = dagtop("exec", name, "--yes")
+    assert code == 0 and out.strip()
+    assert parse("exec", name, "--retry-last", "--yes").retry_last is True
+
+
+def test_exec_of_a_child_is_refused_by_the_server(dagtop):
+    code, out, _ = dagtop("get", "tasks", "-o", "json")
+    child = next(t for t in json.loads(out)["tasks"] if not t["is_root"])
+    code, _, err = dagtop("exec", child["name"], "--yes")
+    assert code == 1 and err.startswith("dagtop: HTTP ")
+
+
+def test_action_without_a_terminal_needs_yes(dagtop, monkeypatch):
+    name = _roots(dagtop)[0]["name"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    code, _, err = dagtop("suspend", name)
+    assert code == 2 and "pass --yes" in err
+    assert _state(dagtop, name) == "started"
+
+
+def test_read_only_refuses_actions(dagtop):
+    name = _roots(dagtop)[0]["name"]
+    code, _, err = dagtop("suspend", name, "--yes", "-c", "ro")
+    assert code == 2 and "read-only" in err
+    code, _, err = dagtop("suspend", name, "--yes", "--read-only")
+    assert code == 2 and "--read-only" in err
+    assert _state(dagtop, name) == "started"
+
+
+def test_actions_never_run_against_the_temporary_sandbox(dagtop, env, tmp_path):
+    env["DAGTOP_CONFIG"] = str(tmp_path / "empty.toml")
+    (tmp_path / "empty.toml").write_text("")
+    code, _, err = dagtop("suspend", "ANY", "--yes")
+    assert code == 2 and "no connection configured" in err
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_terminal_confirmation(dagtop, monkeypatch):
+    name = _roots(dagtop)[0]["name"]
+    monkeypatch.setattr("sys.stdin", _Tty("n\n"))
+    code, _, err = dagtop("suspend", name)
+    assert code == 2 and "Proceed? [y/N]" in err and "nothing was sent" in err
+    assert _state(dagtop, name) == "started"
+    monkeypatch.setattr("sys.stdin", _Tty("y\n"))
+    assert dagtop("suspend", name)[0] == 0
+    assert dagtop("resume", name, "--yes")[0] == 0
+
+
+def test_production_wants_the_task_name_typed(dagtop, monkeypatch):
+    name = _roots(dagtop)[0]["name"]
+    monkeypatch.setattr("sys.stdin", _Tty("y\n"))
+    code, _, err = dagtop("suspend", name, "-c", "prod")
+    assert code == 2 and "PRODUCTION" in err and "Type the task name" in err
+    assert _state(dagtop, name) == "started"
+    monkeypatch.setattr("sys.stdin", _Tty(name + "\n"))
+    assert dagtop("suspend", name, "-c", "prod")[0] == 0
+    assert dagtop("resume", name, "--yes")[0] == 0
+
+
+def test_there_is_no_token_option_anywhere():
+    for argv in (["get", "tasks", "--token", "x"], ["exec", "T", "--token", "x"]):
+        with pytest.raises(SystemExit) as info:
+            parse(*argv)
+        assert info.value.code == 2
