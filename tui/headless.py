@@ -210,7 +210,7 @@ def _get(profile: Profile, args: argparse.Namespace, settings: Settings, env: Ma
     json_out = args.output == "json"
     color = not json_out and rt.use_color(sys.stdout, env)
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-    tz = settings.timezone
+    tz = "UTC" if getattr(args, "utc", False) else settings.timezone  # the main parser's --utc
     what = args.what
 
     if what == "tasks":
