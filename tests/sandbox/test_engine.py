@@ -100,7 +100,7 @@ def test_graph_changes_need_a_suspended_root():
     sb.resume(DB, SC, "R")
     with pytest.raises(SandboxError) as err:
         sb.create_task(DB, SC, task("C", ["B"]))
-    assert err.value.status == 409 and err.value.code == "091421"
+    assert err.value.status == 400 and err.value.code == "091421"
     assert "root task ANALYTICS.PUBLIC.R since that root task is not suspended" in err.value.message
     for action in (lambda: sb.suspend(DB, SC, "A"), lambda: sb.delete_task(DB, SC, "B")):
         with pytest.raises(SandboxError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import request_response
 
 from tui.sandbox.clock import Clock, ScaledClock
 from tui.sandbox.config import SandboxConfig
@@ -14,8 +14,6 @@ from tui.sandbox.faults import FaultMiddleware
 from tui.sandbox.generator import generate
 from tui.sandbox.http_snowflake import RequestContext, SnowflakeAPI
 from tui.sandbox.results import ResultStore
-
-METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
 
 
 def build_sandbox(config: SandboxConfig, clock: Clock) -> Sandbox:
@@ -30,7 +28,10 @@ def create_app(config: SandboxConfig, clock: Clock | None = None) -> Starlette:
     sandbox = build_sandbox(config, clock)
     results = ResultStore(config.seed)
     api = SnowflakeAPI(sandbox, config, results)
-    app = Starlette(routes=[Route("/{path:path}", api.handle, methods=METHODS)])
+    app = Starlette()
+    # Every path goes to the API's own router (as the router's default): a route pattern would not
+    # match names with newlines or other odd characters, and those still need a JSON answer.
+    app.router.default = request_response(api.handle)
     app.state.sandbox = sandbox
     app.state.config = config
     app.state.faults = config.faults

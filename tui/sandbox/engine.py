@@ -87,7 +87,7 @@ class Sandbox:
                     "created_on": iso(self.world.created_on[db]),
                     "owner": "SYSADMIN",
                     "comment": self.world.database_comments.get(db, ""),
-                    "kind": "STANDARD",
+                    "kind": "PERMANENT",
                     "is_current": False,
                     "is_default": False,
                 }
@@ -161,7 +161,7 @@ class Sandbox:
                     continue
                 if regex is not None and not regex.fullmatch(name):
                     continue
-                if root_only and not scope.is_root(name):
+                if root_only and scope.tasks[name].predecessors:  # the spec: "no predecessors"
                     continue
                 out.append(scope.tasks[name].to_json())
             return out

@@ -36,9 +36,10 @@ def not_found(kind: str, fqn: str) -> SandboxError:
 
 
 def graph_not_suspended(root_fqn: str) -> SandboxError:
-    # 409: the request is fine, the graph's state refuses it (a client maps this to a conflict).
+    # 400, not 409: the spec declares 409 only for createTask, and this refusal also answers PUT,
+    # DELETE, :resume and :suspend. The code 091421 tells a client it is the graph-state rule.
     return SandboxError(
-        409,
+        400,
         f"Unable to update graph with root task {root_fqn} since that root task is not suspended.",
         GRAPH_NOT_SUSPENDED,
     )

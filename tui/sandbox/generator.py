@@ -90,7 +90,7 @@ def _cron(expr: str, tz: str) -> dict[str, Any]:
 
 # Always first, in the default scope: what makes the default demo lively and worth investigating.
 SHOWCASE = [
-    GraphSpec("ORDERS_PIPELINE", "fan", 8, _every(5), (20, 50), 0.05, finalizer=True),
+    GraphSpec("ORDERS_PIPELINE", "fan", 8, _every(5), (20, 50), 0.05, finalizer=True),  # 9 with it
     GraphSpec("CUSTOMER_360", "diamond", 6, _every(3), (5, 20), 0.45),
     GraphSpec("NIGHTLY_REBUILD", "chain", 4, _every(30), (200, 330), 0.02),
     GraphSpec("INVENTORY_SYNC", "tree", 7, _cron("*/10 * * * *", "America/New_York"), (10, 40), 0.05),
@@ -185,9 +185,13 @@ def generate(seed: int, tasks: int, graphs: int | None, start: datetime) -> Worl
     for spec in SHOWCASE:
         if graphs is None and left >= spec.size + 20:
             specs.append(spec)
-            left -= spec.size
+            left -= spec.size + spec.finalizer
     for i, size in enumerate(_sizes(left, graphs, rng)):
-        specs.append(_random_spec(rng, i + 1, size))
+        spec = _random_spec(rng, i + 1, size)
+        spec.finalizer = spec.finalizer and size >= 3
+        if spec.finalizer:
+            spec.size -= 1  # the finalizer is one of the graph's tasks, so the total stays exact
+        specs.append(spec)
     for number, spec in enumerate(specs):
         _build(scopes[spec.scope], spec, number, rng, seed, start)
     return world

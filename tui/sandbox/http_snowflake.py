@@ -147,6 +147,8 @@ class SnowflakeAPI:
             if sep and verb in VERBS and head:
                 self._allow(method, "POST")
                 return self._action(request, db, schema, head, verb)
+            if method == "POST" and sep and head:  # an unknown action is an unknown endpoint
+                raise SandboxError(404, f"Unknown task action ':{verb}'.", errors.NOT_FOUND_ENDPOINT)
             self._allow(method, "GET", "PUT", "DELETE")
             if method == "GET":
                 return self._answer(request, lambda: sb.get_task(db, schema, name))
