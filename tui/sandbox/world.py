@@ -33,7 +33,7 @@ class Scope:
 
     def sorted_names(self) -> list[str]:
         if self._sorted is None:
-            self._sorted = sorted(self.tasks)
+            self._sorted = sorted(self.tasks, key=quote)  # in the order of the names as the API shows them
         return self._sorted
 
     def add(self, rec: TaskRecord) -> None:
