@@ -146,20 +146,21 @@ class Sandbox:
     ) -> list[dict[str, Any]]:
         with self.lock:
             scope = self.scope(database, schema)
-            names = scope.sorted_names()
+            names = scope.sorted_names()  # filters and order use names as shown (quoted if not plain)
             if from_name is not None:
                 # Rows after the first row whose name starts with from_name (case-sensitive); when none
                 # matches, the rows that sort after it, so it still pages through a sorted list.
-                hit = next((i for i, n in enumerate(names) if n.startswith(from_name)), None)
-                names = [n for n in names if n > from_name] if hit is None else names[hit + 1 :]
+                hit = next((i for i, n in enumerate(names) if quote(n).startswith(from_name)), None)
+                names = [n for n in names if quote(n) > from_name] if hit is None else names[hit + 1 :]
             regex = like_regex(like) if like is not None else None
             out = []
             for name in names:
                 if show_limit is not None and len(out) >= show_limit:
                     break
-                if starts_with is not None and not name.startswith(starts_with):
+                shown = quote(name)
+                if starts_with is not None and not shown.startswith(starts_with):
                     continue
-                if regex is not None and not regex.fullmatch(name):
+                if regex is not None and not (regex.fullmatch(shown) or regex.fullmatch(name)):
                     continue
                 if root_only and scope.tasks[name].predecessors:  # the spec: "no predecessors"
                     continue
