@@ -45,17 +45,24 @@ def build(
     seed: int = 7,
     tasks: int = 200,
     warmup: float = 3600.0,
+    until_failure: bool = True,
     faults: FaultConfig | None = None,
     http_settings: HttpSettings | None = None,
     keymap: dict[str, str] | None = None,
 ) -> Harness:
-    """The console on a seeded in-process sandbox, its clock ``warmup`` simulated seconds in."""
+    """The console on a seeded in-process sandbox, its clock ``warmup`` simulated seconds in.
+
+    With ``until_failure`` the clock then moves on, a minute at a time, until some graph's last run
+    failed: there is always a failure to triage, whatever the generator's data looks like.
+    """
     clock = ManualClock(FROZEN_AT)
     sandbox = create_app(
         SandboxConfig(seed=seed, tasks=tasks, token=TOKEN, faults=faults or FaultConfig()), clock=clock
     )
     database, schema = sandbox.state.sandbox.scopes()[0]
     clock.advance(warmup)
+    if until_failure:
+        _advance_until_a_graph_failed(sandbox.state.sandbox, clock, database, schema)
     backend = SnowflakeBackend.connect(
         "http://sandbox",
         token_auth(TOKEN, "PROGRAMMATIC_ACCESS_TOKEN"),
@@ -83,6 +90,17 @@ def build(
         keymap=keymap,
     )
     return Harness(app, sandbox, clock, backend)
+
+
+def _advance_until_a_graph_failed(engine: Any, clock: ManualClock, database: str, schema: str) -> None:
+    roots = [task["name"] for task in engine.list_tasks(database, schema, root_only=True)]
+    for _ in range(24 * 60):
+        for root in roots:
+            runs = engine.complete_graphs(database, schema, root, limit=1)
+            if runs and runs[0]["state"] == "FAILED":
+                return
+        clock.advance(60)
+    raise RuntimeError("no graph of the seeded sandbox failed within a simulated day")
 
 
 async def settle(pilot: Any) -> None:

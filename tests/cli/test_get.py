@@ -94,7 +94,9 @@ def dagtop(env, capsys):
 def _roots(dagtop) -> list[dict]:
     code, out, _ = dagtop("get", "tasks", "-o", "json")
     assert code == 0
-    return [t for t in json.loads(out)["tasks"] if t["is_root"] and not t["name"].startswith('"EVIL')]
+    return [
+        t for t in json.loads(out)["tasks"] if t["is_root"] and not t["name"].lstrip('"').startswith("EVIL")
+    ]
 
 
 # ---------------------------------------------------------------------------------------------- get

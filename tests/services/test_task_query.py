@@ -63,7 +63,10 @@ def test_status_failed_marks_the_failing_task_not_its_downstream():
     assert rows["CLEAN_ORDERS"].result is RunState.FAILED
     assert rows["REPORT"].result is RunState.NOT_RUN
     assert rows["LOAD_ORDERS"].result is RunState.FAILED
-    assert names(select_rows(ROWS, filter_text="status:failed", sort="name")) == ["CLEAN_ORDERS", "LOAD_ORDERS"]
+    assert names(select_rows(ROWS, filter_text="status:failed", sort="name")) == [
+        "CLEAN_ORDERS",
+        "LOAD_ORDERS",
+    ]
 
 
 def test_failed_only_keeps_every_task_of_failed_graphs():

@@ -16,17 +16,15 @@ def open_backend(profile: Any, **http_options: Any) -> Backend:
             f"{profile.source or profile.name}: backend {profile.backend!r} is not supported yet"
         )
     from tui.backends.snowflake.adapter import SnowflakeBackend
-    from tui.backends.snowflake.auth import KeyPairJwtAuth, token_auth
+    from tui.backends.snowflake.auth import KeyPairJwtAuth, load_private_key_pem, token_auth
 
     settings = HttpSettings(call_timeout=profile.timeout)
     if profile.auth == "token":
         auth = token_auth(profile.token, profile.token_type, role=profile.role, warehouse=profile.warehouse)
     elif profile.auth == "keypair":
-        from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
         if not profile.account or not profile.user:
             raise ConfigError(f"{profile.source}: key-pair auth needs account and user")
-        key = load_pem_private_key(profile.private_key_pem.get_secret_value().encode(), password=None)
+        key = load_private_key_pem(profile.private_key_pem.get_secret_value(), source=profile.source)
         auth = KeyPairJwtAuth(
             profile.account, profile.user, key, role=profile.role, warehouse=profile.warehouse
         )
@@ -35,6 +33,10 @@ def open_backend(profile: Any, **http_options: Any) -> Backend:
             f"{profile.source or profile.name}: no credentials: set token_file, token_env, DAGTOP_TOKEN "
             "or private_key_file"
         )
+    verify: bool | str = profile.verify_tls
+    if profile.verify_tls and profile.ca_bundle:
+        verify = str(profile.ca_bundle.expanduser())
+    http_options.setdefault("verify", verify)
     return SnowflakeBackend.connect(
         profile.url, auth, profile.database, profile.schema_name, settings=settings, **http_options
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+import ssl
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -106,6 +107,13 @@ class HttpSettings:
     rate: float | None = 20.0  # client-side requests per second (None: unlimited)
     burst: int = 20
     user_agent: str = "dagtop"
+
+
+def _tls_context(verify: bool | str) -> ssl.SSLContext | bool:
+    """httpx 0.28 wants an SSLContext for a custom CA bundle; True/False pass through."""
+    if isinstance(verify, str):
+        return ssl.create_default_context(cafile=verify)
+    return verify
 
 
 # --------------------------------------------------------------------------------------------- rate limit
@@ -366,7 +374,9 @@ class HttpClient:
         limiter: TokenBucket | None = None,
         on_request: Callable[[RequestEvent], None] | None = None,
         secrets: Iterable[str] = (),
+        verify: bool | str = True,
     ) -> None:
+        """``verify``: TLS verification on (default), off (False), or a CA bundle path."""
         self.settings = s = settings or HttpSettings()
         self.base_url = httpx.URL(base_url)
         self._auth = auth
@@ -387,6 +397,7 @@ class HttpClient:
             timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout, pool=s.connect_timeout),
             transport=transport,
             follow_redirects=False,
+            verify=_tls_context(verify),
         )
 
     def __repr__(self) -> str:

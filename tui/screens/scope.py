@@ -42,6 +42,9 @@ class ScopePicker(ModalScreen[str | None]):
         options = self.query_one(OptionList)
         for scope in scopes:
             options.add_option(Option(literal(scope), id=scope))
+        current = getattr(self.backend, "scope", None)
+        if current in scopes:
+            options.highlighted = scopes.index(current)
         status.update(f"{len(scopes)} scopes · enter to switch · esc to cancel")
         options.focus()
 

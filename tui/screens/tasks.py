@@ -34,7 +34,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 NAME_WIDTH = 34  # longer names are cut with an ellipsis here; the detail view shows them in full
 
-SORT_CYCLE = ["graph", *(c for c, _ in COLUMNS if c in SORT_KEYS)]
+# `o` cycles through these; "result" sorts failures first.
+SORT_CYCLE = ["graph", *(c for c, _ in COLUMNS if c in SORT_KEYS and c != "result"), "result"]
 
 
 class TasksScreen(PolledScreen):

@@ -47,7 +47,7 @@ class LogView(Vertical):
     def __init__(self, *, name_hint: str = "log", max_lines: int = DEFAULT_MAX_LINES, **kwargs) -> None:
         super().__init__(**kwargs)
         self.name_hint = re.sub(r"[^A-Za-z0-9_.-]+", "_", name_hint)[:80] or "log"
-        self.lines: deque[str] = deque(maxlen=max_lines)
+        self.buffer: deque[str] = deque(maxlen=max_lines)
         self.dropped = 0
         self.follow = True
         self.wrap = False
@@ -72,11 +72,11 @@ class LogView(Vertical):
     def append(self, lines: list[str]) -> None:
         """Add lines (one write per batch: cheap even for large logs)."""
         clean = [safe_text(line, keep_tabs=True) for chunk in lines for line in chunk.split("\n")]
-        overflow = len(self.lines) + len(clean) - (self.lines.maxlen or 0)
-        if self.lines.maxlen and overflow > 0:
+        overflow = len(self.buffer) + len(clean) - (self.buffer.maxlen or 0)
+        if self.buffer.maxlen and overflow > 0:
             self.dropped += overflow
-        self.lines.extend(clean)
-        if self.wrap or (self.lines.maxlen and overflow > 0):
+        self.buffer.extend(clean)
+        if self.wrap or (self.buffer.maxlen and overflow > 0):
             self.redraw()
         else:
             self.log_widget.write_lines(clean, scroll_end=self.follow)
@@ -93,17 +93,17 @@ class LogView(Vertical):
 
     def display_lines(self) -> list[str]:
         if not self.wrap:
-            return list(self.lines)
+            return list(self.buffer)
         width = max(20, self.size.width - 2)
         out: list[str] = []
-        for line in self.lines:
+        for line in self.buffer:
             out.extend(textwrap.wrap(line, width, drop_whitespace=False, replace_whitespace=False) or [""])
         return out
 
     def update_status(self) -> None:
-        parts = [f"{len(self.lines)} lines"]
+        parts = [f"{len(self.buffer)} lines"]
         if self.dropped:
-            parts.append(f"{self.dropped} oldest lines dropped (limit {self.lines.maxlen})")
+            parts.append(f"{self.dropped} oldest lines dropped (limit {self.buffer.maxlen})")
         parts.append("following" if self.follow else "follow paused (F to resume)")
         if self.wrap:
             parts.append("wrap on")
@@ -189,10 +189,10 @@ class LogView(Vertical):
     # -- export -----------------------------------------------------------------------------------
     def action_save(self) -> None:
         path = Path.cwd() / f"dagtop-{self.name_hint}.log"
-        path.write_text("\n".join(self.lines) + "\n", encoding="utf-8")
-        self.notify(f"Saved {len(self.lines)} lines to {path}", timeout=5, markup=False)
+        path.write_text("\n".join(self.buffer) + "\n", encoding="utf-8")
+        self.notify(f"Saved {len(self.buffer)} lines to {path}", timeout=5, markup=False)
 
     def action_copy(self) -> None:
         # OSC 52: works over SSH in terminals that allow it.
-        self.app.copy_to_clipboard("\n".join(self.lines))
-        self.notify(f"Copied {len(self.lines)} lines to the clipboard (OSC 52).", timeout=3)
+        self.app.copy_to_clipboard("\n".join(self.buffer))
+        self.notify(f"Copied {len(self.buffer)} lines to the clipboard (OSC 52).", timeout=3)

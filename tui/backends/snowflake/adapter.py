@@ -137,11 +137,11 @@ class SnowflakeBackend:
     # ----------------------------------------------------------------------------- helpers
 
     def _target(self, key: str) -> tuple[SnowflakeClient, str, str]:
-        """(client for the key's scope, the task's identifier, canonical key)."""
-        try:
-            database, schema, name = resolve(key, self.database, self.schema)
-        except ValueError as exc:
-            raise NotFoundError(f"not a task name: {exc}") from None
+        """(client for the key's scope, the task's identifier, canonical key).
+
+        Text that is not an identifier (``my task`` as the console shows it) is taken as one raw name.
+        """
+        database, schema, name = resolve_lenient(key, self.database, self.schema)
         client = self.client
         if (database, schema) != (self.database, self.schema):
             client = client.scoped(quote_ident(database), quote_ident(schema))
