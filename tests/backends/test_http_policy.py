@@ -349,3 +349,13 @@ async def test_on_request_hook_and_counters() -> None:
     await client.get_json("/x")
     assert [(e.method, e.status, e.attempt) for e in events] == [("GET", 503, 1), ("GET", 200, 2)]
     assert client.stats.requests == 2 and client.stats.by_status == {503: 1, 200: 1}
+
+
+def test_structured_error_detail_is_kept_verbatim_as_json() -> None:
+    # FastAPI (Airflow 3) answers validation errors with a list under "detail".
+    detail = [{"type": "missing", "loc": ["body", "logical_date"], "msg": "Field required", "input": {}}]
+    err = error_from_response(httpx.Response(422, json={"detail": detail}))
+    assert type(err) is BackendError
+    assert err.status == 422
+    assert '"loc": ["body", "logical_date"]' in err.message
+    assert '"msg": "Field required"' in err.message

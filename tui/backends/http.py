@@ -7,6 +7,7 @@ pagination strategies, a client-side rate limit, typed errors and secret redacti
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import re
@@ -310,7 +311,10 @@ def error_from_response(response: httpx.Response, secrets: Iterable[str] = ()) -
         raw_code = body.get("error_code") or body.get("code")
         code = str(raw_code) if raw_code not in (None, "") else None
         raw_msg = body.get("message") or body.get("detail") or body.get("title")
-        message = raw_msg if isinstance(raw_msg, str) else (None if raw_msg is None else str(raw_msg))
+        if raw_msg is None or isinstance(raw_msg, str):
+            message = raw_msg
+        else:  # e.g. FastAPI's 422 list of {loc, msg, type, ...}: kept verbatim, as JSON
+            message = json.dumps(raw_msg, ensure_ascii=False, default=str)
         request_id = request_id or (str(body["request_id"]) if body.get("request_id") else None)
     if not message:
         text = response.text.strip()
