@@ -170,7 +170,9 @@ class DagtopApp(App):
         from tui.screens.tasks import TasksScreen
 
         self.backend = self.backend.with_scope(scope)  # type: ignore[attr-defined]
-        self.connection = replace(self.connection, location=self.backend.location)
+        self.connection = replace(
+            self.connection, location=self.backend.location, scope=getattr(self.backend, "scope", "")
+        )
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(TasksScreen())

@@ -27,12 +27,19 @@ def launch(profile: Any, settings: Any, *, utc: bool = False) -> int:
         from tui.services.journal import ActionJournal, default_journal_path
 
         tz = UTC if utc or getattr(settings, "timezone", "local") == "UTC" else None
+        keymap = dict(getattr(settings, "keymap", {}) or {})
         app = make_app(
             backend,
-            connection_info(profile),
+            connection_info(profile, backend),
             tz=tz,
             journal=ActionJournal(default_journal_path()),
+            keymap=keymap,
         )
+        theme = getattr(settings, "theme", None)
+        if theme and theme in app.available_themes:
+            app.theme = theme
+        elif theme:
+            print(f"dagtop: warning: unknown theme {theme!r}; using the default", file=sys.stderr)
         app.run()
     return 0
 
@@ -50,14 +57,15 @@ def _sandbox_profile():
         yield sandbox_profile(server.url, token, database, schema)
 
 
-def connection_info(profile: Any):
-    """What the header shows, from a profile."""
+def connection_info(profile: Any, backend: Any):
+    """What the header shows, from a profile and the backend it opened."""
     from tui.widgets.header import ConnectionInfo
 
     return ConnectionInfo(
         profile=profile.name,
         backend=profile.backend,
-        location=profile.location,
+        location=backend.location,
+        scope=getattr(backend, "scope", ""),
         sandbox=profile.sandbox,
         production=profile.production,
         read_only=profile.read_only,

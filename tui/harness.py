@@ -75,6 +75,7 @@ def build(
         profile="sandbox",
         backend="snowflake",
         location=backend.location,
+        scope=backend.scope,
         sandbox=True,
         production=production,
         read_only=read_only,
@@ -108,3 +109,109 @@ async def settle(pilot: Any) -> None:
     for _ in range(3):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+
+
+async def select_task(pilot: Any, name: str) -> None:
+    """Put the task table's cursor on the task called ``name``."""
+    from tui.widgets.keyed_table import KeyedTable
+
+    table = pilot.app.screen.query_one(KeyedTable)
+    for row in range(table.row_count):
+        key = table.coordinate_to_cell_key((row, 0))[0].value
+        if key.rsplit(".", 1)[-1] == name:
+            table.move_cursor(row=row, animate=False)
+            await pilot.pause()
+            return
+    raise LookupError(name)
+
+
+async def _failed_graph_root(pilot: Any) -> str:
+    """The name of a root whose last run failed (the harness guarantees one)."""
+    rows = pilot.app.screen.rows
+    return next(r.task.name for r in rows if r.task.is_root and r.graph_failed)
+
+
+async def _tour_tasks(pilot: Any) -> None:
+    await settle(pilot)
+
+
+async def _tour_detail(pilot: Any) -> None:
+    await settle(pilot)
+    await select_task(pilot, await _failed_graph_root(pilot))
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def _tour_graph(pilot: Any) -> None:
+    await settle(pilot)
+    await select_task(pilot, await _failed_graph_root(pilot))
+    await pilot.press("t")
+    await settle(pilot)
+
+
+async def _tour_current(pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.press("3", "a")
+    await settle(pilot)
+
+
+async def _tour_completed(pilot: Any) -> None:
+    await settle(pilot)
+    await select_task(pilot, await _failed_graph_root(pilot))
+    await pilot.press("4")
+    await settle(pilot)
+
+
+async def _tour_run(pilot: Any) -> None:
+    await _tour_completed(pilot)
+    await pilot.press("f")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def _tour_log(pilot: Any) -> None:
+    await _tour_run(pilot)
+    await pilot.press("l")
+    await settle(pilot)
+
+
+async def _tour_confirm(pilot: Any) -> None:
+    await settle(pilot)
+    await select_task(pilot, await _failed_graph_root(pilot))
+    await pilot.press("X")
+    await settle(pilot)
+
+
+async def _tour_help(pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.press("question_mark")
+    await settle(pilot)
+
+
+async def _tour_scope(pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.press("c")
+    await settle(pilot)
+
+
+async def _tour_filter(pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.press("slash", *"status:failed")
+    await settle(pilot)
+
+
+# Every screen of the console and how to reach it from a fresh start: snapshots and screenshots.
+TOUR = {
+    "tasks": _tour_tasks,
+    "tasks-filtered": _tour_filter,
+    "task-detail": _tour_detail,
+    "graph": _tour_graph,
+    "current-runs": _tour_current,
+    "completed-runs": _tour_completed,
+    "run-detail": _tour_run,
+    "run-log": _tour_log,
+    "confirm": _tour_confirm,
+    "help": _tour_help,
+    "scope-picker": _tour_scope,
+}

@@ -139,8 +139,6 @@ class GraphScreen(PolledScreen):
         if outcome is not None and outcome not in (RunState.SUCCEEDED,):
             text.append("  ")
             text.append_text(run_badge(outcome, "", colors))
-            if outcome is RunState.NOT_RUN:
-                text.append(" (did not run)", style="dim")
         if task.is_root and task.schedule.describe():
             text.append(f"  {task.schedule.describe()}", style="dim")
         return text

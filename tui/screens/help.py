@@ -40,17 +40,21 @@ class HelpScreen(ModalScreen[None]):
 
 
 def binding_rows(screen) -> list[tuple[str, str, str]]:
-    """The bindings a user can press now on ``screen``, de-duplicated, in a stable order."""
+    """The bindings a user can press now on ``screen``: dagtop's own (with an id, rebindable) first,
+    then Textual's built-in navigation; de-duplicated, in a stable order."""
     seen: set[tuple[str, str]] = set()
-    rows: list[tuple[str, str, str]] = []
+    ours: list[tuple[str, str, str]] = []
+    builtin: list[tuple[str, str, str]] = []
     for key, active in screen.active_bindings.items():
         binding = active.binding
         if not active.enabled or not binding.description:
             continue
-        display = screen.app.get_key_display(binding)
-        ident = binding.id or binding.action
+        display = screen.app.get_key_display(binding) or key
         if (display, binding.description) in seen:
             continue
         seen.add((display, binding.description))
-        rows.append((display or key, binding.description, ident))
-    return rows
+        if binding.id:
+            ours.append((display, binding.description, binding.id))
+        else:
+            builtin.append((display, binding.description, "built-in"))
+    return ours + builtin

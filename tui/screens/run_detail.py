@@ -36,7 +36,8 @@ class RunDetailScreen(GraphScreen):
         text.append("  ")
         root = data.graph.tasks.get(data.graph.root)
         text.append_text(literal(root.qualified_name if root else run.graph, "bold"))
-        text.append(f"  run {run.run_id}")
+        text.append("  run ")
+        text.append_text(literal(run.run_id))
         if run.graph_version is not None:
             text.append(f"  version {run.graph_version}")
         text.append("\n scheduled ")
@@ -53,7 +54,7 @@ class RunDetailScreen(GraphScreen):
             if run.first_error_code:
                 text.append("  code ")
                 text.append_text(literal(run.first_error_code, "bold"))
-            text.append(": ")
+            text.append(":  ")
             text.append_text(literal(run.first_error_message or ""))
         return text
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual.containers import Horizontal
 from textual.widgets import Static
 
 from tui.services.freshness import Freshness
@@ -26,14 +27,20 @@ class ConnectionInfo:
     read_only: bool = False
     verify_tls: bool = True
     poll_interval: float = 5.0
+    scope: str = ""  # e.g. DB.SCHEMA; shown right after the profile so narrow terminals keep it
 
 
-class HeaderBar(Static):
-    """One line: connection on the left, freshness on the right. Redrawn every second."""
+class HeaderBar(Horizontal):
+    """One line: connection on the left (cut first when narrow), freshness on the right (never cut).
+
+    Redrawn every second so "updated Ns ago" keeps counting.
+    """
 
     DEFAULT_CSS = """
     HeaderBar { dock: top; height: 1; background: $panel; color: $foreground; }
-    HeaderBar.-stale { background: $error-muted; }
+    HeaderBar > #header-left { width: 1fr; height: 1; }
+    HeaderBar > #header-right { width: auto; height: 1; padding: 0 1; }
+    HeaderBar.-stale > #header-right { background: $error-muted; }
     """
 
     def __init__(self, title: str, freshness: Freshness | None = None) -> None:
@@ -41,9 +48,20 @@ class HeaderBar(Static):
         self.title = title
         self.freshness = freshness
 
+    def compose(self):
+        yield Static(id="header-left")
+        yield Static(id="header-right")
+
     def on_mount(self) -> None:
         self.update_bar()
         self.set_interval(1.0, self.update_bar)
+
+    @property
+    def content(self) -> str:
+        """The whole line as plain text (for tests and screen readers)."""
+        left = self.query_one("#header-left", Static).content
+        right = self.query_one("#header-right", Static).content
+        return f"{left}  │ {right}"
 
     def update_bar(self) -> None:
         app = self.app
@@ -52,27 +70,28 @@ class HeaderBar(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {self.title} ", style="bold reverse")
         text.append(" ")
-        if info.sandbox:
-            text.append(" SANDBOX ", style=f"bold reverse {colors.get('accent', '')}")
-            text.append(" ")
-        if info.production:
-            text.append(" PRODUCTION ", style=f"bold reverse {colors.get('warning', '')}")
-            text.append(" ")
-        if info.read_only:
-            text.append(" READ-ONLY ", style="bold reverse")
-            text.append(" ")
-        if not info.verify_tls:
-            text.append(" TLS VERIFY OFF ", style=f"bold reverse {colors.get('error', '')}")
-            text.append(" ")
+        for shown, label, role in (
+            (info.sandbox, "SANDBOX", "accent"),
+            (info.production, "PRODUCTION", "warning"),
+            (info.read_only, "READ-ONLY", ""),
+            (not info.verify_tls, "TLS VERIFY OFF", "error"),
+        ):
+            if shown:
+                text.append(f" {label} ", style=f"bold reverse {colors.get(role, '')}".strip())
+                text.append(" ")
         text.append(info.profile, style=f"bold {colors.get('warning', '')}" if info.production else "bold")
+        if info.scope:
+            text.append(" · ")
+            text.append(info.scope, style="bold")
         text.append(f" · {info.backend} · ")
-        text.append(info.location)
+        text.append(info.location.removesuffix(f" {info.scope}") if info.scope else info.location)
+        self.query_one("#header-left", Static).update(text)
+        right = Text(no_wrap=True)
         if self.freshness is not None:
             now = app.now()  # type: ignore[attr-defined]
             words = self.freshness.describe(now, app.tz)  # type: ignore[attr-defined]
-            text.append("  │ ")
             style = f"bold {colors.get('error', '')}" if self.freshness.stale else ""
-            text.append(words, style=style)
-            text.append(f" · every {self.freshness.interval:g}s")
+            right.append(words, style=style)
+            right.append(f" · every {self.freshness.interval:g}s")
             self.set_class(self.freshness.stale, "-stale")
-        self.update(text)
+        self.query_one("#header-right", Static).update(right)

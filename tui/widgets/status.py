@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from tui.domain import RunState, TaskState
+from tui.text_safety import safe_text
 
 # role names map to theme colours (see ``role_style``), never hard-coded colours.
 RUN_GLYPHS: dict[RunState, tuple[str, str]] = {
@@ -14,12 +15,15 @@ RUN_GLYPHS: dict[RunState, tuple[str, str]] = {
     RunState.EXECUTING: ("▶", "accent"),
     RunState.RETRYING: ("↻", "warning"),
     RunState.QUEUED: ("◌", "accent"),
-    RunState.SCHEDULED: ("◷", "secondary"),
+    RunState.SCHEDULED: ("◷", "plain"),
     RunState.CANCELLED: ("⊘", "warning"),
     RunState.SKIPPED: ("↷", "muted"),
     RunState.NOT_RUN: ("·", "muted"),
     RunState.UNKNOWN: ("?", "warning"),
 }
+
+# How a state reads where its enum name would not.
+WORDS = {RunState.NOT_RUN: "did not run", RunState.UPSTREAM_FAILED: "UPSTREAM FAILED"}
 
 TASK_GLYPHS: dict[TaskState, tuple[str, str]] = {
     TaskState.STARTED: ("●", "success"),
@@ -32,6 +36,8 @@ def role_style(theme_colors: dict[str, str], role: str) -> str:
     """A Rich style for a role, from the active theme's colours."""
     if role == "muted":
         return "dim"
+    if role == "plain":
+        return ""
     color = theme_colors.get(role)
     return f"bold {color}" if role == "error" and color else (color or "")
 
@@ -39,7 +45,9 @@ def role_style(theme_colors: dict[str, str], role: str) -> str:
 def run_badge(state: RunState, raw: str, colors: dict[str, str], *, words: bool = True) -> Text:
     """``✘ FAILED``: glyph and word; an unknown state shows the server's word as it came."""
     glyph, role = RUN_GLYPHS.get(state, RUN_GLYPHS[RunState.UNKNOWN])
-    word = raw or state.value if state is RunState.UNKNOWN else state.value
+    word = WORDS.get(state, state.value)
+    if state is RunState.UNKNOWN and raw:
+        word = safe_text(raw)  # an unknown state is shown as the server sent it, made inert
     text = Text(glyph if not words else f"{glyph} {word}", style=role_style(colors, role))
     text.no_wrap = True
     return text
@@ -47,5 +55,5 @@ def run_badge(state: RunState, raw: str, colors: dict[str, str], *, words: bool 
 
 def task_badge(state: TaskState, raw: str, colors: dict[str, str]) -> Text:
     glyph, role = TASK_GLYPHS.get(state, TASK_GLYPHS[TaskState.UNKNOWN])
-    word = raw if state is TaskState.UNKNOWN and raw else state.value
+    word = safe_text(raw) if state is TaskState.UNKNOWN and raw else state.value
     return Text(f"{glyph} {word}", style=role_style(colors, role))
