@@ -26,6 +26,7 @@ class BackendError(Exception):
         code: str | None = None,
         request_id: str | None = None,
         retryable: bool = False,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -33,6 +34,7 @@ class BackendError(Exception):
         self.code = code
         self.request_id = request_id
         self.retryable = retryable
+        self.retry_after = retry_after  # seconds the server asked us to wait (Retry-After), if any
 
     def describe(self) -> str:
         """One line for a status bar: status, server code, message, request id."""

@@ -327,6 +327,7 @@ def error_from_response(response: httpx.Response, secrets: Iterable[str] = ()) -
         code=redact(code, secrets) if code else None,
         request_id=request_id,
         retryable=status in (429, 503, 504),
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
     )
 
 

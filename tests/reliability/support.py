@@ -1,0 +1,309 @@
+"""Shared pieces of the reliability suite: a console rig in compressed time, a hostile-text corpus,
+and ways to look at exactly what would reach the terminal.
+
+Time: one ``ManualClock`` drives the simulated world, the console's clock and the HTTP client's retry
+clock; the client's ``sleep`` advances it instead of waiting. Polling is under test control
+(``auto_poll=False``): :func:`tick` does what the poll timer does — wait out the delay the screen
+armed, then call ``poll_now`` — so a test can say how long the console waited and how often it asked.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+from rich.console import Console
+
+from tui.app import DagtopApp, make_app
+from tui.backends.http import HttpSettings, RequestEvent
+from tui.backends.snowflake.adapter import SnowflakeBackend
+from tui.backends.snowflake.auth import token_auth
+from tui.sandbox import FaultConfig, ManualClock, SandboxConfig, create_app
+from tui.services.journal import ActionJournal
+from tui.text_safety import is_unsafe
+from tui.widgets.header import ConnectionInfo, HeaderBar
+
+START = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+TOKEN = "rig-token-7f3a9c1e55d0"  # the in-process sandbox's token; grepped for in every artefact
+INTERVAL = 5.0
+SIZE = (120, 36)
+
+# ------------------------------------------------------------------------------------------ hostile text
+
+# Each value is a string a server might send to take over a terminal, a UI or a reader's eyes.
+HOSTILE: dict[str, str] = {
+    "markup_bold": "[bold]loud[/bold]",
+    "markup_link": "[link=file:///etc/passwd]x[/link]",
+    "markup_click": "[@click=app.quit]x[/]",
+    "csi": "\x1b[2J\x1b[31mred\x1b[0m",
+    "osc52": "\x1b]52;c;ZXZpbA==\x07",
+    "osc8": "\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\",
+    "dcs": "\x1bP1$r0m\x1b\\",
+    "c1": "\x9b31m\x9d0;title\x9c\x85",
+    "bel_bs_cr": "ding\x07 back\x08\x08 over\rwrite",
+    "bidi": "abc\u202edcba\u2066x\u2069\u200b",
+    "multi_line": "line one\nline two\r\nline three",
+}
+# What must never appear in anything rendered or written: raw controls (markup is checked apart).
+RAW_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b]")
+LONG = "L" * 4000 + "\n" + "\n".join(f"long line {i}" for i in range(400))
+
+
+def ident(name: str) -> str:
+    """A quoted identifier for ``name`` (any characters)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def hostile_name(key: str) -> str:
+    return f"EVIL_{key}_{HOSTILE[key]}"
+
+
+def huge_config() -> dict[str, Any]:
+    nested: Any = {"leaf": HOSTILE["osc52"]}
+    for level in range(40):
+        nested = {f"level{level}": nested}
+    return {
+        "nested": nested,
+        **{f"key{i}": HOSTILE[k] for i, k in enumerate(list(HOSTILE) * 20)},
+    }
+
+
+# ------------------------------------------------------------------------------------------ the rig
+
+
+@dataclass
+class Rig:
+    app: DagtopApp
+    sandbox: Any  # the Starlette app: .state.sandbox, .state.faults, .state.request_log
+    clock: ManualClock
+    backend: SnowflakeBackend
+    events: list[RequestEvent] = field(default_factory=list)
+    sleeps: list[float] = field(default_factory=list)
+
+    @property
+    def faults(self) -> FaultConfig:
+        return self.sandbox.state.faults
+
+    @property
+    def scope(self) -> tuple[str, str]:
+        return self.sandbox.state.sandbox.scopes()[0]
+
+    def requests(self) -> int:
+        """Requests the client sent (including ones that never got an answer)."""
+        return len(self.events)
+
+    def posts(self, verb: str) -> list[str]:
+        return [e.url for e in self.events if e.method == "POST" and verb in e.url]
+
+
+def compressed_time(clock: ManualClock, sleeps: list[float]) -> dict[str, Any]:
+    """HTTP client options whose clock is ``clock`` and whose sleep advances it (no waiting)."""
+
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock.advance(max(0.0, seconds))
+        await anyio.sleep(0)
+
+    return {"sleep": sleep, "clock": lambda: clock.now().timestamp(), "rng": random.Random(0)}
+
+
+def build(
+    *,
+    tasks: int = 40,
+    faults: FaultConfig | None = None,
+    read_only: bool = False,
+    production: bool = False,
+    journal_path: Path | None = None,
+    settings: HttpSettings | None = None,
+    wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
+    url: str = "http://sandbox",
+    seed: int = 7,
+    warmup: float = 3600.0,
+) -> Rig:
+    """The console on an in-process sandbox (``wrap`` may put a misbehaving transport in between)."""
+    clock = ManualClock(START)
+    sandbox = create_app(
+        SandboxConfig(seed=seed, tasks=tasks, token=TOKEN, faults=faults or FaultConfig()), clock=clock
+    )
+    database, schema = sandbox.state.sandbox.scopes()[0]
+    clock.advance(warmup)
+    events: list[RequestEvent] = []
+    sleeps: list[float] = []
+    transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=sandbox)
+    if wrap is not None:
+        transport = wrap(transport)
+    backend = SnowflakeBackend.connect(
+        url,
+        token_auth(TOKEN, "PROGRAMMATIC_ACCESS_TOKEN"),
+        database,
+        schema,
+        settings=settings or HttpSettings(rate=None, call_timeout=5.0),
+        transport=transport,
+        on_request=events.append,
+        **compressed_time(clock, sleeps),
+    )
+    app = console_app(backend, clock, read_only=read_only, production=production, journal_path=journal_path)
+    return Rig(app, sandbox, clock, backend, events, sleeps)
+
+
+def console_app(
+    backend: Any,
+    clock: ManualClock,
+    *,
+    read_only: bool = False,
+    production: bool = False,
+    journal_path: Path | None = None,
+    verify_tls: bool = True,
+    profile: str = "rig",
+) -> DagtopApp:
+    connection = ConnectionInfo(
+        profile=profile,
+        backend="snowflake",
+        location=backend.location,
+        sandbox=True,
+        production=production,
+        read_only=read_only,
+        verify_tls=verify_tls,
+        poll_interval=INTERVAL,
+    )
+    return make_app(
+        backend,
+        connection,
+        clock=clock.now,
+        tz=UTC,
+        auto_poll=False,
+        journal=ActionJournal(journal_path) if journal_path else None,
+    )
+
+
+# ------------------------------------------------------------------------------------------ driving
+
+
+async def settle(pilot: Any) -> None:
+    """Let every poll and action in flight finish and the screen redraw."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def tick(clock: ManualClock, pilot: Any) -> float:
+    """What the poll timer does: wait out the delay the screen armed, then poll. Returns the delay."""
+    screen = pilot.app.screen
+    due = screen.freshness.next_poll_at
+    assert due is not None, "the screen armed no next poll"
+    delay = max(0.0, (due - clock.now()).total_seconds())
+    if delay:
+        clock.set(due)
+    screen.poll_now()
+    await settle(pilot)
+    return delay
+
+
+def armed_delay(app: Any, clock: ManualClock) -> float:
+    """Seconds until the poll the screen has armed."""
+    due = app.screen.freshness.next_poll_at
+    return (due - clock.now()).total_seconds()
+
+
+def header(app: Any) -> str:
+    return str(app.screen.query_one(HeaderBar).content)
+
+
+def notifications(app: Any) -> list[str]:
+    return [f"{n.title} {n.message}" for n in app._notifications]
+
+
+# ------------------------------------------------------------------------------------------ the terminal
+
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
+_CURSOR = re.compile(r"\x1b\[\d+;\d+H")
+
+
+def terminal_bytes(app: Any) -> str:
+    """What the console would write to the terminal for the current screen (and the screens under a
+    modal): Textual's own compositor update rendered by Rich, as the real driver does."""
+    console = Console(
+        width=app.size.width,
+        height=app.size.height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        legacy_windows=False,
+        safe_box=False,
+    )
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    console.print(update)
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def foreign_controls(output: str) -> list[str]:
+    """Control characters in ``output`` that are not dagtop's own colour and cursor codes."""
+    rest = _CURSOR.sub("", _SGR.sub("", output))
+    return sorted({f"U+{ord(c):04X}" for c in rest if c not in "\n" and (is_unsafe(c) or c == "\x1b")})
+
+
+def screen_lines(app: Any) -> list[str]:
+    """The current screen as plain text, one string per terminal row."""
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    console = Console(
+        width=app.size.width, height=app.size.height, file=io.StringIO(), record=True, color_system=None
+    )
+    console.print(update)
+    text = _CURSOR.sub("\n", console.export_text(styles=False))
+    return [line for line in text.split("\n") if line][: app.size.height]
+
+
+# ------------------------------------------------------------------------------------------ transports
+
+
+class Gate(httpx.AsyncBaseTransport):
+    """Passes requests through, except while closed: then each request waits until it is opened."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.open = anyio.Event()
+        self.open.set()
+        self.waiting = 0
+
+    def close_gate(self) -> None:
+        self.open = anyio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        gate = self.open
+        if not gate.is_set():
+            self.waiting += 1
+            try:
+                await gate.wait()
+            finally:
+                self.waiting -= 1
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class Reshape(httpx.AsyncBaseTransport):
+    """Passes requests through; while ``body`` is set, answers every GET 200 with it instead (valid
+    JSON of whatever shape the test wants, after the real server handled the request)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.body: bytes | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if self.body is None or request.method != "GET":
+            return response
+        await response.aread()
+        return httpx.Response(200, content=self.body, headers={"content-type": "application/json"})
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
