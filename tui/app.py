@@ -16,6 +16,7 @@ from textual.screen import Screen
 from tui.backends.base import Backend
 from tui.domain import GraphRun, Task
 from tui.services.journal import ActionJournal
+from tui.services.profiles import ProfileSource
 from tui.widgets.header import ConnectionInfo
 
 Clock = Callable[[], datetime]
@@ -40,6 +41,7 @@ class DagtopApp(App):
         Binding("4", "open_runs('completed')", "Completed", id="app.completed_runs"),
         Binding("l", "open_log", "Log", show=False, id="app.log"),
         Binding("c", "pick_scope", "Scope", show=False, id="app.scope"),
+        Binding("P", "pick_profile", "Profile", show=False, id="app.profile"),
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+r", "refresh", "Refresh", id="app.refresh"),
@@ -62,9 +64,12 @@ class DagtopApp(App):
         auto_poll: bool = True,
         journal: ActionJournal | None = None,
         keymap: dict[str, str] | None = None,
+        profiles: ProfileSource | None = None,
     ) -> None:
         super().__init__()
         self.keymap_overrides = keymap or {}
+        self.profiles = profiles
+        self._backends = [backend]  # every backend opened, closed on exit
         self.backend = backend
         self.connection = connection
         self.clock = clock
@@ -99,7 +104,8 @@ class DagtopApp(App):
         self.push_screen(TasksScreen())
 
     async def on_unmount(self) -> None:
-        await self.backend.aclose()
+        for backend in self._backends:
+            await backend.aclose()
 
     # -- global actions -------------------------------------------------------------------------------
     def _selected(self) -> Task | None:
@@ -163,6 +169,46 @@ class DagtopApp(App):
                 self.switch_scope(scope)
 
         self.push_screen(ScopePicker(self.backend), chosen)
+
+    def action_pick_profile(self) -> None:
+        from tui.screens.scope import NamePicker
+
+        if self.profiles is None:
+            self.notify("No other profiles: configure them in dagtop's config.toml.", timeout=4)
+            return
+        try:
+            names = self.profiles.names()
+        except Exception as exc:  # a broken config file must not take the console down
+            self.notify(str(exc), title="Profiles", severity="error", markup=False)
+            return
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.open_profile(name)
+
+        self.push_screen(NamePicker("Switch profile", names, self.connection.profile), chosen)
+
+    @work(group="profile", exclusive=True, exit_on_error=False)
+    async def open_profile(self, name: str) -> None:
+        from tui.backends.base import BackendError, ConfigError
+        from tui.console import connection_info
+        from tui.screens.tasks import TasksScreen
+
+        assert self.profiles is not None
+        try:
+            opened = self.profiles.open(name)
+        except (ConfigError, BackendError, LookupError) as exc:
+            self.notify(str(exc), title=f"Cannot open {name}", severity="error", markup=False, timeout=10)
+            return
+        for warning in opened.warnings:
+            self.notify(warning, severity="warning", markup=False)
+        self._backends.append(opened.backend)
+        self.backend = opened.backend
+        self.connection = connection_info(opened.profile, opened.backend)
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(TasksScreen())
+        self.notify(f"Profile: {name}", timeout=3, markup=False)
 
     def switch_scope(self, scope: str) -> None:
         from dataclasses import replace
@@ -286,8 +332,16 @@ def make_app(
     auto_poll: bool = True,
     journal: ActionJournal | None = None,
     keymap: dict[str, str] | None = None,
+    profiles: ProfileSource | None = None,
 ) -> DagtopApp:
     """The one way to build the app, in the console and in tests."""
     return DagtopApp(
-        backend, connection, clock=clock, tz=tz, auto_poll=auto_poll, journal=journal, keymap=keymap
+        backend,
+        connection,
+        clock=clock,
+        tz=tz,
+        auto_poll=auto_poll,
+        journal=journal,
+        keymap=keymap,
+        profiles=profiles,
     )

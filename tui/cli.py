@@ -69,4 +69,4 @@ def run_console(args: argparse.Namespace) -> int:
 
     from tui.console import launch
 
-    return launch(profile, settings, utc=args.utc)
+    return launch(profile, settings, utc=args.utc, args=args)

@@ -11,7 +11,7 @@ override the path)::
     keymap = { quit = "ctrl+q" }      # binding id -> key
 
     [profiles.prod]
-    backend = "snowflake"             # the only backend so far
+    backend = "snowflake"             # or "airflow" (see [profiles.airflow] below)
     url = "https://myorg-acct.snowflakecomputing.com"   # or: account = "myorg-acct" (url derived)
     database = "ANALYTICS"
     schema = "PUBLIC"
@@ -27,6 +27,13 @@ override the path)::
     verify_tls = true
     ca_bundle = "/etc/ssl/corp.pem"
     timeout = 30                      # seconds per request
+
+    [profiles.airflow]
+    backend = "airflow"               # Airflow 3 (/api/v2) or Airflow 2 (/api/v1): probed
+    url = "http://127.0.0.1:8080"     # the API server / webserver base URL
+    username = "admin"                # Airflow 3: JWT login (POST /auth/token); Airflow 2: basic auth
+    password_env = "AIRFLOW_PASSWORD" # or: password_file = "~/.config/dagtop/airflow.password"
+    # or a bearer token: token_env / token_file, or token_command = "vault read -field=token ..."
 
 Secrets never live in dagtop's file: tokens come from ``token_file``, ``token_env``, ``$DAGTOP_TOKEN``,
 ``--token-file`` or the Snowflake CLI's files, and are held as ``SecretStr``.
@@ -118,7 +125,7 @@ class Profile(BaseModel):
     sandbox: bool = False
     """True for the built-in sandbox."""
 
-    backend: Literal["snowflake"] = "snowflake"
+    backend: Literal["snowflake", "airflow"] = "snowflake"
     """The scheduler kind."""
     url: str | None = None
     """Base URL, e.g. ``https://myorg-acct.snowflakecomputing.com``."""
@@ -134,6 +141,14 @@ class Profile(BaseModel):
     """Sent as ``X-Snowflake-Warehouse`` (dependents and run history need one)."""
     user: str | None = None
     """Login name; required for key-pair JWT."""
+    username: str | None = None
+    """Airflow login: JWT from ``/auth/token`` on Airflow 3, basic auth on Airflow 2."""
+    password_env: str | None = None
+    """Airflow: environment variable holding the password of ``username``."""
+    password_file: Path | None = None
+    """Airflow: file holding the password of ``username`` (first line; should be mode 0600)."""
+    token_command: str | None = None
+    """Airflow: a command (run without a shell) printing a bearer token; run again on a 401."""
 
     token_type: Literal["PROGRAMMATIC_ACCESS_TOKEN", "OAUTH"] = "PROGRAMMATIC_ACCESS_TOKEN"  # noqa: S105
     """``X-Snowflake-Authorization-Token-Type`` for a bearer token."""
@@ -153,6 +168,8 @@ class Profile(BaseModel):
     """The key's passphrase (from the Snowflake CLI's ``private_key_file_pwd``)."""
     private_key_pem: SecretStr | None = None
     """The private key, decrypted, as PKCS#8 PEM text."""
+    password: SecretStr | None = None
+    """Airflow: the password of ``username``."""
 
     poll_interval: float = Field(default=5.0, gt=0)
     """Seconds between polls of what is on screen."""
@@ -201,21 +218,36 @@ class Profile(BaseModel):
         return self
 
     @property
-    def auth(self) -> Literal["token", "keypair", "none"]:
+    def auth(self) -> Literal["token", "keypair", "login", "command", "none"]:
         """Which credential the backend should use."""
         if self.token is not None:
             return "token"
-        return "keypair" if self.private_key_pem is not None else "none"
+        if self.private_key_pem is not None:
+            return "keypair"
+        if self.username and self.password is not None:
+            return "login"
+        return "command" if self.token_command else "none"
 
     @property
     def location(self) -> str:
         """URL and scope, for headers and confirmations."""
+        if self.backend == "airflow":
+            return f"{self.url}"
         return f"{self.url} {self.database}.{self.schema_name}"
 
 
 # Fields a file may not set: the loader fills them.
 _INTERNAL = frozenset(
-    {"name", "source", "sandbox", "token", "private_key_passphrase", "private_key_pem", "schema_name"}
+    {
+        "name",
+        "source",
+        "sandbox",
+        "token",
+        "private_key_passphrase",
+        "private_key_pem",
+        "schema_name",
+        "password",
+    }
 )
 _FILE_KEYS = sorted({f.alias or n for n, f in Profile.model_fields.items()} - _INTERNAL)
 
@@ -603,6 +635,8 @@ def _attach_secrets(
     if token is not None:
         # A token from a higher-precedence source replaces key-pair auth.
         return profile.model_copy(update={"token": token, "private_key_pem": None})
+    if profile.backend == "airflow":
+        return _attach_airflow_login(profile, origin, env, warnings)
     if profile.private_key_file:
         passphrase = profile.private_key_passphrase
         if profile.private_key_passphrase_env:
@@ -632,6 +666,39 @@ def _attach_secrets(
     )
 
 
+def _attach_airflow_login(
+    profile: Profile, origin: _Origin, env: Mapping[str, str], warnings: list[str]
+) -> Profile:
+    """Airflow without a token: a token command, or a username with its password from env or file."""
+    if profile.token_command:
+        return profile
+    if profile.password_env or profile.password_file:
+        if not profile.username:
+            raise origin.error("username", "required with password_env or password_file")
+        if profile.password_env:
+            value = env.get(profile.password_env, "")
+            if not value:
+                raise origin.error(
+                    "password_env", f"environment variable {profile.password_env} is not set or empty"
+                )
+            password = SecretStr(value)
+        else:
+            assert profile.password_file is not None
+            password = _read_secret_file(profile.password_file, origin.where("password_file"), warnings)
+        return profile.model_copy(update={"password": password})
+    if profile.password is not None and profile.username:
+        return profile
+    if origin.file == "command line":
+        raise ConfigError(
+            "no token: export DAGTOP_TOKEN or pass --token-file FILE (never on the command line)"
+        )
+    raise origin.error(
+        None,
+        "no credentials: set username with password_env or password_file, or token_env, token_file or "
+        "token_command (or export DAGTOP_TOKEN)",
+    )
+
+
 def _account_from_url(url: str) -> str | None:
     host = urlsplit(url).hostname or ""
     suffix = ".snowflakecomputing.com"
@@ -654,7 +721,9 @@ def add_connection_arguments(parser: argparse.ArgumentParser, *, defaults: bool 
     kw: dict[str, Any] = {} if defaults else {"default": argparse.SUPPRESS}
     group = parser.add_argument_group("connection")
     group.add_argument("-c", "--connection", metavar="NAME", help="profile or Snowflake connection", **kw)
-    group.add_argument("--backend", choices=["snowflake"], help="backend kind for an ad hoc connection", **kw)
+    group.add_argument(
+        "--backend", choices=["snowflake", "airflow"], help="backend kind for an ad hoc connection", **kw
+    )
     group.add_argument("--url", metavar="URL", help="server base URL (ad hoc or override)", **kw)
     group.add_argument("--database", metavar="NAME", help="database (overrides the profile)", **kw)
     group.add_argument("--schema", metavar="NAME", help="schema (overrides the profile)", **kw)
@@ -711,6 +780,10 @@ def resolve_profile(
             table = dagtop.profiles[name]
             if "token" in table:
                 raise origin.error("token", "do not put a token in config.toml; use token_file or token_env")
+            if "password" in table:
+                raise origin.error(
+                    "password", "do not put a password in config.toml; use password_env or password_file"
+                )
             for key in table:
                 if key in _INTERNAL:
                     raise origin.error(key, "unknown key")
@@ -752,6 +825,13 @@ def resolve_profile(
     if (profile.url or "").startswith("http://") and host not in ("127.0.0.1", "localhost", "::1"):
         warnings.append(f"{profile.name}: {profile.url} is plain http: the token travels unencrypted")
     return profile, warnings
+
+
+def profile_names(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> list[str]:
+    """Every profile or Snowflake connection the console can switch to: dagtop's first, in file order."""
+    names = list(_load_dagtop(args, env).profiles)
+    names += [name for name in _load_snowflake(env).connections if name not in names]
+    return names
 
 
 def sandbox_profile(url: str, token: str, database: str, schema: str) -> Profile:

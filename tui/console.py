@@ -9,7 +9,7 @@ from datetime import UTC
 from typing import Any
 
 
-def launch(profile: Any, settings: Any, *, utc: bool = False) -> int:
+def launch(profile: Any, settings: Any, *, utc: bool = False, args: Any = None) -> int:
     """Run the console until the user quits. With no profile, on a sandbox started here."""
     from tui.backends.base import BackendError, ConfigError
     from tui.backends.factory import open_backend
@@ -25,6 +25,7 @@ def launch(profile: Any, settings: Any, *, utc: bool = False) -> int:
 
         from tui.app import make_app
         from tui.services.journal import ActionJournal, default_journal_path
+        from tui.services.profiles import from_arguments
 
         tz = UTC if utc or getattr(settings, "timezone", "local") == "UTC" else None
         keymap = dict(getattr(settings, "keymap", {}) or {})
@@ -34,6 +35,7 @@ def launch(profile: Any, settings: Any, *, utc: bool = False) -> int:
             tz=tz,
             journal=ActionJournal(default_journal_path()),
             keymap=keymap,
+            profiles=from_arguments(args) if args is not None else None,
         )
         theme = getattr(settings, "theme", None)
         if theme and theme in app.available_themes:

@@ -332,3 +332,48 @@ async def test_rebinding_a_key_from_config(journal_path):
         await settle(pilot)
         await pilot.press("F")
         assert h.app.screen.failed_only
+
+
+async def test_command_palette_offers_actions_and_screens(console):
+    async with console.app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = [command.title for command in console.app.get_system_commands(console.app.screen)]
+        for wanted in ("Execute", "Suspend", "Filter", "Completed", "Graph", "Help"):
+            assert any(title.startswith(wanted) for title in titles), wanted
+        await pilot.press("ctrl+p", *"complet")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(console.app.screen, CompletedRunsScreen)
+
+
+async def test_clicking_a_column_header_sorts_by_it(console):
+    async with console.app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = console.app.screen.query_one(KeyedTable)
+        x = sum(col.get_render_width(table) for col in list(table.columns.values())[:2]) + 2
+        await pilot.click(KeyedTable, offset=(x, 0))  # the STATE header
+        await settle(pilot)
+        assert console.app.screen.sort == "state"
+
+
+async def test_switching_profile_reopens_on_the_other_backend(console, journal_path):
+    from tui.config import sandbox_profile
+    from tui.services.profiles import OpenedProfile, ProfileSource
+
+    other = harness.build()
+    database, schema = other.sandbox.state.sandbox.scopes()[2]
+    profile = sandbox_profile("http://sandbox", "t", database, schema).model_copy(
+        update={"name": "staging", "production": True}
+    )
+    backend = other.backend.with_scope(f"{database}.{schema}")
+    console.app.profiles = ProfileSource(
+        names=lambda: ["sandbox", "staging"], open=lambda name: OpenedProfile(backend, profile, [])
+    )
+    async with console.app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("P", "down", "enter")
+        await settle(pilot)
+        text = header(console.app)
+        assert "staging" in text and "PRODUCTION" in text and f"{database}.{schema}" in text
+        assert sorted(table_keys(console.app)) == sorted(t.key for t in await backend.list_tasks())

@@ -16,6 +16,8 @@ from tui.widgets.literal import literal
 
 
 class ScopePicker(ModalScreen[str | None]):
+    """Pick a database.schema from the backend's databases and schemas endpoints."""
+
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="scope.cancel")]
 
     def __init__(self, backend: Backend) -> None:
@@ -46,6 +48,35 @@ class ScopePicker(ModalScreen[str | None]):
         if current in scopes:
             options.highlighted = scopes.index(current)
         status.update(f"{len(scopes)} scopes · enter to switch · esc to cancel")
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+class NamePicker(ModalScreen[str | None]):
+    """Pick one name from a list (profiles), starting on the current one."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="picker.cancel")]
+
+    def __init__(self, title: str, names: list[str], current: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.names = names
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="scope-box"):
+            yield Label(Text(self.title_text, style="bold"))
+            yield OptionList(*(Option(literal(name), id=name) for name in self.names), id="scope-list")
+            hint = f"{len(self.names)} profiles · enter to switch · esc to cancel"
+            yield Label(hint if self.names else "No profiles configured.", id="scope-status")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        if self.current in self.names:
+            options.highlighted = self.names.index(self.current)
         options.focus()
 
     @on(OptionList.OptionSelected)

@@ -49,8 +49,8 @@ class LogView(Vertical):
         self.name_hint = re.sub(r"[^A-Za-z0-9_.-]+", "_", name_hint)[:80] or "log"
         self.buffer: deque[str] = deque(maxlen=max_lines)
         self.dropped = 0
-        self.follow = True
-        self.wrap = False
+        self.following = True
+        self.wrapping = False
         self.query_text = ""
         self.matches: list[int] = []
         self.match_index = -1
@@ -76,10 +76,10 @@ class LogView(Vertical):
         if self.buffer.maxlen and overflow > 0:
             self.dropped += overflow
         self.buffer.extend(clean)
-        if self.wrap or (self.buffer.maxlen and overflow > 0):
+        if self.wrapping or (self.buffer.maxlen and overflow > 0):
             self.redraw()
         else:
-            self.log_widget.write_lines(clean, scroll_end=self.follow)
+            self.log_widget.write_lines(clean, scroll_end=self.following)
         self.update_status()
 
     def set_finished(self) -> None:
@@ -89,10 +89,10 @@ class LogView(Vertical):
     def redraw(self) -> None:
         log = self.log_widget
         log.clear()
-        log.write_lines(self.display_lines(), scroll_end=self.follow)
+        log.write_lines(self.display_lines(), scroll_end=self.following)
 
     def display_lines(self) -> list[str]:
-        if not self.wrap:
+        if not self.wrapping:
             return list(self.buffer)
         width = max(20, self.size.width - 2)
         out: list[str] = []
@@ -104,8 +104,8 @@ class LogView(Vertical):
         parts = [f"{len(self.buffer)} lines"]
         if self.dropped:
             parts.append(f"{self.dropped} oldest lines dropped (limit {self.buffer.maxlen})")
-        parts.append("following" if self.follow else "follow paused (F to resume)")
-        if self.wrap:
+        parts.append("following" if self.following else "follow paused (F to resume)")
+        if self.wrapping:
             parts.append("wrap on")
         if self.finished:
             parts.append("complete")
@@ -120,15 +120,15 @@ class LogView(Vertical):
         self._pause_follow()
 
     def _pause_follow(self) -> None:
-        if self.follow:
-            self.follow = False
+        if self.following:
+            self.following = False
             self.log_widget.auto_scroll = False
             self.update_status()
 
     def action_toggle_follow(self) -> None:
-        self.follow = not self.follow
-        self.log_widget.auto_scroll = self.follow
-        if self.follow:
+        self.following = not self.following
+        self.log_widget.auto_scroll = self.following
+        if self.following:
             self.log_widget.scroll_end(animate=False)
         self.update_status()
 
@@ -182,7 +182,7 @@ class LogView(Vertical):
         self.notify("No error line in this log.", timeout=3)
 
     def action_toggle_wrap(self) -> None:
-        self.wrap = not self.wrap
+        self.wrapping = not self.wrapping
         self.redraw()
         self.update_status()
 
