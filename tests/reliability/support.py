@@ -291,16 +291,17 @@ class Gate(httpx.AsyncBaseTransport):
 
 
 class Reshape(httpx.AsyncBaseTransport):
-    """Passes requests through; while ``body`` is set, answers every GET 200 with it instead (valid
+    """Passes requests through; while ``body`` is set, answers every GET (``methods``) 200 with it (valid
     JSON of whatever shape the test wants, after the real server handled the request)."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
         self.inner = inner
         self.body: bytes | None = None
+        self.methods = {"GET"}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self.inner.handle_async_request(request)
-        if self.body is None or request.method != "GET":
+        if self.body is None or request.method not in self.methods:
             return response
         await response.aread()
         return httpx.Response(200, content=self.body, headers={"content-type": "application/json"})

@@ -460,8 +460,17 @@ class HttpClient:
     async def send_action(self, method: str, path: str, params: Params = None, json: Any = None) -> Any:
         """Send a state-changing request. Resent only where the server provably did not act."""
         response = await self._exchange(method, path, dict(params or {}), json, action=True)
-        response = await self._complete(response)
-        return self._json(response)
+        accepted = response.status_code
+        try:
+            response = await self._complete(response)
+            return self._json(response)
+        except ActionOutcomeUnknown:
+            raise
+        except BackendError as exc:
+            # The server accepted the action (2xx/202); only its answer is missing or unreadable.
+            what = f"{method} {self.redact(path)}"
+            reason = f"accepted (HTTP {accepted}), but then {exc.describe()}"
+            raise self._unknown(what, reason, exc) from None
 
     # ----------------------------------------------------------------------------- internals
 

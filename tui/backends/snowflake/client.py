@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
 
-from tui.backends.base import ProtocolError
+from tui.backends.base import ActionOutcomeUnknown, ProtocolError
 from tui.backends.http import HttpClient
 from tui.backends.snowflake import models
 from tui.backends.snowflake.identifiers import path_segment
@@ -65,7 +65,11 @@ def parse_status(payload: Any) -> str:
     try:
         return models.StatusResponse.model_validate(payload).status or ""
     except ValidationError as exc:
-        raise _problem("status", exc) from None
+        # Only actions answer with a status: the server took the action (2xx) but said something odd.
+        raise ActionOutcomeUnknown(
+            f"{_problem('status', exc).message}. The action may or may not have happened: "
+            "check the runs before retrying."
+        ) from None
 
 
 class SnowflakeClient:

@@ -1,0 +1,197 @@
+"""Every polled view under a fault; polls that never overlap; actions under faults (sent once, and an
+unknown outcome said as such, on screen and in the journal)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.reliability.support import (
+    SIZE,
+    Gate,
+    Reshape,
+    armed_delay,
+    build,
+    header,
+    notifications,
+    screen_lines,
+    settle,
+    tick,
+)
+from tui.backends.http import HttpSettings
+from tui.screens.confirm import ConfirmAction
+from tui.screens.graph import GraphScreen
+from tui.screens.help import HelpScreen
+from tui.screens.run_detail import RunDetailScreen
+from tui.screens.runs import CompletedRunsScreen, CurrentRunsScreen
+from tui.screens.task_detail import TaskDetailScreen
+from tui.screens.tasks import TasksScreen
+from tui.widgets.keyed_table import KeyedTable
+
+pytestmark = pytest.mark.anyio
+NARROW = (80, 24)
+
+
+async def select_root(pilot: Any, started: bool = True) -> str:
+    """Put the tasks table's cursor on a root task (started or not); returns its key."""
+    screen = pilot.app.screen
+    rows = [r for r in screen.rows if r.task.is_root and (r.task.state.value == "started") == started]
+    key = rows[0].task.key
+    table = screen.query_one(KeyedTable)
+    table.move_cursor(row=table.get_row_index(key), animate=False)
+    await pilot.pause()
+    assert screen.selected_task.key == key
+    return key
+
+
+VIEWS = {
+    "tasks": ((), TasksScreen),
+    "task-detail": (("enter",), TaskDetailScreen),
+    "graph": (("t",), GraphScreen),
+    "current-runs": (("3",), CurrentRunsScreen),
+    "completed-runs": (("4",), CompletedRunsScreen),
+    "run-detail": (("4", "settle", "enter"), RunDetailScreen),
+}
+
+
+@pytest.mark.parametrize("view", VIEWS)
+async def test_every_polled_view_says_stale_since_when_even_when_narrow(view: str) -> None:
+    keys, kind = VIEWS[view]
+    rig = build()
+    async with rig.app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        await select_root(pilot)
+        for key in keys:
+            if key == "settle":
+                await settle(pilot)
+            else:
+                await pilot.press(key)
+        await settle(pilot)
+        screen = rig.app.screen
+        assert isinstance(screen, kind) and not screen.freshness.stale
+        rig.faults.unavailable_probability = 1.0
+        await tick(rig.clock, pilot)
+        since = screen.freshness.failing_since
+        # Visible on the rendered top line at 80 columns, not only in the widget's content.
+        top = screen_lines(rig.app)[0]
+        assert f"stale since {since:%H:%M:%S}" in top, top
+        assert "updated" not in header(rig.app)
+        await pilot.press("e")
+        assert any("HTTP 503" in n for n in notifications(rig.app))
+        rig.faults.unavailable_probability = 0.0
+        await tick(rig.clock, pilot)
+        assert "updated 0s ago" in screen_lines(rig.app)[0]
+
+
+async def test_polls_never_overlap_and_keys_work_while_a_poll_hangs() -> None:
+    gates: list[Gate] = []
+
+    def wrap(inner: Any) -> Gate:
+        gates.append(Gate(inner))
+        return gates[0]
+
+    rig = build(wrap=wrap)
+    app = rig.app
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        one_poll = rig.requests()
+        screen = app.screen
+        gate = gates[0]
+        gate.close_gate()
+        before = rig.requests()
+        screen.poll_now()
+        await pilot.pause()
+        assert gate.waiting == 1 and screen._polling
+        # Refresh hammered while the poll hangs: still one request in flight.
+        await pilot.press("ctrl+r", "ctrl+r", "ctrl+r")
+        await pilot.pause()
+        assert gate.waiting == 1
+        # The console answers keys meanwhile.
+        table = screen.query_one(KeyedTable)
+        row = table.cursor_row
+        await pilot.press("j")
+        assert table.cursor_row == row + 1
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("p", "p")  # pause and resume: still no second poll while one hangs
+        await pilot.pause()
+        assert gate.waiting == 1 and app.screen is screen
+        gate.open.set()
+        await settle(pilot)
+        assert rig.requests() - before == one_poll
+        assert not screen._polling and not screen.freshness.stale
+        assert armed_delay(app, rig.clock) > 0
+
+
+# -------------------------------------------------------------------------------------------- actions
+
+ACTION_FAULTS: dict[str, tuple[dict[str, Any], dict[str, Any], bool]] = {
+    # name: (fault settings, http settings, may the server have acted?)
+    "503": ({"unavailable_probability": 1.0}, {}, True),
+    "504": ({"gateway_timeout_probability": 1.0}, {}, True),
+    "reset": ({"drop_probability": 1.0}, {}, True),
+    "hang": ({"hang_probability": 1.0}, {"call_timeout": 0.05}, True),
+    "truncated-answer": ({"truncate_probability": 1.0}, {}, True),
+    "garbage-answer": ({"malformed_probability": 1.0}, {}, True),
+    "429": ({"rate_limit_probability": 1.0, "retry_after": 2}, {}, False),
+    "wrong-shape-answer": ({}, {}, True),  # 200 with valid JSON that is not a status
+}
+
+
+@pytest.mark.parametrize("name", ACTION_FAULTS)
+async def test_an_action_under_a_fault_is_sent_once_and_an_unknown_outcome_is_said(name, tmp_path) -> None:
+    faults, http, may_have_acted = ACTION_FAULTS[name]
+    journal = tmp_path / "journal.jsonl"
+    settings = HttpSettings(**{"rate": None, "call_timeout": 5.0, **http})
+    rig = build(journal_path=journal, settings=settings, wrap=Reshape)
+    app = rig.app
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        key = await select_root(pilot)
+        for field, value in faults.items():
+            setattr(rig.faults, field, value)
+        if name == "wrong-shape-answer":
+            reshape = rig.backend.client.http._client._transport
+            reshape.body, reshape.methods = b'{"status": {"nested": [1]}}', {"POST"}
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmAction)
+        await pilot.press("y", "y")  # a double press: confirms once
+        await settle(pilot)
+        sent = rig.posts(":execute")
+        said = notifications(app)
+        entries = [json.loads(line) for line in journal.read_text().splitlines()]
+        if may_have_acted:
+            assert len(sent) == 1, sent
+            assert any("outcome unknown" in n and "may or may not have happened" in n for n in said), said
+            assert entries[-1]["result"] == "unknown" and entries[-1]["target"] == key
+        else:
+            # 429: the server provably did not act, so resending is allowed, within the attempts budget.
+            assert 1 <= len(sent) <= settings.max_attempts
+            assert any("failed" in n and "HTTP 429" in n for n in said), said
+            assert entries[-1]["result"] == "failed"
+        assert entries[0]["result"] == "sent" and len(entries) == 2
+
+
+async def test_an_accepted_action_whose_result_never_completes_is_unknown(tmp_path) -> None:
+    """A 202 that never completes: the action was accepted; dagtop stops polling and says so."""
+    journal = tmp_path / "journal.jsonl"
+    rig = build(journal_path=journal, settings=HttpSettings(rate=None, poll_limit=30.0))
+    app = rig.app
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await select_root(pilot)
+        api = rig.sandbox.state.config
+        api.async_probability, api.async_polls = 1.0, 10**9  # every call: 202, then 202 forever
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert len(rig.posts(":execute")) == 1
+        polls = [e for e in rig.events if e.method == "GET" and "/results/" in e.url]
+        assert 0 < len(polls) < 40  # growing delays up to poll_limit, not a storm
+        assert any("outcome unknown" in n for n in notifications(app)), notifications(app)
+        assert json.loads(journal.read_text().splitlines()[-1])["result"] == "unknown"
