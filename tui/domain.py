@@ -206,3 +206,15 @@ class Capabilities(_Frozen):
     task_runs: bool = False
     logs: bool = False
     scopes: bool = False
+
+
+class LogChunk(_Frozen):
+    """A piece of one task run's log (one try), as readable lines.
+
+    ``continuation`` is the opaque token to fetch what comes next (None when there is none);
+    ``finished`` says the log is complete (the try is over): stop following.
+    """
+
+    lines: tuple[str, ...] = ()
+    continuation: str | None = None
+    finished: bool = True

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from tui.domain import Capabilities, Graph, GraphRun, Task
+from tui.domain import Capabilities, Graph, GraphRun, LogChunk, Task, TaskRun
 
 
 class BackendError(Exception):
@@ -118,3 +118,27 @@ class Backend(Protocol):
     async def list_scopes(self) -> list[str]: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class TaskRunBackend(Backend, Protocol):
+    """Optional extras of a backend, present ONLY when its capabilities say so.
+
+    ``capabilities.task_runs``: ``task_runs`` and ``retry_preview``; ``capabilities.logs``: ``run_log``.
+    Callers check the capability flag, never ``hasattr``.
+    """
+
+    async def task_runs(self, root: str, run_id: str) -> list[TaskRun]:
+        """Every task's run inside graph run ``run_id`` of graph ``root``, in task order."""
+        ...
+
+    async def run_log(
+        self, root: str, run_id: str, task: str, try_number: int, continuation: str | None = None
+    ) -> LogChunk:
+        """The log of one try of ``task`` (a task key) in a run; pass the chunk's ``continuation`` back
+        to get what follows (for a running try) until ``finished``."""
+        ...
+
+    async def retry_preview(self, root: str) -> list[str]:
+        """The task keys a retry of ``root``'s latest failed run would clear (nothing is changed)."""
+        ...
