@@ -127,8 +127,11 @@ def build(
     url: str = "http://sandbox",
     seed: int = 7,
     warmup: float = 3600.0,
+    over_tcp: bool = False,
 ) -> Rig:
-    """The console on an in-process sandbox (``wrap`` may put a misbehaving transport in between)."""
+    """The console on an in-process sandbox (``wrap`` may put a misbehaving transport in between).
+
+    ``over_tcp``: no in-process transport; the client talks to ``url`` over real sockets."""
     clock = ManualClock(START)
     sandbox = create_app(
         SandboxConfig(seed=seed, tasks=tasks, token=TOKEN, faults=faults or FaultConfig()), clock=clock
@@ -137,8 +140,8 @@ def build(
     clock.advance(warmup)
     events: list[RequestEvent] = []
     sleeps: list[float] = []
-    transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=sandbox)
-    if wrap is not None:
+    transport: httpx.AsyncBaseTransport | None = None if over_tcp else httpx.ASGITransport(app=sandbox)
+    if wrap is not None and transport is not None:
         transport = wrap(transport)
     backend = SnowflakeBackend.connect(
         url,
@@ -308,3 +311,113 @@ class Reshape(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+# ------------------------------------------------------------------------------------------ a bad server
+
+
+class MisbehavingServer:
+    """A raw asyncio TCP listener on 127.0.0.1 that misbehaves on demand, else relays to an app.
+
+    ``mode``: ``"ok"`` (relay each request to ``app`` over ASGI and answer it), ``"reset"`` (send half a
+    response, then reset the connection), ``"silent"`` (accept, read, never answer), ``"accepted"``
+    (answer 202 with a Location whose result never completes), ``"unauthorized"`` (401). ``stop()`` and
+    ``start()`` make the backend disappear (connection refused) and come back on the same port.
+    """
+
+    def __init__(self) -> None:
+        self.transport: httpx.ASGITransport | None = None
+        self.mode = "ok"
+        self.port = 0
+        self.connections = 0
+        self.requests: list[tuple[str, str, str]] = []  # (mode, method, target)
+        self._server: Any = None
+        self._writers: set[Any] = set()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def attach(self, app: Any) -> None:
+        """The app that ``"ok"`` relays to."""
+        self.transport = httpx.ASGITransport(app=app)
+
+    async def start(self) -> None:
+        import asyncio
+
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port, reuse_address=True)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """Stop listening and cut every open connection: from now on, connection refused."""
+        self._server.close()
+        for writer in list(self._writers):
+            _abort(writer)
+        await self._server.wait_closed()
+
+    async def _serve(self, reader: Any, writer: Any) -> None:
+        self.connections += 1
+        self._writers.add(writer)
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, target, _ = lines[0].split(" ", 2)
+                headers = [tuple(x.strip() for x in line.split(":", 1)) for line in lines[1:] if ":" in line]
+                length = int(next((v for k, v in headers if k.lower() == "content-length"), "0"))
+                body = await reader.readexactly(length) if length else b""
+                mode = self.mode
+                self.requests.append((mode, method, target))
+                if mode == "silent":
+                    await reader.read()  # until the client gives up and closes
+                    return
+                if mode == "reset":
+                    writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n")
+                    writer.write(b'content-length: 5000\r\n\r\n[{"name": "HALF')
+                    await writer.drain()
+                    _abort(writer)
+                    return
+                if mode == "accepted":
+                    status, out_headers, content = (
+                        202,
+                        [("content-type", "application/json"), ("location", "/api/v2/results/never")],
+                        b'{"code": "392604", "message": "in progress", "resultHandler": "never"}',
+                    )
+                elif mode == "unauthorized":
+                    status, out_headers, content = (
+                        401,
+                        [("content-type", "application/json")],
+                        b'{"code": "390303", "message": "Invalid OAuth access token. Token expired."}',
+                    )
+                else:
+                    request = httpx.Request(method, f"http://sandbox{target}", headers=headers, content=body)
+                    assert self.transport is not None, "attach() an app first"
+                    response = await self.transport.handle_async_request(request)
+                    content = await response.aread()
+                    status = response.status_code
+                    out_headers = [
+                        (k, v) for k, v in response.headers.items() if k.lower() != "content-length"
+                    ]
+                reply = [f"HTTP/1.1 {status} X".encode()]
+                reply += [f"{k}: {v}".encode("latin-1") for k, v in out_headers]
+                reply += [f"content-length: {len(content)}".encode(), b"", content]
+                writer.write(b"\r\n".join(reply))
+                await writer.drain()
+        except (OSError, EOFError, ValueError):
+            return
+        except Exception as exc:  # asyncio.IncompleteReadError is an EOFError; anything else is a bug
+            raise AssertionError(f"misbehaving server broke: {exc!r}") from exc
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+
+
+def _abort(writer: Any) -> None:
+    """Close with a TCP reset (SO_LINGER 0), as a crashed proxy would."""
+    import socket
+    import struct
+
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
