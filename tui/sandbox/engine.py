@@ -406,6 +406,29 @@ class Sandbox:
             self._advance(scope, rt, now)
             return f"Task {rec.fqn} is scheduled to run."
 
+    def record_failed_run(
+        self,
+        database: str,
+        schema: str,
+        name: str,
+        *,
+        task: str | None = None,
+        code: int = 100038,
+        message: str = "",
+    ) -> int:
+        """Test hook: a FAILED run of ``name``'s graph that ends now, whose first error is ``task`` (its
+        root by default) with ``code`` and ``message`` verbatim (e.g. hostile text). Returns its run id."""
+        with self.lock:
+            scope, rt, now, root = self._advanced(database, schema, name)
+            failed = self._task(scope, task).name if task else root
+            run_id = max(run_id_for(now), rt.live[-1].run_id + 1 if rt.live else 0)
+            error = (failed, code, message)
+            run = Run(run_id, now, now, now, FAILED, scope.graph_version(root), rt.next_slot or now, error)
+            run.failed = (failed,)
+            rt.live.append(run)
+            rt.last_end = now
+            return run_id
+
     def resume(self, database: str, schema: str, name: str) -> str:
         return self._set_state(database, schema, name, "started")
 
