@@ -32,7 +32,7 @@ lint: $(STAMP_TEST)
 	$(BIN)/ruff format --check tui tests
 	$(BIN)/lint-imports
 
-test: lint
+test: lint airflow-servers
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 screenshots: $(STAMP_TEST)
@@ -43,3 +43,15 @@ bench: $(STAMP_TEST)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# --- Airflow test servers ---
+# Real Airflow 3.3.2 and 2.11.2 for tests/airflow, each in its own venv OUTSIDE the project's, cached
+# between runs in ~/.cache/dagtop/airflow-<version> (move it with DAGTOP_AIRFLOW_CACHE). uv installs them
+# from the pinned freeze files in tests/airflow/constraints/; a stamp file per venv (named after the
+# freeze file's hash) makes this a no-op in about 0.1 s once installed. The tests start and stop the
+# servers themselves (tests/airflow/conftest.py); `$(BIN)/python -m tests.airflow.servers start` runs
+# both by hand.
+.PHONY: airflow-servers
+airflow-servers: | $(BIN)/python
+	$(BIN)/python -m tests.airflow.servers install
+# --- end Airflow test servers ---

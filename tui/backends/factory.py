@@ -11,6 +11,8 @@ from tui.backends.http import HttpSettings
 def open_backend(profile: Any, **http_options: Any) -> Backend:
     """A backend for ``profile`` (a ``tui.config.Profile``). ``http_options`` go to the HTTP client
     (tests pass ``transport=`` to talk to an in-process sandbox)."""
+    if profile.backend == "airflow":
+        return _open_airflow(profile, **http_options)
     if profile.backend != "snowflake":
         raise ConfigError(
             f"{profile.source or profile.name}: backend {profile.backend!r} is not supported yet"
@@ -40,3 +42,30 @@ def open_backend(profile: Any, **http_options: Any) -> Backend:
     return SnowflakeBackend.connect(
         profile.url, auth, profile.database, profile.schema_name, settings=settings, **http_options
     )
+
+
+def _verify(profile: Any) -> bool | str:
+    if profile.verify_tls and profile.ca_bundle:
+        return str(profile.ca_bundle.expanduser())
+    return bool(profile.verify_tls)
+
+
+def _open_airflow(profile: Any, **http_options: Any) -> Backend:
+    from tui.backends.airflow import AirflowBackend, CommandTokenAuth, LoginAuth
+    from tui.backends.auth import BearerAuth
+
+    auth: Any
+    if profile.auth == "token":
+        auth = BearerAuth(profile.token)
+    elif profile.auth == "login":
+        auth = LoginAuth(profile.username, profile.password, f"{profile.url.rstrip('/')}/auth/token")
+    elif profile.auth == "command":
+        auth = CommandTokenAuth(profile.token_command)
+    else:
+        raise ConfigError(
+            f"{profile.source or profile.name}: no credentials: set username with password_env or "
+            "password_file, or token_env, token_file or token_command (or export DAGTOP_TOKEN)"
+        )
+    http_options.setdefault("verify", _verify(profile))
+    settings = HttpSettings(call_timeout=profile.timeout)
+    return AirflowBackend.connect(profile.url, auth, settings=settings, **http_options)

@@ -1,0 +1,266 @@
+"""AirflowBackend: the Backend protocol (plus task runs, logs and retry preview) over Airflow's REST API.
+
+One adapter, two API versions: on first use it probes ``/api/v2/version`` (Airflow 3) then
+``/api/v1/version`` (Airflow 2) and speaks whichever answered. Graphs are DAGs (root key ``dag_id``,
+task keys ``dag_id/task_id``), graph runs are DAG runs, task runs are task instances.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import httpx
+
+from tui import domain
+from tui.backends.airflow import mapping, models
+from tui.backends.airflow.auth import LoginAuth
+from tui.backends.airflow.client import PAGE_LIMIT, AirflowClient, Api
+from tui.backends.base import ConfigError, ConflictError, NotFoundError
+from tui.backends.http import HttpClient, HttpSettings
+
+_MAX_RUNS = 1000
+
+
+class AirflowBackend:
+    """One connection to one Airflow webserver / API server."""
+
+    kind = "airflow"
+    capabilities = domain.Capabilities(
+        execute=True, retry_last=True, suspend_resume=True, task_runs=True, logs=True, scopes=False
+    )
+
+    def __init__(self, http: HttpClient, *, api: Api | None = None, page_limit: int = PAGE_LIMIT) -> None:
+        self.http = http
+        self._api: Api | None = api
+        self._page_limit = page_limit
+        self._client: AirflowClient | None = AirflowClient(http, api, page_limit) if api else None
+        self.server_version: str | None = None
+        self._lock = anyio.Lock()
+
+    @classmethod
+    def connect(
+        cls,
+        url: str,
+        auth: httpx.Auth | None = None,
+        *,
+        settings: HttpSettings | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        api: Api | None = None,
+        page_limit: int = PAGE_LIMIT,
+        **http_options: Any,
+    ) -> AirflowBackend:
+        """Build on a new HTTP client. ``url`` is the Airflow base URL (``http://host:8080``);
+        ``api`` pins "v1"/"v2" instead of probing; ``http_options`` go to HttpClient."""
+        if not url:
+            raise ConfigError("an Airflow backend needs a url")
+        http = HttpClient(url, auth=auth, settings=settings, transport=transport, **http_options)
+        return cls(http, api=api, page_limit=page_limit)
+
+    # ----------------------------------------------------------------------------- description
+
+    @property
+    def location(self) -> str:
+        url = self.http.redact(str(self.http.base_url)).rstrip("/")
+        return f"{url} (Airflow {self.server_version})" if self.server_version else url
+
+    @property
+    def api(self) -> Api | None:
+        return self._api
+
+    def __repr__(self) -> str:
+        return f"AirflowBackend({self.location!r})"
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def client(self) -> AirflowClient:
+        """The endpoint client, probing the API version on first use."""
+        if self._client is not None:
+            return self._client
+        async with self._lock:
+            if self._client is None:
+                api, version = await AirflowClient.probe(self.http)
+                self._api = api
+                if isinstance(version, dict) and isinstance(version.get("version"), str):
+                    self.server_version = version["version"]
+                auth = getattr(self.http, "_auth", None)
+                if isinstance(auth, LoginAuth):
+                    auth.mode = "jwt" if api == "v2" else "basic"
+                self._client = AirflowClient(self.http, api, self._page_limit)
+        return self._client
+
+    @staticmethod
+    def _split(key: str) -> tuple[str, str | None]:
+        try:
+            return mapping.split_key(key)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+
+    # ----------------------------------------------------------------------------- reads
+
+    async def list_tasks(self) -> list[domain.Task]:
+        """Every DAG, as the root task of its graph (tasks inside a DAG come with ``get_graph``)."""
+        client = await self.client()
+        return mapping.parse_dags(await client.list_dags())
+
+    async def _dag(self, dag_id: str) -> tuple[models.Dag, domain.Task]:
+        client = await self.client()
+        wire = mapping.parse(models.Dag, await client.get_dag(dag_id), "DAG")
+        return wire, mapping.dag_to_task(wire)
+
+    async def get_task(self, key: str) -> domain.Task:
+        dag_id, task_id = self._split(key)
+        _, dag = await self._dag(dag_id)
+        if task_id is None:
+            return dag
+        graph = await self.get_graph(dag_id)
+        task = graph.tasks.get(mapping.task_key(dag_id, task_id))
+        if task is None:
+            raise NotFoundError(f"DAG {dag_id!r} has no task {task_id!r}", status=404)
+        return task
+
+    async def get_graph(self, root: str) -> domain.Graph:
+        dag_id, _ = self._split(root)
+        client = await self.client()
+        _, dag = await self._dag(dag_id)
+        return mapping.build_graph(dag, await client.list_tasks(dag_id))
+
+    async def current_runs(self, root: str, limit: int = 100) -> list[domain.GraphRun]:
+        """Queued and running DAG runs (newest first), then the next scheduled one if any."""
+        dag_id, _ = self._split(root)
+        client = await self.client()
+        wire, _ = await self._dag(dag_id)
+        runs = mapping.parse_runs(
+            await client.list_runs(dag_id, ["queued", "running"], max_items=_clamp(limit))
+        )
+        upcoming = mapping.next_scheduled_run(wire)
+        if upcoming is not None and len(runs) < limit:
+            runs.append(upcoming)
+        return runs
+
+    async def completed_runs(
+        self, root: str, limit: int = 100, errors_only: bool = False
+    ) -> list[domain.GraphRun]:
+        """Finished DAG runs, newest first: success and failed, or failed only."""
+        dag_id, _ = self._split(root)
+        client = await self.client()
+        states = ["failed"] if errors_only else ["success", "failed"]
+        return mapping.parse_runs(await client.list_runs(dag_id, states, max_items=_clamp(limit)))
+
+    async def get_run(self, root: str, run_id: str) -> domain.GraphRun:
+        dag_id, _ = self._split(root)
+        client = await self.client()
+        return mapping.parse_run(await client.get_run(dag_id, run_id))
+
+    async def task_runs(self, root: str, run_id: str) -> list[domain.TaskRun]:
+        """The task instances of one DAG run, ordered by task id (then map index)."""
+        dag_id, _ = self._split(root)
+        client = await self.client()
+        runs = mapping.parse_task_instances(await client.list_task_instances(dag_id, run_id))
+        if not runs:  # Airflow 2 answers an unknown run with an empty list: say it is not there
+            await client.get_run(dag_id, run_id)
+        return runs
+
+    async def run_log(
+        self, root: str, run_id: str, task: str, try_number: int, continuation: str | None = None
+    ) -> domain.LogChunk:
+        """One page of the log of ``task`` (key ``dag/task`` or a bare task id) for one try.
+
+        Follow mode: while ``finished`` is False, call again with the returned ``continuation``.
+        Airflow 3 answers try 0 (a task that never ran) with a one-line explanation."""
+        dag_id, _ = self._split(root)
+        task_id = task.split(mapping.SEP, 1)[1] if task.startswith(dag_id + mapping.SEP) else task
+        map_index = -1
+        if task_id.endswith("]") and "[" in task_id:  # a TaskRun.log_ref of a mapped task: "t[3]"
+            name, _, index = task_id[:-1].rpartition("[")
+            if index.isdigit():
+                task_id, map_index = name, int(index)
+        client = await self.client()
+        payload = await client.get_log(dag_id, run_id, task_id, try_number, continuation, map_index)
+        return mapping.parse_log(payload, client.api)
+
+    async def import_errors(self) -> list[dict[str, Any]]:
+        """DAG files that failed to import: ``{filename, stack_trace}`` as the server words them."""
+        client = await self.client()
+        errors = mapping.parse_list(models.ImportError_, await client.import_errors(), "import errors")
+        return [{"filename": e.filename, "stack_trace": e.stack_trace} for e in errors]
+
+    async def list_scopes(self) -> list[str]:
+        return []
+
+    # ----------------------------------------------------------------------------- actions
+
+    async def trigger(
+        self,
+        root: str,
+        conf: dict[str, Any] | None = None,
+        run_id: str | None = None,
+        note: str | None = None,
+    ) -> domain.GraphRun:
+        """Trigger a DAG run now (optional conf JSON, run id and note); the new run, usually queued."""
+        dag_id, _ = self._split(root)
+        client = await self.client()
+        return mapping.parse_run(await client.trigger(dag_id, conf, run_id, note))
+
+    async def execute(self, key: str, retry_last: bool = False) -> str:
+        """Trigger the key's DAG (a task key triggers its whole DAG), or with ``retry_last`` clear the
+        failed task instances of its latest failed run."""
+        dag_id, _ = self._split(key)
+        if retry_last:
+            return await self.retry(dag_id)
+        run = await self.trigger(dag_id)
+        return f"triggered DAG run {run.run_id} of {dag_id} ({run.raw_state or 'queued'})"
+
+    async def _latest_failed(self, dag_id: str) -> str:
+        client = await self.client()
+        runs = mapping.parse_runs(await client.list_runs(dag_id, ["failed"], max_items=1))
+        if not runs:
+            raise ConflictError(f"DAG {dag_id!r} has no failed run to retry")
+        return runs[0].run_id
+
+    async def retry_preview(self, root: str) -> list[str]:
+        """The task keys a retry would clear: a dry run of the clear on the latest failed run."""
+        dag_id, _ = self._split(root)
+        run_id = await self._latest_failed(dag_id)
+        client = await self.client()
+        return _keys(dag_id, mapping.parse_cleared(await client.clear_failed(dag_id, run_id, dry_run=True)))
+
+    async def retry(self, root: str) -> str:
+        dag_id, _ = self._split(root)
+        run_id = await self._latest_failed(dag_id)
+        client = await self.client()
+        cleared = _keys(
+            dag_id, mapping.parse_cleared(await client.clear_failed(dag_id, run_id, dry_run=False))
+        )
+        names = ", ".join(k.split(mapping.SEP, 1)[-1] for k in cleared) or "nothing"
+        return f"cleared {len(cleared)} task instance(s) of run {run_id}: {names}"
+
+    async def set_run_state(self, root: str, run_id: str, state: str) -> domain.GraphRun:
+        """Mark a DAG run ``success`` or ``failed`` (or ``queued`` to rerun it)."""
+        if state not in ("success", "failed", "queued"):
+            raise ConfigError(f"a DAG run can be marked success, failed or queued, not {state!r}")
+        dag_id, _ = self._split(root)
+        client = await self.client()
+        return mapping.parse_run(await client.set_run_state(dag_id, run_id, state))
+
+    async def _pause(self, key: str, paused: bool) -> str:
+        dag_id, _ = self._split(key)
+        client = await self.client()
+        dag = mapping.parse_dag(await client.set_paused(dag_id, paused))
+        return f"DAG {dag_id} is {'paused' if dag.state is domain.TaskState.SUSPENDED else 'active'}"
+
+    async def suspend(self, key: str) -> str:
+        return await self._pause(key, True)
+
+    async def resume(self, key: str) -> str:
+        return await self._pause(key, False)
+
+
+def _keys(dag_id: str, names: list[str]) -> list[str]:
+    """Task keys from what a clear names (v1 and v2 both carry the dag_id; be lenient when absent)."""
+    return sorted({n if mapping.SEP in n else mapping.task_key(dag_id, n) for n in names})
+
+
+def _clamp(limit: int) -> int:
+    return max(1, min(int(limit), _MAX_RUNS))
