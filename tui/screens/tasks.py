@@ -10,7 +10,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label
 
 from tui.domain import RunState
-from tui.services.snapshots import task_rows
+from tui.services.snapshots import graph_statuses, roots_to_watch, rows_for
 from tui.services.task_query import SORT_KEYS, TaskRow, select_rows
 from tui.widgets.keyed_table import KeyedTable
 from tui.widgets.literal import literal
@@ -74,7 +74,15 @@ class TasksScreen(PolledScreen):
         self.query_one(KeyedTable).focus()
 
     async def fetch(self) -> list[TaskRow]:
-        return await task_rows(self.app.backend)  # type: ignore[attr-defined]
+        # Two steps so a large scope shows its tasks at once and run results as they arrive; the
+        # header only says "updated" once both are in.
+        backend = self.app.backend  # type: ignore[attr-defined]
+        tasks = await backend.list_tasks()
+        if not self.rows:
+            with self.app.batch_update():
+                self.show(rows_for(tasks, {}))
+        statuses = await graph_statuses(backend, roots_to_watch(tasks))
+        return rows_for(tasks, statuses)
 
     def show(self, data: list[TaskRow]) -> None:
         self.rows = data

@@ -10,7 +10,7 @@ from datetime import datetime
 import anyio
 
 from tui.backends.base import Backend
-from tui.domain import GraphRun, RunState
+from tui.domain import GraphRun, RunState, Task
 from tui.services.task_query import TaskRow
 
 # At most this many per-graph requests in flight, so a large account cannot cause a request storm.
@@ -46,19 +46,19 @@ async def graph_statuses(backend: Backend, roots: Sequence[str]) -> dict[str, Gr
     return results
 
 
-async def task_rows(backend: Backend, max_graphs: int = 200) -> list[TaskRow]:
-    """Every task with its graph size, its graph's latest run, current run and next run.
-
-    Run status is fetched for at most ``max_graphs`` roots per poll (the first by name); the rest
-    show no result until the user narrows the scope. That bounds one poll's cost on huge accounts.
-    """
-    tasks = await backend.list_tasks()
+def rows_for(tasks: Sequence[Task], statuses: dict[str, GraphStatus]) -> list[TaskRow]:
+    """Task rows from a task list and whatever graph statuses are known (missing ones show blank)."""
     sizes = Counter(task.root for task in tasks)
-    roots = sorted((t for t in tasks if t.is_root), key=lambda t: t.name)[:max_graphs]
-    statuses = await graph_statuses(backend, [t.key for t in roots])
+    empty = GraphStatus(None, None, None)
     rows = []
     for task in tasks:
-        status = statuses.get(task.root) or GraphStatus(None, None, None)
+        status = statuses.get(task.root) or empty
         size = sizes[task.key] if task.is_root else 0
         rows.append(TaskRow(task, size, status.last, status.current, status.next_time))
     return rows
+
+
+def roots_to_watch(tasks: Sequence[Task], max_graphs: int = 200) -> list[str]:
+    """The roots whose run status a poll fetches: at most ``max_graphs`` (the first by name), which
+    bounds one poll's cost on huge accounts; the rest show no result until the scope is narrowed."""
+    return [t.key for t in sorted((t for t in tasks if t.is_root), key=lambda t: t.name)[:max_graphs]]

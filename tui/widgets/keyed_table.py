@@ -60,7 +60,7 @@ class KeyedTable(DataTable):
             elif old != cells:
                 for column, (before, after) in zip(columns, zip(old, cells, strict=True), strict=False):
                     if before != after:
-                        self.update_cell(key, column, after)
+                        self.update_cell(key, column, after, update_width=True)
             self._cells[key] = cells
         order = {key: index for index, (key, _) in enumerate(rows)}
         if [k.value for k in self._ordered_keys()] != [k for k, _ in rows]:
