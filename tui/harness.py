@@ -162,6 +162,12 @@ async def _tour_completed(pilot: Any) -> None:
     await settle(pilot)
 
 
+async def _tour_completed_all(pilot: Any) -> None:
+    await _tour_completed(pilot)
+    await pilot.press("a")
+    await settle(pilot)
+
+
 async def _tour_run(pilot: Any) -> None:
     await _tour_completed(pilot)
     await pilot.press("f")
@@ -209,6 +215,7 @@ TOUR = {
     "graph": _tour_graph,
     "current-runs": _tour_current,
     "completed-runs": _tour_completed,
+    "completed-all-graphs": _tour_completed_all,
     "run-detail": _tour_run,
     "run-log": _tour_log,
     "confirm": _tour_confirm,

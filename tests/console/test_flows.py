@@ -377,3 +377,43 @@ async def test_switching_profile_reopens_on_the_other_backend(console, journal_p
         text = header(console.app)
         assert "staging" in text and "PRODUCTION" in text and f"{database}.{schema}" in text
         assert sorted(table_keys(console.app)) == sorted(t.key for t in await backend.list_tasks())
+
+
+async def test_remaining_bindings_absolute_time_expand_collapse_limits_and_quit(console):
+    async with console.app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("A")  # absolute times
+        row = console.app.screen.rows[0]
+        assert console.app.show_absolute
+        last = str(console.app.screen.cells(row)[3])
+        assert "2026-01-05" in last or not row.last_run
+        await pilot.press("A")
+        await select_task(pilot, "CUSTOMER_360")
+        await pilot.press("t")
+        await settle(pilot)
+        tree = console.app.screen.query_one(GraphTree)
+        await pilot.press("C")
+        assert all(not node.is_expanded for node in tree.root.children)
+        await pilot.press("E")
+        assert all(node.is_expanded for node in tree.root.children)
+        await pilot.press("escape", "4")
+        await settle(pilot)
+        screen = console.app.screen
+        assert screen.limit == 50
+        await pilot.press("plus")
+        await settle(pilot)
+        assert screen.limit == 100
+        await pilot.press("minus", "minus")
+        await settle(pilot)
+        assert screen.limit == 10 and len(screen.snapshot.runs) == 10
+        await pilot.press("a")
+        await settle(pilot)
+        assert screen.all_graphs and len({r.graph for r in screen.snapshot.runs}) > 1
+        await pilot.press("l")  # the log of the selected run, from the runs list
+        await settle(pilot)
+        assert isinstance(console.app.screen, RunLogScreen)
+        await pilot.press("escape", "1")
+        assert isinstance(console.app.screen, TasksScreen)
+        await pilot.press("q")
+        await pilot.pause()
+    assert console.app.return_code == 0

@@ -164,6 +164,11 @@ class RunsScreen(PolledScreen):
 class CurrentRunsScreen(RunsScreen):
     TITLE_TEXT = "Current runs"
 
+    def on_mount(self) -> None:
+        super().on_mount()
+        # Elapsed time ticks every second between polls (a keyed diff: only those cells change).
+        self.set_interval(1.0, self.render_rows)
+
     def columns(self) -> list[tuple[str, str]]:
         return [
             ("state", "STATE"),
@@ -244,9 +249,19 @@ class CompletedRunsScreen(RunsScreen):
         by_graph: dict[str, list[GraphRun]] = {}
         for run in self.visible(data.runs):
             by_graph.setdefault(run.graph, []).append(run)
+        colors = self.app.theme_colors  # type: ignore[attr-defined]
         if not self.all_graphs and self.focus_root in by_graph:
             text.append("  ·  history ")
-            text.append_text(history_strip(by_graph[self.focus_root], self.app.theme_colors))  # type: ignore[attr-defined]
+            text.append_text(history_strip(by_graph[self.focus_root], colors))
+        elif self.all_graphs and by_graph:
+            # One compact strip per graph, flowing across the width: the newest result on the right.
+            text.append("\n")
+            for index, (graph, runs) in enumerate(sorted(by_graph.items())):
+                root = data.roots.get(graph)
+                text.append("   " if index else " ")
+                text.append_text(literal(root.name if root else graph, "bold"))
+                text.append(" ")
+                text.append_text(history_strip(runs, colors, width=10))
         return text
 
     def cells(self, run: GraphRun, data: RunsSnapshot) -> tuple[Text, ...]:

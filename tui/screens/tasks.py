@@ -31,6 +31,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("kind", "KIND"),
     ("warehouse", "WAREHOUSE"),
     ("owner", "OWNER"),
+    ("scope", "DATABASE.SCHEMA"),
 )
 NAME_WIDTH = 34  # longer names are cut with an ellipsis here; the detail view shows them in full
 
@@ -134,6 +135,7 @@ class TasksScreen(PolledScreen):
             Text(kind),
             literal(task.warehouse or ""),
             literal(task.owner or ""),
+            literal(task.scope),
         )
 
     def update_columns(self) -> None:
