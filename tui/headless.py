@@ -395,8 +395,31 @@ def _act(profile: Profile | None, args: argparse.Namespace, env: Mapping[str, st
             return await backend.execute(name, retry_last=args.retry_last)
         return await getattr(backend, verb)(name)
 
-    message = _call(profile, act)
+    journal = _journal(profile, name, "retry-last" if getattr(args, "retry_last", False) else verb)
+    journal("sent", "")
+    try:
+        message = _call(profile, act)
+    except ActionOutcomeUnknown as exc:
+        journal("unknown", exc.describe())
+        raise
+    except BackendError as exc:
+        journal("failed", exc.describe())
+        raise
+    journal("ok", message)
     return _print(safe_text(message) or f"{verb}: done")
+
+
+def _journal(profile: Profile, target: str, action: str) -> Any:
+    """Write one journal line per step of a scripted action, as the console does."""
+    from tui.services.journal import ActionJournal, JournalEntry, default_journal_path
+
+    journal = ActionJournal(default_journal_path())
+
+    def write(result: str, detail: str) -> None:
+        now = datetime.now(UTC)
+        journal.write(JournalEntry(now, profile.name, profile.location, target, action, result, detail))
+
+    return write
 
 
 def _confirm(profile: Profile, verb: str, name: str, retry_last: bool) -> None:
