@@ -325,7 +325,7 @@ def error_from_response(response: httpx.Response, secrets: Iterable[str] = ()) -
         redact(message, secrets),
         status=status,
         code=redact(code, secrets) if code else None,
-        request_id=request_id,
+        request_id=redact(request_id, secrets) if request_id else None,
         retryable=status in (429, 503, 504),
         retry_after=parse_retry_after(response.headers.get("Retry-After")),
     )
@@ -429,6 +429,11 @@ class HttpClient:
     def redact(self, text: str) -> str:
         return redact(text, self.secrets())
 
+    def _request_id(self, response: httpx.Response) -> str | None:
+        """The server's request id (it is echoed text like any other: redacted)."""
+        value = response.headers.get("X-Snowflake-Request-ID")
+        return self.redact(value) if value else None
+
     # ----------------------------------------------------------------------------- public API
 
     async def get_json(self, path: str, params: Params = None) -> Any:
@@ -518,7 +523,7 @@ class HttpClient:
             raise ProtocolError(
                 f"server answered with something that is not JSON: {text!r}",
                 status=response.status_code,
-                request_id=response.headers.get("X-Snowflake-Request-ID"),
+                request_id=self._request_id(response),
             ) from None
 
     async def _complete(self, response: httpx.Response) -> httpx.Response:
@@ -544,7 +549,7 @@ class HttpClient:
                     f"the request is still in progress server-side after {s.poll_limit:.0f} s "
                     f"(result at {self.redact(path)}); it was accepted and may still complete",
                     status=202,
-                    request_id=response.headers.get("X-Snowflake-Request-ID"),
+                    request_id=self._request_id(response),
                 )
             await self._sleep(self._rng.uniform(delay / 2, delay))
             delay = min(delay * s.poll_growth, s.poll_cap)
