@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from tui.backends.base import Backend
 from tui.domain import GraphRun, Task
+from tui.services.actions import ActionKind
 from tui.services.journal import ActionJournal
 from tui.services.profiles import ProfileSource
 from tui.widgets.header import ConnectionInfo
@@ -230,9 +231,6 @@ class DagtopApp(App):
 
     def action_act(self, kind: str) -> None:
         """Confirm, then carry out an action on the selected task of the current screen."""
-        from tui.screens.confirm import ConfirmAction
-        from tui.services.actions import ActionKind, plan_action
-
         if self.connection.read_only:
             self.notify("Read-only profile: actions are disabled.", severity="warning")
             return
@@ -243,8 +241,32 @@ class DagtopApp(App):
         if task is None:
             self.notify("Select a task first.", severity="warning", timeout=3)
             return
-        plan = plan_action(ActionKind(kind), task, self.connection.location, self.backend.capabilities)
         self._action_in_flight = True
+        self.prepare_action(ActionKind(kind), task)
+
+    @work(group="action", exit_on_error=False)
+    async def prepare_action(self, kind: ActionKind, task: Task) -> None:
+        """Plan (with the backend's preview of a retry, where it has one), then ask to confirm."""
+        from tui.backends.base import BackendError
+        from tui.screens.confirm import ConfirmAction
+        from tui.services.actions import plan_action
+
+        preview: list[str] | None = None
+        if kind is ActionKind.RETRY_LAST and self.backend.capabilities.task_runs:
+            try:
+                preview = await self.backend.retry_preview(task.root)  # type: ignore[attr-defined]
+            except BackendError as exc:
+                self._action_in_flight = False
+                self.notify(exc.describe(), title="Cannot retry", severity="error", markup=False)
+                return
+        plan = plan_action(
+            kind,
+            task,
+            self.connection.location,
+            self.backend.capabilities,
+            backend=self.connection.backend,
+            preview=preview,
+        )
         environment = f"{self.connection.profile} · {self.connection.backend} · {self.connection.location}"
 
         def answered(confirmed: bool | None) -> None:

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.widgets import Label, Tree
 from textual.widgets.tree import TreeNode
 
-from tui.domain import Graph, GraphRun, RunState, Task
+from tui.domain import Graph, GraphRun, RunState, Task, TaskRun
 from tui.services.graph_view import TreeLine, layout, task_outcomes
 from tui.widgets.literal import literal
 from tui.widgets.status import run_badge, task_badge
@@ -24,6 +24,14 @@ class GraphSnapshot:
     graph: Graph
     run: GraphRun | None  # the run whose outcome annotates the tree
     current: GraphRun | None  # an executing run, if any
+    task_runs: tuple[TaskRun, ...] = ()  # per-task runs of ``run``, where the backend has them
+
+    def outcomes(self) -> dict[str, RunState]:
+        """Each task's state in ``run``: from the backend's task runs when it has them, otherwise
+        inferred from the run's first error (Snowflake's REST API has nothing per task)."""
+        if self.task_runs:
+            return {tr.task: tr.state for tr in self.task_runs}
+        return task_outcomes(self.graph, self.run)
 
 
 class GraphTree(Tree[TreeLine]):
@@ -82,7 +90,10 @@ class GraphScreen(PolledScreen):
         if run is None:
             latest = await backend.completed_runs(root, limit=1)
             run = latest[0] if latest else None
-        return GraphSnapshot(graph, run, executing)
+        task_runs: tuple[TaskRun, ...] = ()
+        if run is not None and backend.capabilities.task_runs:
+            task_runs = tuple(await backend.task_runs(root, run.run_id))
+        return GraphSnapshot(graph, run, executing, task_runs)
 
     def show(self, data: GraphSnapshot) -> None:
         self.snapshot = data
@@ -96,7 +107,7 @@ class GraphScreen(PolledScreen):
         if structure != self._structure:
             self._rebuild(tree, lines)
             self._structure = structure
-        outcomes = task_outcomes(data.graph, data.run)
+        outcomes = data.outcomes()
         for line in lines:
             node = self._tree_nodes.get(line.path)
             if node is not None:

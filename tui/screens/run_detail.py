@@ -3,11 +3,13 @@ with that run's outcome; `l` opens its log."""
 
 from __future__ import annotations
 
+import anyio
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
 from tui.domain import GraphRun, Task
 from tui.widgets.header import HeaderBar
@@ -59,6 +61,13 @@ class RunDetailScreen(GraphScreen):
         return text
 
     def action_open_log(self) -> None:
+        """The log of the selected task's latest try where the backend has logs; else the run's record."""
+        backend = self.app.backend  # type: ignore[attr-defined]
+        task = self.selected_task
+        if backend.capabilities.logs and task is not None and self.snapshot is not None:
+            tries = {tr.task: tr.try_number or 0 for tr in self.snapshot.task_runs}
+            self.app.push_screen(TaskLogScreen(self.run, task, max(1, tries.get(task.key, 1))))
+            return
         self.app.push_screen(RunLogScreen(self.run))
 
 
@@ -98,3 +107,83 @@ class RunLogScreen(Screen):
         if self.run.state.is_finished:
             view.set_finished()
         view.log_widget.focus()
+
+
+class TaskLogScreen(Screen):
+    """One try of one task's real log (Airflow task instances). `[` and `]` switch tries.
+
+    A finished try is fetched once and never again; a running one is followed through the
+    backend's continuation token, one request per poll interval, until it finishes.
+    """
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="tasklog.back"),
+        Binding("left_square_bracket", "try_delta(-1)", "Prev try", id="tasklog.previous_try"),
+        Binding("right_square_bracket", "try_delta(1)", "Next try", id="tasklog.next_try"),
+    ]
+
+    def __init__(self, run: GraphRun, task: Task, try_number: int) -> None:
+        super().__init__()
+        self.run = run
+        self.log_task = task
+        self.max_try = max(1, try_number)
+        self.try_number = self.max_try
+        self.continuation: str | None = None
+        self.finished = False
+        self.error: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar("Task log")
+        yield Static(id="tasklog-title")
+        yield LogView(name_hint=f"{self.run.graph}-{self.run.run_id}-{self.log_task.name}-{self.try_number}")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(LogView).log_widget.focus()
+        self.load()
+
+    def title_text(self) -> Text:
+        text = Text(" ")
+        text.append_text(literal(self.log_task.name, "bold"))
+        text.append(f"  try {self.try_number} of {self.max_try}  ·  run ")
+        text.append_text(literal(self.run.run_id))
+        if self.error:
+            text.append("  ·  ")
+            text.append_text(literal(self.error, "bold"))
+        return text
+
+    @work(group="tasklog", exclusive=True, exit_on_error=False)
+    async def load(self) -> None:
+        from tui.backends.base import BackendError
+
+        backend = self.app.backend  # type: ignore[attr-defined]
+        view = self.query_one(LogView)
+        while not self.finished:
+            try:
+                chunk = await backend.run_log(
+                    self.run.graph, self.run.run_id, self.log_task.key, self.try_number, self.continuation
+                )
+            except BackendError as exc:
+                self.error = exc.describe()
+                self.query_one("#tasklog-title", Static).update(self.title_text())
+                return
+            self.error = None
+            view.append(list(chunk.lines))
+            self.continuation = chunk.continuation
+            self.finished = chunk.finished or chunk.continuation is None
+            self.query_one("#tasklog-title", Static).update(self.title_text())
+            if not self.finished:
+                await anyio.sleep(self.app.connection.poll_interval)  # type: ignore[attr-defined]
+        view.set_finished()
+
+    def action_try_delta(self, delta: int) -> None:
+        wanted = min(self.max_try, max(1, self.try_number + delta))
+        if wanted == self.try_number:
+            return
+        self.try_number = wanted
+        self.continuation, self.finished = None, False
+        view = self.query_one(LogView)
+        view.buffer.clear()
+        view.finished = False
+        view.redraw()
+        self.load()

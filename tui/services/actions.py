@@ -39,8 +39,21 @@ class ActionPlan:
         }[self.kind]
 
 
-def plan_action(kind: ActionKind, task: Task, location: str, capabilities: Capabilities) -> ActionPlan:
-    """Describe ``kind`` on ``task``: what happens, or why it cannot."""
+def plan_action(
+    kind: ActionKind,
+    task: Task,
+    location: str,
+    capabilities: Capabilities,
+    *,
+    backend: str = "snowflake",
+    preview: list[str] | None = None,
+) -> ActionPlan:
+    """Describe ``kind`` on ``task``: what happens, or why it cannot.
+
+    ``preview`` lists what a retry would re-run, where the backend can say beforehand (Airflow's
+    dry-run clear)."""
+    if backend == "airflow":
+        return _plan_airflow(kind, task, location, preview)
     name = task.qualified_name
     root = task.root.rsplit(".", 1)[-1]
     blocked: str | None = None
@@ -87,6 +100,35 @@ def plan_action(kind: ActionKind, task: Task, location: str, capabilities: Capab
                 f"Resumes the child task {name} so graph runs include it again. "
                 f"Snowflake allows this only while the root {root} is suspended."
             )
+    return ActionPlan(kind, task, location, what, blocked)
+
+
+def _plan_airflow(kind: ActionKind, task: Task, location: str, preview: list[str] | None) -> ActionPlan:
+    dag = task.root.split("/", 1)[0]
+    blocked: str | None = None
+    if kind is ActionKind.EXECUTE:
+        what = f"Triggers a new run of the DAG {dag} now."
+        if task.state is TaskState.SUSPENDED:
+            what += " The DAG is paused: the run stays queued until it is unpaused."
+        if not task.is_root:
+            what = f"{task.name} is a task of {dag}: this triggers a run of the whole DAG {dag}."
+    elif kind is ActionKind.RETRY_LAST:
+        names = ", ".join(key.split("/", 1)[-1] for key in preview or []) or "none"
+        what = (
+            f"Clears the failed task instances of the latest failed run of {dag} so the scheduler runs them "
+            f"(and what depends on them) again. Would clear: {names}."
+        )
+        if preview is not None and not preview:
+            blocked = f"The latest failed run of {dag} has no failed task instance to clear."
+    elif kind is ActionKind.SUSPEND:
+        what = f"Pauses the DAG {dag}: no new runs are scheduled; running task instances finish."
+        if task.state is TaskState.SUSPENDED:
+            blocked = f"{dag} is already paused."
+    else:
+        schedule = task.schedule.describe() or "none"
+        what = f"Unpauses the DAG {dag}: it runs again on its schedule ({schedule})."
+        if task.state is TaskState.STARTED:
+            blocked = f"{dag} is not paused."
     return ActionPlan(kind, task, location, what, blocked)
 
 
