@@ -304,7 +304,7 @@ def error_from_response(response: httpx.Response, secrets: Iterable[str] = ()) -
     request_id = response.headers.get("X-Snowflake-Request-ID")
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deep to decode
         body = None
     if isinstance(body, dict):
         # Snowflake: {code, message, error_code (deprecated twin), request_id}; Airflow: {detail|title}.
@@ -518,7 +518,7 @@ class HttpClient:
             return None
         try:
             return response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested too deep to decode
             text = self.redact(response.text[:_TEXT_LIMIT])
             raise ProtocolError(
                 f"server answered with something that is not JSON: {text!r}",
@@ -534,7 +534,7 @@ class HttpClient:
         if not location:
             try:
                 handle = response.json().get("resultHandler")
-            except (ValueError, AttributeError):
+            except (ValueError, AttributeError, RecursionError):
                 handle = None
             if not isinstance(handle, str) or not handle:
                 raise ProtocolError("202 Accepted without a Location header or result handler")
