@@ -128,6 +128,8 @@ def build(
     seed: int = 7,
     warmup: float = 3600.0,
     over_tcp: bool = False,
+    interval: float = INTERVAL,
+    auto_poll: bool = False,
 ) -> Rig:
     """The console on an in-process sandbox (``wrap`` may put a misbehaving transport in between).
 
@@ -153,7 +155,15 @@ def build(
         on_request=events.append,
         **compressed_time(clock, sleeps),
     )
-    app = console_app(backend, clock, read_only=read_only, production=production, journal_path=journal_path)
+    app = console_app(
+        backend,
+        clock,
+        read_only=read_only,
+        production=production,
+        journal_path=journal_path,
+        interval=interval,
+        auto_poll=auto_poll,
+    )
     return Rig(app, sandbox, clock, backend, events, sleeps)
 
 
@@ -166,6 +176,8 @@ def console_app(
     journal_path: Path | None = None,
     verify_tls: bool = True,
     profile: str = "rig",
+    interval: float = INTERVAL,
+    auto_poll: bool = False,
 ) -> DagtopApp:
     connection = ConnectionInfo(
         profile=profile,
@@ -175,14 +187,14 @@ def console_app(
         production=production,
         read_only=read_only,
         verify_tls=verify_tls,
-        poll_interval=INTERVAL,
+        poll_interval=interval,
     )
     return make_app(
         backend,
         connection,
         clock=clock.now,
         tz=UTC,
-        auto_poll=False,
+        auto_poll=auto_poll,
         journal=ActionJournal(journal_path) if journal_path else None,
     )
 
