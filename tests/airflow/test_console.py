@@ -1,0 +1,63 @@
+"""The console on real Airflow 3.3.2 and 2.11.2: DAGs, their runs, task instances and real logs."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.airflow.conftest import Live
+from tests.airflow.test_live import backend
+from tui.app import make_app
+from tui.domain import RunState
+from tui.harness import select_task, settle
+from tui.screens.graph import GraphTree
+from tui.screens.run_detail import RunDetailScreen, TaskLogScreen
+from tui.screens.runs import CompletedRunsScreen
+from tui.widgets.header import ConnectionInfo
+from tui.widgets.keyed_table import KeyedTable
+from tui.widgets.log_view import LogView
+
+pytestmark = [pytest.mark.anyio, pytest.mark.tcp, pytest.mark.timeout(300)]
+
+
+def console(live: Live):
+    api = backend(live)
+    info = ConnectionInfo(profile="airflow-test", backend="airflow", location=api.location, poll_interval=2.0)
+    return make_app(api, info, auto_poll=False)
+
+
+async def test_dags_failed_run_task_instances_and_log(live: Live):
+    app = console(live)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(KeyedTable)
+        names = {table.coordinate_to_cell_key((r, 0))[0].value for r in range(table.row_count)}
+        assert {"tui_fail", "tui_fanout", "tui_chain"} <= names
+        await select_task(pilot, "tui_fail")
+        await pilot.press("4")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CompletedRunsScreen)
+        await pilot.press("f")
+        await settle(pilot)
+        assert screen.snapshot.runs and all(r.state is RunState.FAILED for r in screen.snapshot.runs)
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, RunDetailScreen)
+        failed = [tr for tr in detail.snapshot.task_runs if tr.state is RunState.FAILED]
+        assert failed, "the DAG that fails on purpose has a failed task instance"
+        labels = {n.data.key: str(n.label) for n in detail._tree_nodes.values() if not n.data.reference}
+        assert "FAILED" in labels[failed[0].task]
+        tree = detail.query_one(GraphTree)
+        node = next(n for n in detail._tree_nodes.values() if n.data.key == failed[0].task)
+        tree.move_cursor(node)
+        await pilot.press("l")
+        await settle(pilot)
+        log = app.screen
+        assert isinstance(log, TaskLogScreen)
+        for _ in range(20):
+            await settle(pilot)
+            if log.finished:
+                break
+        lines = log.query_one(LogView).buffer
+        assert any("fail" in line.lower() or "error" in line.lower() for line in lines), list(lines)[:20]
