@@ -157,6 +157,11 @@ class TasksScreen(PolledScreen):
         if self.filter_text:
             status.append("  ·  filter: ")
             status.append_text(literal(self.filter_text, "bold"))
+        if self.app.connection.sandbox:  # type: ignore[attr-defined]
+            # First, so a narrow terminal still shows how to leave the simulation.
+            hint = Text("sandbox = local simulation · real account: ", style="dim")
+            hint.append("dagtop -c NAME", style="bold")
+            status = hint.append("  ·  ").append_text(status)
         self.query_one("#tasks-status", Label).update(status)
 
     # -- selection ------------------------------------------------------------------------------
