@@ -62,6 +62,11 @@ class KeyedTable(DataTable):
                     if before != after:
                         self.update_cell(key, column, after, update_width=True)
             self._cells[key] = cells
+        if self._updated_cells:
+            # DataTable re-measures changed cells on its next idle; do it now so the columns fit the new
+            # content in the same frame (Textual is pinned exactly, so this private call is stable).
+            changed, self._updated_cells = self._updated_cells, set()
+            self._update_column_widths(changed)
         order = {key: index for index, (key, _) in enumerate(rows)}
         if [k.value for k in self._ordered_keys()] != [k for k, _ in rows]:
             self._reorder(order)
