@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -345,25 +346,6 @@ class DagtopApp(App):
                 )
 
 
-def make_app(
-    backend: Backend,
-    connection: ConnectionInfo,
-    *,
-    clock: Clock = system_clock,
-    tz: tzinfo | None = None,
-    auto_poll: bool = True,
-    journal: ActionJournal | None = None,
-    keymap: dict[str, str] | None = None,
-    profiles: ProfileSource | None = None,
-) -> DagtopApp:
-    """The one way to build the app, in the console and in tests."""
-    return DagtopApp(
-        backend,
-        connection,
-        clock=clock,
-        tz=tz,
-        auto_poll=auto_poll,
-        journal=journal,
-        keymap=keymap,
-        profiles=profiles,
-    )
+def make_app(backend: Backend, connection: ConnectionInfo, **options: Any) -> DagtopApp:
+    """The one way to build the app, in the console and in tests (options: see ``DagtopApp``)."""
+    return DagtopApp(backend, connection, **options)

@@ -6,8 +6,10 @@ failing backend backs off; the header says how fresh the data is and since when 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.screen import Screen
@@ -17,6 +19,7 @@ from textual.widgets import Footer
 from tui.backends.base import BackendError, RateLimitedError
 from tui.services.freshness import Freshness
 from tui.widgets.header import HeaderBar
+from tui.widgets.timefmt import moment
 
 
 class PolledScreen(Screen):
@@ -102,6 +105,11 @@ class PolledScreen(Screen):
             self._polling = False
             self._arm(self.freshness.next_delay(retry_after))
             self.refresh_header()
+
+    def when(self, moment_: datetime | None) -> Text:
+        """A time as the user chose to see them: relative ("3m ago") or absolute, in their zone."""
+        app = self.app
+        return Text(moment(app.now(), moment_, app.tz, app.show_absolute))  # type: ignore[attr-defined]
 
     def refresh_header(self) -> None:
         for bar in self.query(HeaderBar):

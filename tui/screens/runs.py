@@ -17,7 +17,7 @@ from tui.services.snapshots import CONCURRENCY
 from tui.widgets.keyed_table import KeyedTable
 from tui.widgets.literal import literal
 from tui.widgets.status import RUN_GLYPHS, role_style, run_badge
-from tui.widgets.timefmt import duration, moment
+from tui.widgets.timefmt import duration
 
 from .base import PolledScreen
 
@@ -189,15 +189,14 @@ class CurrentRunsScreen(RunsScreen):
         return sorted(runs, key=lambda r: (not r.state.is_active, r.scheduled_time or r.started_time or 0))
 
     def cells(self, run: GraphRun, data: RunsSnapshot) -> tuple[Text, ...]:
-        app = self.app
-        colors, now, tz, absolute = app.theme_colors, app.now(), app.tz, app.show_absolute  # type: ignore[attr-defined]
+        now = self.app.now()  # type: ignore[attr-defined]
         return (
-            run_badge(run.state, run.raw_state, colors),
+            run_badge(run.state, run.raw_state, self.app.theme_colors),  # type: ignore[attr-defined]
             self.graph_name(run, data),
-            Text(moment(now, run.scheduled_time, tz, absolute)),
-            Text(moment(now, run.started_time, tz, absolute)),
+            self.when(run.scheduled_time),
+            self.when(run.started_time),
             Text(duration(run.duration(now)) if run.started_time else ""),
-            Text(moment(now, run.next_scheduled_time, tz, absolute)),
+            self.when(run.next_scheduled_time),
             literal(run.run_id),
             Text("" if run.graph_version is None else str(run.graph_version)),
         )
@@ -265,14 +264,12 @@ class CompletedRunsScreen(RunsScreen):
         return text
 
     def cells(self, run: GraphRun, data: RunsSnapshot) -> tuple[Text, ...]:
-        app = self.app
-        colors, now, tz, absolute = app.theme_colors, app.now(), app.tz, app.show_absolute  # type: ignore[attr-defined]
         return (
-            run_badge(run.state, run.raw_state, colors),
+            run_badge(run.state, run.raw_state, self.app.theme_colors),  # type: ignore[attr-defined]
             self.graph_name(run, data),
-            Text(moment(now, run.scheduled_time, tz, absolute)),
-            Text(moment(now, run.started_time, tz, absolute)),
-            Text(moment(now, run.completed_time, tz, absolute)),
+            self.when(run.scheduled_time),
+            self.when(run.started_time),
+            self.when(run.completed_time),
             Text(duration(run.duration())),
             literal(run.first_error_task or ""),
             literal(run.first_error_code or ""),
