@@ -67,6 +67,7 @@ class DagtopApp(App):
         journal: ActionJournal | None = None,
         keymap: dict[str, str] | None = None,
         profiles: ProfileSource | None = None,
+        wall_clock: Clock | None = None,
     ) -> None:
         super().__init__()
         self.keymap_overrides = keymap or {}
@@ -75,6 +76,9 @@ class DagtopApp(App):
         self.backend = backend
         self.connection = connection
         self.clock = clock
+        # Freshness, poll timers and the journal run on the wall clock; data times on ``clock``. They
+        # differ only on the embedded sandbox, whose simulated clock runs fast.
+        self.wall_clock = wall_clock or clock
         self.tz = tz
         self.auto_poll = auto_poll
         self.journal = journal
@@ -84,7 +88,12 @@ class DagtopApp(App):
 
     # -- wiring used by screens ---------------------------------------------------------------------
     def now(self) -> datetime:
+        """Now, for the times in the data (runs, schedules)."""
         return self.clock()
+
+    def wall(self) -> datetime:
+        """Now, for freshness, poll timers and the journal."""
+        return self.wall_clock()
 
     @property
     def theme_colors(self) -> dict[str, str]:
@@ -286,7 +295,7 @@ class DagtopApp(App):
 
         try:
             result = await carry_out(
-                plan, self.backend, journal=self.journal, profile=self.connection.profile, now=self.now()
+                plan, self.backend, journal=self.journal, profile=self.connection.profile, clock=self.wall
             )
         finally:
             self._action_in_flight = False

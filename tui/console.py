@@ -11,19 +11,24 @@ from typing import Any
 
 def launch(profile: Any, settings: Any, *, utc: bool = False, args: Any = None) -> int:
     """Run the console until the user quits. With no profile, on a sandbox started here."""
+    from tui.app import make_app, system_clock
     from tui.backends.base import BackendError, ConfigError
     from tui.backends.factory import open_backend
 
+    options: dict[str, Any] = {}
     with contextlib.ExitStack() as stack:
         if profile is None:
-            profile = stack.enter_context(_sandbox_profile())
+            profile, clock = stack.enter_context(_sandbox_profile())
+            # The sandbox runs on a fast simulated clock: the console must read time from it, or the
+            # runs it simulates would look like they happen in the future.
+            options["clock"] = clock.now
+            options["wall_clock"] = system_clock
         try:
             backend = open_backend(profile)
         except (ConfigError, BackendError) as exc:
             print(f"dagtop: {exc}", file=sys.stderr)
             return 2
 
-        from tui.app import make_app
         from tui.services.journal import ActionJournal, default_journal_path
         from tui.services.profiles import from_arguments
 
@@ -36,6 +41,7 @@ def launch(profile: Any, settings: Any, *, utc: bool = False, args: Any = None) 
             journal=ActionJournal(default_journal_path()),
             keymap=keymap,
             profiles=from_arguments(args) if args is not None else None,
+            **options,
         )
         theme = getattr(settings, "theme", None)
         if theme and theme in app.available_themes:
@@ -50,13 +56,15 @@ def launch(profile: Any, settings: Any, *, utc: bool = False, args: Any = None) 
 def _sandbox_profile():
     """A sandbox on a free loopback port for as long as the console runs."""
     from tui.config import sandbox_profile
-    from tui.sandbox import SandboxConfig, SandboxServer
+    from tui.sandbox import FaultConfig, SandboxConfig, SandboxServer, ScaledClock
 
     token = secrets.token_urlsafe(24)
     print("dagtop: no profile configured; starting the sandbox (a local simulation of the Snowflake API)…")
-    with SandboxServer(SandboxConfig(token=token), host="127.0.0.1", port=0) as server:
+    config = SandboxConfig(token=token, faults=FaultConfig.from_env())
+    clock = ScaledClock(speed=config.speed)
+    with SandboxServer(config, host="127.0.0.1", port=0, clock=clock) as server:
         database, schema = server.app.state.sandbox.scopes()[0]
-        yield sandbox_profile(server.url, token, database, schema)
+        yield sandbox_profile(server.url, token, database, schema), clock
 
 
 def connection_info(profile: Any, backend: Any):

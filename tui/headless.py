@@ -411,15 +411,15 @@ def _act(profile: Profile | None, args: argparse.Namespace, env: Mapping[str, st
 
 def _journal(profile: Profile, target: str, action: str) -> Any:
     """Write one journal line per step of a scripted action, as the console does."""
-    from tui.services.journal import ActionJournal, JournalEntry, default_journal_path
+    from tui.services.journal import ActionJournal, action_steps, default_journal_path
 
-    journal = ActionJournal(default_journal_path())
-
-    def write(result: str, detail: str) -> None:
-        now = datetime.now(UTC)
-        journal.write(JournalEntry(now, profile.name, profile.location, target, action, result, detail))
-
-    return write
+    return action_steps(
+        ActionJournal(default_journal_path()),
+        profile=profile.name,
+        location=profile.location,
+        target=target,
+        action=action,
+    )
 
 
 def _confirm(profile: Profile, verb: str, name: str, retry_last: bool) -> None:

@@ -66,7 +66,7 @@ class PolledScreen(Screen):
         due = self.freshness.next_poll_at
         if due is None:
             return 0.0
-        return (due - self.app.now()).total_seconds()  # type: ignore[attr-defined]
+        return (due - self.app.wall()).total_seconds()  # type: ignore[attr-defined]
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
@@ -76,7 +76,7 @@ class PolledScreen(Screen):
     def _arm(self, delay: float) -> None:
         self._cancel_timer()
         app = self.app
-        self.freshness.schedule(app.now(), delay)  # type: ignore[attr-defined]
+        self.freshness.schedule(app.wall(), delay)  # type: ignore[attr-defined]
         if self._active and not self.freshness.paused and app.auto_poll:  # type: ignore[attr-defined]
             self._timer = self.set_timer(max(0.05, delay), self.poll_now)
 
@@ -94,11 +94,11 @@ class PolledScreen(Screen):
             data = await self.fetch()
         except BackendError as exc:
             retry_after = getattr(exc, "retry_after", None) if isinstance(exc, RateLimitedError) else None
-            self.freshness.failed(self.app.now(), exc.describe())  # type: ignore[attr-defined]
+            self.freshness.failed(self.app.wall(), exc.describe())  # type: ignore[attr-defined]
         except Exception as exc:  # a bug or an unexpected payload must not kill the console
-            self.freshness.failed(self.app.now(), f"{type(exc).__name__}: {exc}")  # type: ignore[attr-defined]
+            self.freshness.failed(self.app.wall(), f"{type(exc).__name__}: {exc}")  # type: ignore[attr-defined]
         else:
-            self.freshness.succeeded(self.app.now())  # type: ignore[attr-defined]
+            self.freshness.succeeded(self.app.wall())  # type: ignore[attr-defined]
             with self.app.batch_update():
                 self.show(data)
         finally:

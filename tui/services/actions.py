@@ -6,12 +6,13 @@ The plan is pure (no I/O): the confirmation shows its words; a plan that cannot 
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from tui.backends.base import ActionOutcomeUnknown, Backend, BackendError
 from tui.domain import Capabilities, Task, TaskState
-from tui.services.journal import ActionJournal, JournalEntry
+from tui.services.journal import ActionJournal, action_steps
 
 
 class ActionKind(enum.StrEnum):
@@ -145,12 +146,14 @@ async def carry_out(
     *,
     journal: ActionJournal | None,
     profile: str,
-    now: datetime,
+    clock: Callable[[], datetime],
 ) -> ActionResult:
     """Send the action once, journal it before and after, and say what the server said."""
     target = plan.task.key
-    if journal is not None:
-        journal.write(JournalEntry(now, profile, plan.location, target, plan.kind.value, "sent"))
+    step = action_steps(
+        journal, profile=profile, location=plan.location, target=target, action=plan.kind.value, clock=clock
+    )
+    step("sent")
     try:
         if plan.kind is ActionKind.EXECUTE:
             message = await backend.execute(target)
@@ -165,9 +168,5 @@ async def carry_out(
         result = ActionResult(False, exc.describe(), outcome_unknown=True)
     except BackendError as exc:
         result = ActionResult(False, exc.describe())
-    if journal is not None:
-        outcome = "ok" if result.ok else ("unknown" if result.outcome_unknown else "failed")
-        journal.write(
-            JournalEntry(now, profile, plan.location, target, plan.kind.value, outcome, result.message)
-        )
+    step("ok" if result.ok else ("unknown" if result.outcome_unknown else "failed"), result.message)
     return result

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +56,25 @@ class ActionJournal:
             return []
         with self.path.open(encoding="utf-8") as handle:
             return [json.loads(line) for line in handle if line.strip()]
+
+
+def action_steps(
+    journal: ActionJournal | None,
+    *,
+    profile: str,
+    location: str,
+    target: str,
+    action: str,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Callable[[str, str], None]:
+    """A writer for the steps of one action ("sent", then "ok" / "failed" / "unknown"), each stamped
+    when it happens. With no journal it writes nothing."""
+
+    def write(result: str, detail: str = "") -> None:
+        if journal is not None:
+            journal.write(JournalEntry(clock(), profile, location, target, action, result, detail))
+
+    return write
 
 
 def default_journal_path() -> Path:

@@ -88,7 +88,7 @@ class HeaderBar(Horizontal):
         self.query_one("#header-left", Static).update(text)
         right = Text(no_wrap=True)
         if self.freshness is not None:
-            now = app.now()  # type: ignore[attr-defined]
+            now = app.wall()  # type: ignore[attr-defined]
             words = self.freshness.describe(now, app.tz)  # type: ignore[attr-defined]
             style = f"bold {colors.get('error', '')}" if self.freshness.stale else ""
             right.append(words, style=style)
