@@ -419,8 +419,9 @@ async def test_remaining_bindings_absolute_time_expand_collapse_limits_and_quit(
     assert console.app.return_code == 0
 
 
-async def test_data_times_use_the_data_clock_and_freshness_the_wall_clock(console):
-    """The embedded sandbox's clock runs fast: runs are dated by it, freshness by the wall clock."""
+async def test_data_times_use_the_data_clock_and_freshness_the_wall_clock(console, journal_path):
+    """The embedded sandbox's clock runs fast: runs are dated by it; freshness and the journal by the
+    wall clock."""
     wall = harness.FROZEN_AT  # an hour and more behind the simulated clock
     console.app.wall_clock = lambda: wall
     async with console.app.run_test(size=SIZE) as pilot:
@@ -429,3 +430,8 @@ async def test_data_times_use_the_data_clock_and_freshness_the_wall_clock(consol
         row = next(r for r in console.app.screen.rows if r.last_run is not None)
         shown = str(console.app.screen.cells(row)[3])
         assert shown.endswith(" ago") and "in " not in shown  # a past run never reads as the future
+        await select_task(pilot, "ORDERS_ROLLUP")
+        await pilot.press("x", "y")
+        await settle(pilot)
+    stamps = {json.loads(line)["time"] for line in journal_path.read_text().splitlines()}
+    assert stamps == {wall.isoformat()}
