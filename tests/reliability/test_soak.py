@@ -90,7 +90,7 @@ async def test_soak_in_process_memory_flat_no_leaked_tasks() -> None:
                 randomise(rig.faults, rng)
                 await cycle(app, rig, detail if i % 25 else tasks_screen)
 
-        await run(200)  # warm-up: caches, first-time imports, the sandbox's lazy runtimes
+        await run(100)  # warm-up: caches, first-time imports, the sandbox's lazy runtimes
         gc.collect()
         tasks_before = len(asyncio.all_tasks())
         objects_before = len(gc.get_objects())

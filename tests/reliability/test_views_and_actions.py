@@ -4,6 +4,7 @@ unknown outcome said as such, on screen and in the journal)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -56,33 +57,35 @@ VIEWS = {
 }
 
 
-@pytest.mark.parametrize("view", VIEWS)
-async def test_every_polled_view_says_stale_since_when_even_when_narrow(view: str) -> None:
-    keys, kind = VIEWS[view]
+async def test_every_polled_view_says_stale_since_when_even_when_narrow() -> None:
     rig = build()
     async with rig.app.run_test(size=NARROW) as pilot:
         await settle(pilot)
-        await select_root(pilot)
-        for key in keys:
-            if key == "settle":
-                await settle(pilot)
-            else:
-                await pilot.press(key)
-        await settle(pilot)
-        screen = rig.app.screen
-        assert isinstance(screen, kind) and not screen.freshness.stale
-        rig.faults.unavailable_probability = 1.0
-        await tick(rig.clock, pilot)
-        since = screen.freshness.failing_since
-        # Visible on the rendered top line at 80 columns, not only in the widget's content.
-        top = screen_lines(rig.app)[0]
-        assert f"stale since {since:%H:%M:%S}" in top, top
-        assert "updated" not in header(rig.app)
-        await pilot.press("e")
-        assert any("HTTP 503" in n for n in notifications(rig.app))
-        rig.faults.unavailable_probability = 0.0
-        await tick(rig.clock, pilot)
-        assert "updated 0s ago" in screen_lines(rig.app)[0]
+        for view, (keys, kind) in VIEWS.items():
+            await pilot.press("1")  # home, from wherever the last view was
+            await settle(pilot)
+            await select_root(pilot)
+            for key in keys:
+                if key == "settle":
+                    await settle(pilot)
+                else:
+                    await pilot.press(key)
+            await settle(pilot)
+            screen = rig.app.screen
+            assert isinstance(screen, kind) and not screen.freshness.stale, view
+            rig.faults.unavailable_probability = 1.0
+            await tick(rig.clock, pilot)
+            since = screen.freshness.failing_since
+            # Visible on the rendered top line at 80 columns, not only in the widget's content.
+            top = screen_lines(rig.app)[0]
+            assert f"stale since {since:%H:%M:%S}" in top, (view, top)
+            assert "updated" not in header(rig.app), view
+            rig.app.clear_notifications()
+            await pilot.press("e")
+            assert any("HTTP 503" in n for n in notifications(rig.app)), view
+            rig.faults.unavailable_probability = 0.0
+            await tick(rig.clock, pilot)
+            assert "updated 0s ago" in screen_lines(rig.app)[0], view
 
 
 async def test_polls_never_overlap_and_keys_work_while_a_poll_hangs() -> None:
@@ -141,39 +144,53 @@ ACTION_FAULTS: dict[str, tuple[dict[str, Any], dict[str, Any], bool]] = {
 }
 
 
-@pytest.mark.parametrize("name", ACTION_FAULTS)
-async def test_an_action_under_a_fault_is_sent_once_and_an_unknown_outcome_is_said(name, tmp_path) -> None:
-    faults, http, may_have_acted = ACTION_FAULTS[name]
+async def test_an_action_under_each_fault_is_sent_once_and_an_unknown_outcome_is_said(tmp_path) -> None:
     journal = tmp_path / "journal.jsonl"
-    settings = HttpSettings(**{"rate": None, "call_timeout": 5.0, **http})
+    settings = HttpSettings(rate=None, call_timeout=5.0)
     rig = build(journal_path=journal, settings=settings, wrap=Reshape)
     app = rig.app
+    http = rig.backend.client.http
+    reshape = http._client._transport
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         key = await select_root(pilot)
-        for field, value in faults.items():
-            setattr(rig.faults, field, value)
-        if name == "wrong-shape-answer":
-            reshape = rig.backend.client.http._client._transport
-            reshape.body, reshape.methods = b'{"status": {"nested": [1]}}', {"POST"}
-        await pilot.press("x")
-        await settle(pilot)
-        assert isinstance(app.screen, ConfirmAction)
-        await pilot.press("y", "y")  # a double press: confirms once
-        await settle(pilot)
-        sent = rig.posts(":execute")
-        said = notifications(app)
-        entries = [json.loads(line) for line in journal.read_text().splitlines()]
-        if may_have_acted:
-            assert len(sent) == 1, sent
-            assert any("outcome unknown" in n and "may or may not have happened" in n for n in said), said
-            assert entries[-1]["result"] == "unknown" and entries[-1]["target"] == key
-        else:
-            # 429: the server provably did not act, so resending is allowed, within the attempts budget.
-            assert 1 <= len(sent) <= settings.max_attempts
-            assert any("failed" in n and "HTTP 429" in n for n in said), said
-            assert entries[-1]["result"] == "failed"
-        assert entries[0]["result"] == "sent" and len(entries) == 2
+        for name, (faults, overrides, may_have_acted) in ACTION_FAULTS.items():
+            await settle(pilot)
+            assert isinstance(app.screen, TasksScreen) and app.screen.selected_task.key == key, name
+            for field, value in faults.items():
+                setattr(rig.faults, field, value)
+            http.settings = replace(settings, **overrides)
+            if name == "wrong-shape-answer":
+                reshape.body, reshape.methods = b'{"status": {"nested": [1]}}', {"POST"}
+            sent_before = len(rig.posts(":execute"))
+            app.clear_notifications()
+            await pilot.press("x")
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmAction), name
+            await pilot.press("y", "y")  # a double press: confirms once
+            await settle(pilot)
+            # The fault is cleared before anything else is polled or sent.
+            for field in faults:
+                setattr(
+                    rig.faults, field, 0.0 if field.endswith("probability") else getattr(rig.faults, field)
+                )
+            http.settings, reshape.body = settings, None
+            sent = len(rig.posts(":execute")) - sent_before
+            said = notifications(app)
+            entries = [json.loads(line) for line in journal.read_text().splitlines()][-2:]
+            assert entries[0]["result"] == "sent" and entries[1]["target"] == key, name
+            if may_have_acted:
+                assert sent == 1, name
+                assert any("outcome unknown" in n and "may or may not have happened" in n for n in said), (
+                    name,
+                    said,
+                )
+                assert entries[1]["result"] == "unknown", name
+            else:
+                # 429: the server provably did not act, so resending is allowed, within the attempts budget.
+                assert 1 <= sent <= settings.max_attempts, name
+                assert any("failed" in n and "HTTP 429" in n for n in said), said
+                assert entries[1]["result"] == "failed", name
 
 
 async def test_an_accepted_action_whose_result_never_completes_is_unknown(tmp_path) -> None:
