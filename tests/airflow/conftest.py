@@ -57,3 +57,9 @@ def airflow_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
 @pytest.fixture(params=srv.VERSIONS, ids=lambda v: f"airflow-{v}")
 def live(request: pytest.FixtureRequest, airflow_servers: dict[str, Live]) -> Live:
     return airflow_servers[request.param]
+
+
+@pytest.fixture(params=[v for v in srv.VERSIONS if int(v.split(".")[0]) >= 3], ids=lambda v: f"airflow-{v}")
+def live_v3(request: pytest.FixtureRequest, airflow_servers: dict[str, Live]) -> Live:
+    """Airflow 3 servers only: for what Airflow 2 does not have (JWT login, bearer tokens)."""
+    return airflow_servers[request.param]

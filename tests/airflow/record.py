@@ -1,61 +1,212 @@
-"""Record real responses of Airflow 3.3.2 and 2.11.2 into tests/airflow/recorded/<version>/ (never invented).
+"""Record real responses of Airflow 3.3.2 and 2.11.2 into tests/airflow/recorded/<name>/ (never invented).
 
-    .venv/bin/python -m tests.airflow.record
+    .venv/bin/python -m tests.airflow.record              # starts both servers itself (about 1-2 min)
 
-Starts both servers (as the tests do), runs tui_fail and tui_fanout, saves the JSON bodies the adapter
-parses, and stops them. test_recorded.py feeds these to the parsers without a server.
+On each server it prepares runs with the test servers' own admin calls (tui_fail failed, tui_fanout and
+tui_wide succeeded, tui_mixed running with a skipped and an up_for_retry task, tui_chain queued because it is
+paused), then drives the REAL adapter and the console's Airflow TOUR through a RecordingTransport
+(tui/harness_airflow.py): DAGs, graphs, runs, task instances, logs per try, the retry's clear dry run, and
+errors (unknown DAG and run: 404; duplicate run id: 409; bad run state: 422 on v2 / 400 on v1; a tampered log
+token: 400). Every exchange is saved as JSON, one file per request key, plus meta.json (the moment of
+recording and the run ids). Nothing is edited but secrets: the login (``/auth/*``) is never recorded and
+any password or JWT that shows up anywhere is replaced by ``<redacted>`` (see ``redact``).
+
+The parser tests (test_recorded.py) and the Airflow snapshots (test_snapshots.py) replay these files.
 """
 
 from __future__ import annotations
 
-import json
+import re
 import shutil
 import sys
 import tempfile
-import urllib.error
+import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
+import anyio
+
 from tests.airflow import servers as srv
+from tui.app import make_app
+from tui.backends.airflow import AirflowBackend, LoginAuth
+from tui.backends.base import BackendError
+from tui.backends.http import HttpSettings
+from tui.harness_airflow import RECORDED, TOUR_AIRFLOW, RecordingTransport
+from tui.widgets.header import ConnectionInfo
 
-OUT = Path(__file__).resolve().parent / "recorded"
+NAMES = {srv.V3: f"v2-{srv.V3}", srv.V2: f"v1-{srv.V2}"}
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+_SECRETS = (srv.ADMIN[1], srv.VIEWER[1], srv.JWT_SECRET)
 
 
-def main() -> int:
-    root = Path(tempfile.mkdtemp(prefix="dagtop-record-"))
-    running = srv.start_all(srv.VERSIONS, root)
+def redact(value: Any) -> Any:
+    """``value`` with every JWT and known password replaced by ``<redacted>`` (strings at any depth)."""
+    if isinstance(value, str):
+        value = _JWT.sub("<redacted>", value)
+        for secret in _SECRETS:
+            value = value.replace(secret, "<redacted>")
+        return value
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    if isinstance(value, dict):
+        return {redact(k): redact(v) for k, v in value.items()}
+    return value
+
+
+# ------------------------------------------------------------------------------------------- preparing
+
+
+def _trigger_paused(server: srv.AirflowServer, dag_id: str) -> str:
+    """A run of a DAG left paused: the scheduler keeps it queued."""
+    body: dict[str, Any] = {"conf": {}}
+    if server.major >= 3:
+        body["logical_date"] = None
+    run = srv.api(server, "POST", f"/dags/{dag_id}/dagRuns", body)
+    assert isinstance(run, dict)
+    return str(run["dag_run_id"])
+
+
+def _wait_mixed(server: srv.AirflowServer, run_id: str, timeout: float = 180.0) -> None:
+    """Until tui_mixed's branch settled and ``flaky`` waits for its retry."""
+    path = f"/dags/tui_mixed/dagRuns/{quote(run_id, safe='')}/taskInstances"
+    deadline = time.monotonic() + timeout
+    states: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        body = srv.api(server, "GET", path)
+        assert isinstance(body, dict)
+        states = {ti["task_id"]: ti["state"] for ti in body["task_instances"]}
+        if (
+            states.get("flaky") == "up_for_retry"
+            and states.get("left") == "success"
+            and states.get("right") == "skipped"
+        ):
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"tui_mixed did not settle: {states} {server.logs_tail()}")
+
+
+def prepare(server: srv.AirflowServer) -> dict[str, str]:
+    runs = {d: srv.trigger(server, d) for d in ("tui_fail", "tui_fanout", "tui_wide", "tui_mixed")}
+    runs["tui_chain"] = _trigger_paused(server, "tui_chain")
+    return runs
+
+
+def wait_prepared(server: srv.AirflowServer, runs: dict[str, str]) -> None:
+    for dag_id in ("tui_fail", "tui_fanout", "tui_wide"):
+        srv.wait_run(server, dag_id, runs[dag_id])
+    _wait_mixed(server, runs["tui_mixed"])
+
+
+# ------------------------------------------------------------------------------------------- recording
+
+
+async def _expect_error(what: str, call: Any) -> None:
     try:
+        await call
+    except BackendError as exc:
+        print(f"  {what}: {type(exc).__name__}: {str(exc)[:100]}")
+    else:
+        raise AssertionError(f"{what}: expected an error")
+
+
+async def record_adapter(server: srv.AirflowServer, rec: RecordingTransport, runs: dict[str, str]) -> None:
+    auth = LoginAuth(srv.ADMIN[0], srv.ADMIN[1], f"{server.url}/auth/token")
+    b = AirflowBackend.connect(server.url, auth, transport=rec, settings=HttpSettings(rate=None))
+    try:
+        await b.list_tasks()
+        await b.import_errors()
+        for dag_id in ("tui_chain", "tui_fail", "tui_fanout", "tui_mixed", "tui_wide"):
+            await b.get_graph(dag_id)
+            await b.current_runs(dag_id, limit=10)
+            await b.completed_runs(dag_id, limit=5)
+            await b.completed_runs(dag_id, limit=5, errors_only=True)
+            await b.get_run(dag_id, runs[dag_id])
+            for tr in await b.task_runs(dag_id, runs[dag_id]):
+                if dag_id in ("tui_fail", "tui_mixed"):  # every try, and try 0 of a task that never ran
+                    try:
+                        await b.run_log(dag_id, runs[dag_id], tr.log_ref or tr.task, tr.try_number or 0)
+                    except BackendError as exc:
+                        print(f"  log of {tr.task} try {tr.try_number}: {type(exc).__name__}: {exc}"[:160])
+        await b.retry_preview("tui_fail")
+        client = await b.client()
+        await _expect_error("unknown DAG", b.get_task("tui_nope"))
+        await _expect_error("unknown run", b.get_run("tui_fail", "no_such_run"))
+        await _expect_error("duplicate run id", b.trigger("tui_fail", run_id=runs["tui_fail"]))
+        await _expect_error("bad run state", client.set_run_state("tui_fail", runs["tui_fail"], "bogus"))
+        await _expect_error(
+            "tampered log token", client.get_log("tui_fail", runs["tui_fail"], "boom", 1, "tampered.token")
+        )
+    finally:
+        await b.aclose()
+
+
+async def record_tour(server: srv.AirflowServer, rec: RecordingTransport) -> None:
+    """Every Airflow screen of the console, so the replay knows each request they make: once live, then
+    again answering known GETs from the recording (at replay speed a screen may ask for more, e.g. a
+    poll no longer overtaken by a key press), until a pass asks for nothing new."""
+    for attempt in range(4):
+        before = len(rec.exchanges)
+        rec.replay_known = attempt > 0
+        for step in TOUR_AIRFLOW.values():
+            for size in ((120, 40), (80, 24)):
+                auth = LoginAuth(srv.ADMIN[0], srv.ADMIN[1], f"{server.url}/auth/token")
+                b = AirflowBackend.connect(server.url, auth, transport=rec, settings=HttpSettings(rate=None))
+                info = ConnectionInfo(profile="airflow", backend="airflow", location=b.location)
+                app = make_app(b, info, tz=UTC, auto_poll=False)
+                async with app.run_test(size=size) as pilot:
+                    await step(pilot)
+        print(f"  tour pass {attempt + 1}: {len(rec.exchanges) - before} new exchanges")
+        if attempt > 0 and len(rec.exchanges) == before:
+            return
+    raise RuntimeError("the console kept asking for new requests: the tour is not deterministic")
+
+
+class _KeepOpen(RecordingTransport):
+    async def aclose(self) -> None:  # one recorder serves many clients: closed once, at the end
+        pass
+
+
+def record(server: srv.AirflowServer, runs: dict[str, str]) -> Path:
+    rec = _KeepOpen()
+    recorded_at = datetime.now(UTC)
+
+    async def main() -> None:
+        try:
+            await record_adapter(server, rec, runs)
+            await record_tour(server, rec)
+        finally:
+            await rec.inner.aclose()
+
+    anyio.run(main)
+    for exchange in rec.exchanges.values():
+        exchange.body = redact(exchange.body)
+        exchange.request_body = redact(exchange.request_body)
+        exchange.headers = redact(exchange.headers)
+    out = RECORDED / NAMES[server.version]
+    meta = {
+        "airflow": server.version,
+        "api": "v2" if server.major >= 3 else "v1",
+        "recorded_at": recorded_at.isoformat(),
+        "runs": runs,
+        "exchanges": len(rec.exchanges),
+    }
+    rec.save(out, meta)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    versions = tuple(argv) or srv.VERSIONS
+    root = Path(tempfile.mkdtemp(prefix="dagtop-record-"))
+    running = srv.start_all(versions, root)
+    try:
+        prepared = {v: prepare(s) for v, s in running.items()}
         for version, server in running.items():
-            runs = {d: srv.trigger(server, d) for d in ("tui_fail", "tui_fanout")}
-            for d, r in runs.items():
-                srv.wait_run(server, d, r)
-            fail = quote(runs["tui_fail"], safe="")
-            paths = {
-                "version": "/version",
-                "dags": "/dags?limit=100",
-                "dag_chain": "/dags/tui_chain",
-                "tasks_fanout": "/dags/tui_fanout/tasks",
-                "runs_fail": "/dags/tui_fail/dagRuns",
-                "tis_fail": f"/dags/tui_fail/dagRuns/{fail}/taskInstances",
-                "log_boom_1": f"/dags/tui_fail/dagRuns/{fail}/taskInstances/boom/logs/1",
-                "log_never_0": f"/dags/tui_fail/dagRuns/{fail}/taskInstances/never/logs/0",
-                "import_errors": "/importErrors",
-            }
-            out = OUT / version
-            out.mkdir(parents=True, exist_ok=True)
-            for name, path in paths.items():
-                try:
-                    body = srv.api(server, "GET", path)
-                except urllib.error.HTTPError as exc:
-                    body = {"status": exc.code, "body": json.loads(exc.read() or b"null")}
-                (out / f"{name}.json").write_text(json.dumps(body, indent=1, sort_keys=True) + "\n")
-            clear = srv.api(
-                server,
-                "POST",
-                "/dags/tui_fail/clearTaskInstances",
-                {"dry_run": True, "only_failed": True, "dag_run_id": runs["tui_fail"]},
-            )
-            (out / "clear_dry_run.json").write_text(json.dumps(clear, indent=1, sort_keys=True) + "\n")
+            wait_prepared(server, prepared[version])
+        for version, server in running.items():
+            print(f"recording Airflow {version}")
+            out = record(server, prepared[version])
             print(f"recorded Airflow {version} into {out}")
     finally:
         for server in running.values():
@@ -65,4 +216,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -242,9 +242,8 @@ async def test_wrong_password_and_viewer_are_auth_errors(live: Live) -> None:
     assert forbidden.value.status == 403
 
 
-async def test_jwt_renewed_on_401_and_before_expiry(live: Live) -> None:
-    if live.api != "v2":
-        pytest.skip("JWT login is Airflow 3's; Airflow 2 uses basic auth")
+async def test_jwt_renewed_on_401_and_before_expiry(live_v3: Live) -> None:
+    live = live_v3  # JWT login: Airflow 3 only (Airflow 2 has basic auth), so collected for it alone
     b = backend(live)
     try:
         await b.list_tasks()
@@ -284,9 +283,8 @@ async def test_jwt_renewed_on_401_and_before_expiry(live: Live) -> None:
         await b.aclose()
 
 
-async def test_static_token_and_token_command(live: Live) -> None:
-    if live.api != "v2":
-        pytest.skip("bearer tokens are Airflow 3's; Airflow 2 uses basic auth")
+async def test_static_token_and_token_command(live_v3: Live) -> None:
+    live = live_v3  # bearer tokens: Airflow 3 only (Airflow 2 has basic auth), so collected for it alone
     token = live.server.admin_authorization().split(" ", 1)[1]
     static = AirflowBackend.connect(live.server.url, BearerAuth(token))
     command = AirflowBackend.connect(

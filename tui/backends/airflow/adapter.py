@@ -170,6 +170,8 @@ class AirflowBackend:
         Follow mode: while ``finished`` is False, call again with the returned ``continuation``.
         Airflow 3 answers try 0 (a task that never ran) with a one-line explanation."""
         dag_id, _ = self._split(root)
+        if task in (dag_id, ""):  # the DAG itself has no task instance, so no log: summarise its run
+            return await self._run_summary(dag_id, run_id)
         task_id = task.split(mapping.SEP, 1)[1] if task.startswith(dag_id + mapping.SEP) else task
         map_index = -1
         if task_id.endswith("]") and "[" in task_id:  # a TaskRun.log_ref of a mapped task: "t[3]"
@@ -179,6 +181,27 @@ class AirflowBackend:
         client = await self.client()
         payload = await client.get_log(dag_id, run_id, task_id, try_number, continuation, map_index)
         return mapping.parse_log(payload, client.api)
+
+    async def _run_summary(self, dag_id: str, run_id: str) -> domain.LogChunk:
+        """What a DAG run's "log" is on Airflow: its state and times, then each task instance's state and
+        try (the logs themselves belong to the task instances)."""
+        client = await self.client()
+        run = mapping.parse_run(await client.get_run(dag_id, run_id))
+        tis = mapping.parse_task_instances(await client.list_task_instances(dag_id, run_id))
+        lines = [f"DAG run {run.run_id} of {dag_id}", f"state: {run.raw_state or 'none'}"]
+        for label, value in (
+            ("run type", run.extra.get("run_type")),
+            ("scheduled", run.scheduled_time),
+            ("started", run.started_time),
+            ("ended", run.completed_time),
+        ):
+            if value is not None:
+                lines.append(f"{label}: {value.isoformat() if hasattr(value, 'isoformat') else value}")
+        lines.append(f"task instances ({len(tis)}); a task's own log is on its node:")
+        width = max((len(t.log_ref or t.task) for t in tis), default=0)
+        for t in tis:
+            lines.append(f"  {(t.log_ref or t.task).ljust(width)}  {t.raw_state:<16} try {t.try_number or 0}")
+        return domain.LogChunk(lines=tuple(lines), continuation=None, finished=True)
 
     async def import_errors(self) -> list[dict[str, Any]]:
         """DAG files that failed to import: ``{filename, stack_trace}`` as the server words them."""

@@ -1,0 +1,230 @@
+"""A deterministic console on Airflow: responses recorded from real servers, replayed, a frozen clock.
+
+``tests/airflow/record.py`` drives the adapter and the console's TOUR against real Airflow 3.3.2 and
+2.11.2 through :class:`RecordingTransport` and saves every exchange under
+``tests/airflow/recorded/<version>/``; :class:`ReplayTransport` answers the same requests (keyed by
+method + path + query) from those files, and :func:`build_airflow` puts the console on it with the clock
+frozen at the moment of recording. Used by the Airflow snapshot tests and the parser unit tests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import httpx
+
+from tui.app import DagtopApp, make_app
+from tui.backends.airflow import AirflowBackend
+from tui.backends.http import HttpSettings
+from tui.harness import TOUR
+from tui.sandbox import ManualClock
+from tui.widgets.header import ConnectionInfo
+
+RECORDED = Path(__file__).resolve().parent.parent / "tests" / "airflow" / "recorded"
+RECORDINGS = ("v2-3.3.2", "v1-2.11.2")  # Airflow 3 (/api/v2) and Airflow 2 (/api/v1)
+REPLAY_URL = "http://airflow.recorded:8080"
+
+
+async def _tour_task_log(pilot: Any) -> None:
+    """The log of the failed task instance of the failed run (the DAG node itself has no log)."""
+    from tui.harness import settle
+    from tui.screens.graph import GraphTree
+
+    await TOUR["run-detail"](pilot)
+    detail = pilot.app.screen
+    failed = next(tr.task for tr in detail.snapshot.task_runs if tr.state.value == "FAILED")
+    node = next(n for n in detail._tree_nodes.values() if n.data.key == failed and not n.data.reference)
+    detail.query_one(GraphTree).move_cursor(node)
+    await pilot.pause()
+    await pilot.press("l")
+    await settle(pilot)
+
+
+# Screens the console has on Airflow (no scope picker: Airflow has no database/schema scopes); the run's
+# log is a summary of its task instances, the task log is the failed task's real log.
+TOUR_AIRFLOW = {name: step for name, step in TOUR.items() if name != "scope-picker"}
+TOUR_AIRFLOW["task-log"] = _tour_task_log
+_KEPT_HEADERS = ("content-type", "airflow-continuation-token", "link")
+
+
+def request_key(method: str, path: str, query: str | bytes) -> str:
+    """``METHOD /path?sorted-query``: the path as sent (percent-encoded), the query in a stable order."""
+    if isinstance(query, bytes):
+        query = query.decode("ascii")
+    pairs = sorted(parse_qsl(query, keep_blank_values=True))
+    return f"{method.upper()} {path}" + (f"?{urlencode(pairs)}" if pairs else "")
+
+
+def _key_of(request: httpx.Request) -> str:
+    return request_key(request.method, request.url.raw_path.split(b"?", 1)[0].decode(), request.url.query)
+
+
+def _decode(content: bytes, content_type: str) -> Any:
+    text = content.decode("utf-8", errors="replace")
+    if "json" in content_type and text:
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return text
+
+
+@dataclass
+class Exchange:
+    key: str
+    request_body: Any
+    status: int
+    headers: dict[str, str]
+    body: Any  # decoded JSON, or text when the server did not send JSON
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "request_body": self.request_body,
+            "status": self.status,
+            "headers": self.headers,
+            "body": self.body,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Exchange:
+        headers = data.get("headers", {})
+        return cls(data["key"], data.get("request_body"), data["status"], headers, data["body"])
+
+    def response(self, request: httpx.Request) -> httpx.Response:
+        content_type = self.headers.get("content-type", "application/json")
+        if isinstance(self.body, str) and "json" not in content_type:
+            content = self.body.encode()
+        else:
+            content = json.dumps(self.body).encode()
+        return httpx.Response(self.status, headers=self.headers, content=content, request=request)
+
+
+class RecordingTransport(httpx.AsyncBaseTransport):
+    """Passes every request on to ``inner`` and keeps the first answer to each key (the login excluded:
+    ``/auth/*`` carries credentials and tokens, never recorded)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport | None = None) -> None:
+        self.inner = inner or httpx.AsyncHTTPTransport()
+        self.exchanges: dict[str, Exchange] = {}
+        # Answer GETs already recorded from the recording (as fast as a replay): a console driven again
+        # this way makes the requests it will make on replay, which a slower live pass may not.
+        self.replay_known = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        known = self.exchanges.get(_key_of(request))
+        if self.replay_known and known is not None and request.method == "GET":
+            return known.response(request)
+        response = await self.inner.handle_async_request(request)
+        content = await response.aread()
+        await response.aclose()
+        headers = {k: v for k, v in response.headers.items() if k.lower() in _KEPT_HEADERS}
+        key = _key_of(request)
+        if key not in self.exchanges and not request.url.path.startswith("/auth/"):
+            body = request.content
+            self.exchanges[key] = Exchange(
+                key,
+                json.loads(body) if body else None,
+                response.status_code,
+                headers,
+                _decode(content, headers.get("content-type", "")),
+            )
+        return httpx.Response(response.status_code, headers=headers, content=content, request=request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    def save(self, out: Path, meta: dict[str, Any]) -> None:
+        """One JSON file per exchange (named after its path) plus ``meta.json``."""
+        out.mkdir(parents=True, exist_ok=True)
+        for old in out.glob("*.json"):
+            old.unlink()
+        for n, exchange in enumerate(sorted(self.exchanges.values(), key=lambda e: e.key)):
+            method, _, target = exchange.key.partition(" ")
+            slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", target.split("?", 1)[0].removeprefix("/api/"))[:90]
+            (out / f"{n:03d}-{method}-{slug.strip('_')}.json").write_text(
+                json.dumps(exchange.to_json(), indent=1, sort_keys=True) + "\n"
+            )
+        (out / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
+
+
+@dataclass
+class Recording:
+    """The exchanges recorded from one server, and what the recorder noted about them (run ids, time)."""
+
+    name: str
+    exchanges: dict[str, Exchange]
+    meta: dict[str, Any]
+
+    @property
+    def recorded_at(self) -> datetime:
+        return datetime.fromisoformat(self.meta["recorded_at"]).astimezone(UTC)
+
+    @property
+    def api(self) -> str:
+        return self.name.split("-", 1)[0]
+
+    def body(self, method: str, path: str, query: str = "") -> Any:
+        """The recorded body answering ``method path?query`` (KeyError when never recorded)."""
+        return self.exchanges[request_key(method, path, query)].body
+
+    def find(self, method: str, pattern: str) -> list[Exchange]:
+        """Recorded exchanges whose key matches the regular expression ``pattern`` (after the method)."""
+        rx = re.compile(pattern)
+        return [e for k, e in sorted(self.exchanges.items()) if k.startswith(method + " ") and rx.search(k)]
+
+
+def load(name: str = RECORDINGS[0], root: Path = RECORDED) -> Recording:
+    folder = root / name
+    if not (folder / "meta.json").exists():
+        raise FileNotFoundError(f"no recording {name!r} in {root}: run `python -m tests.airflow.record`")
+    exchanges = {}
+    for path in sorted(folder.glob("[0-9]*.json")):
+        exchange = Exchange.from_json(json.loads(path.read_text()))
+        exchanges[exchange.key] = exchange
+    return Recording(name, exchanges, json.loads((folder / "meta.json").read_text()))
+
+
+@dataclass
+class ReplayTransport(httpx.AsyncBaseTransport):
+    """Answers from a recording; a request never recorded gets a 501 naming it, and is listed in
+    ``misses`` so tests can insist on none."""
+
+    recording: Recording
+    misses: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        key = _key_of(request)
+        self.requests.append(key)
+        exchange = self.recording.exchanges.get(key)
+        if exchange is None:
+            self.misses.append(key)
+            return httpx.Response(501, json={"detail": f"not recorded: {key}"}, request=request)
+        return exchange.response(request)
+
+
+@dataclass
+class AirflowHarness:
+    app: DagtopApp
+    backend: AirflowBackend
+    transport: ReplayTransport
+    clock: ManualClock
+
+
+def build_airflow(name: str = RECORDINGS[0], *, root: Path = RECORDED) -> AirflowHarness:
+    """The console on a replayed Airflow, its clock frozen a minute after the recording was made."""
+    recording = load(name, root)
+    transport = ReplayTransport(recording)
+    clock = ManualClock(recording.recorded_at.replace(microsecond=0))
+    clock.advance(60)
+    backend = AirflowBackend.connect(REPLAY_URL, settings=HttpSettings(rate=None), transport=transport)
+    connection = ConnectionInfo(profile="airflow", backend="airflow", location=REPLAY_URL, poll_interval=5.0)
+    app = make_app(backend, connection, clock=clock.now, tz=UTC, auto_poll=False)
+    return AirflowHarness(app, backend, transport, clock)
