@@ -104,10 +104,13 @@ class GraphScreen(PolledScreen):
             line.key: line.path[-2] for line in lines if not line.reference and len(line.path) > 1
         }
         tree = self.query_one(GraphTree)
+        outcomes = data.outcomes()
         if structure != self._structure:
+            first = self._structure == ()
             self._rebuild(tree, lines)
             self._structure = structure
-        outcomes = data.outcomes()
+            if first and self.pinned_run is not None:
+                self._focus_first_failure(tree, outcomes)
         for line in lines:
             node = self._tree_nodes.get(line.path)
             if node is not None:
@@ -129,6 +132,14 @@ class GraphScreen(PolledScreen):
             if node.data and node.data.key == target and not node.data.reference:
                 tree.move_cursor(node)
                 break
+
+    def _focus_first_failure(self, tree: GraphTree, outcomes: dict[str, RunState]) -> None:
+        """A run's detail opens on the task that failed: what the user came to see."""
+        for node in self._tree_nodes.values():
+            data = node.data
+            if data and not data.reference and outcomes.get(data.key) is RunState.FAILED:
+                tree.move_cursor(node)
+                return
 
     def label(self, line: TreeLine, task: Task, outcome: RunState | None) -> Text:
         colors = self.app.theme_colors  # type: ignore[attr-defined]

@@ -59,7 +59,11 @@ class TaskDetailScreen(PolledScreen):
         colors, now, tz, absolute = app.theme_colors, app.now(), app.tz, app.show_absolute  # type: ignore[attr-defined]
         out = Text()
 
-        def field(label: str, value: Text | str | None) -> None:
+        snowflake = self.app.connection.backend == "snowflake"  # type: ignore[attr-defined]
+
+        def field(label: str, value: Text | str | None, *, snowflake_only: bool = False) -> None:
+            if snowflake_only and not snowflake and value in (None, ""):
+                return  # a field this backend does not have: say nothing rather than "—"
             out.append(f"{label:<22}", style="bold")
             if isinstance(value, Text):
                 out.append_text(value)
@@ -67,7 +71,9 @@ class TaskDetailScreen(PolledScreen):
                 out.append_text(literal(value if value not in (None, "") else "—", single_line=False))
             out.append("\n")
 
-        def block(label: str, value: str | None) -> None:
+        def block(label: str, value: str | None, *, snowflake_only: bool = False) -> None:
+            if snowflake_only and not snowflake and not value:
+                return
             out.append(f"\n{label}\n", style="bold underline")
             out.append_text(literal(value if value else "—", single_line=False))
             out.append("\n")
@@ -78,20 +84,20 @@ class TaskDetailScreen(PolledScreen):
         field("Kind", "root" if task.is_root else f"child of graph {task.root}")
         field("Schedule", task.schedule.describe())
         field("Predecessors", ", ".join(p.rsplit(".", 1)[-1] for p in task.predecessors) or "—")
-        field("Warehouse", task.warehouse or "serverless")
+        field("Warehouse", task.warehouse or ("serverless" if snowflake else None), snowflake_only=True)
         field("Owner", task.owner)
-        field("Error integration", task.error_integration)
+        field("Error integration", task.error_integration, snowflake_only=True)
         field("Timeout", f"{task.timeout_ms} ms" if task.timeout_ms is not None else None)
-        field(
-            "Suspend after fails", str(task.suspend_after_failures) if task.suspend_after_failures else None
-        )
-        field("Auto-retry attempts", str(task.auto_retry_attempts) if task.auto_retry_attempts else None)
-        field("Finalizer of", task.finalizer_of)
+        suspend_after = str(task.suspend_after_failures) if task.suspend_after_failures else None
+        field("Suspend after fails", suspend_after, snowflake_only=True)
+        auto_retry = str(task.auto_retry_attempts) if task.auto_retry_attempts else None
+        field("Auto-retry attempts", auto_retry, snowflake_only=True)
+        field("Finalizer of", task.finalizer_of, snowflake_only=True)
         field("Created", moment(now, task.created_on, tz, absolute))
-        field("Last committed", moment(now, task.last_committed_on, tz, absolute))
-        field("Last suspended", moment(now, task.last_suspended_on, tz, absolute))
+        field("Last committed", moment(now, task.last_committed_on, tz, absolute), snowflake_only=True)
+        field("Last suspended", moment(now, task.last_suspended_on, tz, absolute), snowflake_only=True)
         block("Comment", task.comment)
-        block("Condition (WHEN)", task.condition)
-        block("Definition", task.definition)
+        block("Condition (WHEN)", task.condition, snowflake_only=True)
+        block("Definition", task.definition, snowflake_only=True)
         block("Config", json.dumps(task.config, indent=2, ensure_ascii=False) if task.config else None)
         return out
