@@ -435,3 +435,16 @@ async def test_data_times_use_the_data_clock_and_freshness_the_wall_clock(consol
         await settle(pilot)
     stamps = {json.loads(line)["time"] for line in journal_path.read_text().splitlines()}
     assert stamps == {wall.isoformat()}
+
+
+async def test_an_action_that_cannot_be_journaled_is_not_sent(tmp_path):
+    blocked = tmp_path / "actions.jsonl"
+    blocked.mkdir()  # a directory where the journal file should be: it cannot be written, even by root
+    h = harness.build(journal_path=blocked)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await select_task(pilot, "ORDERS_ROLLUP")
+        await pilot.press("x", "y")
+        await settle(pilot)
+        assert posts(h, ":execute") == []
+        assert any("journal cannot be written" in str(n.message) for n in h.app._notifications)

@@ -153,7 +153,11 @@ async def carry_out(
     step = action_steps(
         journal, profile=profile, location=plan.location, target=target, action=plan.kind.value, clock=clock
     )
-    step("sent")
+    try:
+        step("sent")
+    except OSError as exc:
+        # No trace, no action: an action that cannot be journaled is not sent.
+        return ActionResult(False, f"not sent: the action journal cannot be written ({exc.strerror or exc})")
     try:
         if plan.kind is ActionKind.EXECUTE:
             message = await backend.execute(target)
@@ -168,5 +172,9 @@ async def carry_out(
         result = ActionResult(False, exc.describe(), outcome_unknown=True)
     except BackendError as exc:
         result = ActionResult(False, exc.describe())
-    step("ok" if result.ok else ("unknown" if result.outcome_unknown else "failed"), result.message)
+    try:
+        step("ok" if result.ok else ("unknown" if result.outcome_unknown else "failed"), result.message)
+    except OSError as exc:
+        note = f" (its outcome could not be journaled: {exc.strerror or exc})"
+        return ActionResult(result.ok, result.message + note, result.outcome_unknown)
     return result
