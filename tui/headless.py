@@ -396,7 +396,10 @@ def _act(profile: Profile | None, args: argparse.Namespace, env: Mapping[str, st
         return await getattr(backend, verb)(name)
 
     journal = _journal(profile, name, "retry-last" if getattr(args, "retry_last", False) else verb)
-    journal("sent", "")
+    try:
+        journal("sent", "")
+    except OSError as exc:  # no trace, no action
+        raise UsageError(f"not sent: the action journal cannot be written ({exc.strerror or exc})") from None
     try:
         message = _call(profile, act)
     except ActionOutcomeUnknown as exc:

@@ -321,3 +321,15 @@ def test_there_is_no_token_option_anywhere():
         with pytest.raises(SystemExit) as info:
             parse(*argv)
         assert info.value.code == 2
+
+
+def test_an_action_that_cannot_be_journaled_is_not_sent(dagtop, server, tmp_path, monkeypatch):
+    blocked = tmp_path / "journal-is-a-directory"
+    blocked.mkdir()
+    monkeypatch.setenv("DAGTOP_JOURNAL", str(blocked))
+    name = _roots(dagtop)[0]["name"]
+    before = len(server.app.state.request_log)
+    code, _, err = dagtop("suspend", name, "--yes")
+    assert code == 2 and "journal cannot be written" in err
+    sent = [entry for entry in server.app.state.request_log[before:] if entry[0] == "POST"]
+    assert sent == []
