@@ -258,7 +258,7 @@ class DagtopApp(App):
     async def prepare_action(self, kind: ActionKind, task: Task) -> None:
         """Plan (with the backend's preview of a retry, where it has one), then ask to confirm."""
         from tui.backends.base import BackendError
-        from tui.screens.confirm import ConfirmAction
+        from tui.screens.confirm import ConfirmAction, Confirmed
         from tui.services.actions import plan_action
 
         preview: list[str] | None = None
@@ -279,23 +279,32 @@ class DagtopApp(App):
         )
         environment = f"{self.connection.profile} · {self.connection.backend} · {self.connection.location}"
 
-        def answered(confirmed: bool | None) -> None:
-            if confirmed:
-                self.perform_action(plan)
+        def answered(confirmed: Confirmed | None) -> None:
+            if confirmed is not None:
+                self.perform_action(plan, confirmed.conf)
             else:
                 self._action_in_flight = False
 
-        self.push_screen(
-            ConfirmAction(plan, production=self.connection.production, environment=environment), answered
+        confirm = ConfirmAction(
+            plan,
+            production=self.connection.production,
+            environment=environment,
+            ask_conf=self.backend.capabilities.trigger_conf,
         )
+        self.push_screen(confirm, answered)
 
     @work(group="action", exit_on_error=False)
-    async def perform_action(self, plan) -> None:
+    async def perform_action(self, plan, conf: dict | None = None) -> None:
         from tui.services.actions import carry_out
 
         try:
             result = await carry_out(
-                plan, self.backend, journal=self.journal, profile=self.connection.profile, clock=self.wall
+                plan,
+                self.backend,
+                journal=self.journal,
+                profile=self.connection.profile,
+                clock=self.wall,
+                conf=conf,
             )
         finally:
             self._action_in_flight = False

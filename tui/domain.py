@@ -206,6 +206,7 @@ class Capabilities(_Frozen):
     task_runs: bool = False
     logs: bool = False
     scopes: bool = False
+    trigger_conf: bool = False  # execute accepts a JSON conf for the run (Airflow)
 
 
 class LogChunk(_Frozen):

@@ -61,3 +61,24 @@ async def test_dags_failed_run_task_instances_and_log(live: Live):
                 break
         lines = log.query_one(LogView).buffer
         assert any("fail" in line.lower() or "error" in line.lower() for line in lines), list(lines)[:20]
+
+
+async def test_execute_from_the_console_triggers_a_run_with_the_typed_conf(live: Live):
+    from tests.airflow.test_live import raw_get
+    from tui.screens.confirm import ConfirmAction
+
+    app = console(live)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await select_task(pilot, "tui_chain")
+        await pilot.press("x")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ConfirmAction)
+        assert "Triggers a new run of the DAG tui_chain" in modal.plan.consequence
+        box = modal.query_one("#confirm-conf")
+        box.focus()
+        await pilot.press(*'{"source": "dagtop-test"}', "enter")
+        await settle(pilot)
+    runs = raw_get(live, "/dags/tui_chain/dagRuns").json()["dag_runs"]
+    assert any(run.get("conf") == {"source": "dagtop-test"} for run in runs)

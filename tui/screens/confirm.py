@@ -6,6 +6,10 @@ press can never confirm twice.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from typing import Any
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -14,20 +18,30 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from tui.services.actions import ActionPlan
+from tui.services.actions import ActionKind, ActionPlan
 from tui.widgets.literal import literal
 
 
-class ConfirmAction(ModalScreen[bool]):
+@dataclass(frozen=True)
+class Confirmed:
+    """The user said yes; ``conf`` is the run conf they typed (Airflow), if any."""
+
+    conf: dict[str, Any] | None = None
+
+
+class ConfirmAction(ModalScreen["Confirmed | None"]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="confirm.cancel"),
         Binding("n", "cancel", "No", show=False, id="confirm.no"),
         Binding("y", "confirm", "Yes", show=False, id="confirm.yes"),
     ]
 
-    def __init__(self, plan: ActionPlan, *, production: bool, environment: str) -> None:
+    def __init__(
+        self, plan: ActionPlan, *, production: bool, environment: str, ask_conf: bool = False
+    ) -> None:
         super().__init__()
         self.plan = plan
+        self.ask_conf = ask_conf and plan.kind is ActionKind.EXECUTE
         self.production = production
         self.environment = environment
         self._answered = False
@@ -48,11 +62,15 @@ class ConfirmAction(ModalScreen[bool]):
             yield Static(literal(plan.consequence, single_line=False), id="confirm-consequence")
             if plan.blocked_reason:
                 yield Static(literal(plan.blocked_reason, single_line=False), id="confirm-blocked")
-            elif self.production:
-                prompt = Text("Production profile: type the task name to confirm: ")
-                prompt.append_text(literal(plan.task.name, "bold"))
-                yield Label(prompt)
-                yield Input(placeholder=plan.task.name, id="confirm-name")
+            else:
+                if self.ask_conf:
+                    yield Label("Run conf (JSON object, optional; tab to it, enter confirms):")
+                    yield Input(placeholder='{"key": "value"}', id="confirm-conf")
+                if self.production:
+                    prompt = Text("Production profile: type the task name to confirm: ")
+                    prompt.append_text(literal(plan.task.name, "bold"))
+                    yield Label(prompt)
+                    yield Input(placeholder=plan.task.name, id="confirm-name")
             with Horizontal(id="confirm-buttons"):
                 if not plan.blocked_reason:
                     yield Button(f"{plan.title.split()[0]} (y)", variant="error", id="confirm-yes")
@@ -77,12 +95,24 @@ class ConfirmAction(ModalScreen[bool]):
         if not self._typed_ok():
             self.notify("Type the task name exactly to confirm.", severity="warning", timeout=3)
             return
-        self._answer(True)
+        conf: dict[str, Any] | None = None
+        if self.ask_conf:
+            text = self.query_one("#confirm-conf", Input).value.strip()
+            if text:
+                try:
+                    conf = json.loads(text)
+                except ValueError as exc:
+                    self.notify(f"The conf is not valid JSON: {exc}", severity="error", markup=False)
+                    return
+                if not isinstance(conf, dict):
+                    self.notify("The conf must be a JSON object.", severity="error")
+                    return
+        self._answer(Confirmed(conf))
 
     def action_cancel(self) -> None:
-        self._answer(False)
+        self._answer(None)
 
-    def _answer(self, value: bool) -> None:
+    def _answer(self, value: Confirmed | None) -> None:
         if not self._answered:
             self._answered = True
             self.dismiss(value)
@@ -96,5 +126,6 @@ class ConfirmAction(ModalScreen[bool]):
         self.action_cancel()
 
     @on(Input.Submitted, "#confirm-name")
-    def name_submitted(self) -> None:
+    @on(Input.Submitted, "#confirm-conf")
+    def input_submitted(self) -> None:
         self.action_confirm()

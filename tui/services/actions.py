@@ -6,9 +6,11 @@ The plan is pure (no I/O): the confirmation shows its words; a plan that cannot 
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tui.backends.base import ActionOutcomeUnknown, Backend, BackendError
 from tui.domain import Capabilities, Task, TaskState
@@ -147,6 +149,7 @@ async def carry_out(
     journal: ActionJournal | None,
     profile: str,
     clock: Callable[[], datetime],
+    conf: dict[str, Any] | None = None,
 ) -> ActionResult:
     """Send the action once, journal it before and after, and say what the server said."""
     target = plan.task.key
@@ -159,7 +162,10 @@ async def carry_out(
         # No trace, no action: an action that cannot be journaled is not sent.
         return ActionResult(False, f"not sent: the action journal cannot be written ({exc.strerror or exc})")
     try:
-        if plan.kind is ActionKind.EXECUTE:
+        if plan.kind is ActionKind.EXECUTE and conf and backend.capabilities.trigger_conf:
+            run = await backend.trigger(target, conf=conf)  # type: ignore[attr-defined]
+            message = f"triggered run {run.run_id} with conf {json.dumps(conf, ensure_ascii=True)}"
+        elif plan.kind is ActionKind.EXECUTE:
             message = await backend.execute(target)
         elif plan.kind is ActionKind.RETRY_LAST:
             message = await backend.execute(target, retry_last=True)

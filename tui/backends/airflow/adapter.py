@@ -27,7 +27,13 @@ class AirflowBackend:
 
     kind = "airflow"
     capabilities = domain.Capabilities(
-        execute=True, retry_last=True, suspend_resume=True, task_runs=True, logs=True, scopes=False
+        execute=True,
+        retry_last=True,
+        suspend_resume=True,
+        task_runs=True,
+        logs=True,
+        scopes=False,
+        trigger_conf=True,
     )
 
     def __init__(self, http: HttpClient, *, api: Api | None = None, page_limit: int = PAGE_LIMIT) -> None:
