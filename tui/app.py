@@ -12,6 +12,7 @@ from typing import Any
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tui.backends.base import Backend
@@ -19,6 +20,7 @@ from tui.domain import GraphRun, Task
 from tui.services.actions import ActionKind
 from tui.services.journal import ActionJournal
 from tui.services.profiles import ProfileSource
+from tui.text_safety import safe_text
 from tui.widgets.header import ConnectionInfo
 
 Clock = Callable[[], datetime]
@@ -86,6 +88,25 @@ class DagtopApp(App):
         self.show_absolute = False
         self._action_in_flight = False
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every toast goes through here: server words in it (errors, results, names) are made inert,
+        and nothing is ever read as markup."""
+        super().notify(
+            safe_text(message, keep_newlines=True),
+            title=safe_text(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
     # -- wiring used by screens ---------------------------------------------------------------------
     def now(self) -> datetime:
         """Now, for the times in the data (runs, schedules)."""
@@ -143,6 +164,18 @@ class DagtopApp(App):
         if len(self.screen_stack) > 2:
             self.pop_screen()
 
+    def _open_view(self, screen: Screen) -> None:
+        """Graph and runs views replace each other rather than pile up, so escape always leads back
+        to where the user came from (the task list or a detail), never through a long stack."""
+        from tui.screens.graph import GraphScreen
+        from tui.screens.run_detail import RunDetailScreen
+        from tui.screens.runs import RunsScreen
+
+        current = self.screen
+        if isinstance(current, GraphScreen | RunsScreen) and not isinstance(current, RunDetailScreen):
+            self.pop_screen()
+        self.push_screen(screen)
+
     def action_open_graph(self) -> None:
         from tui.screens.graph import GraphScreen
 
@@ -150,14 +183,14 @@ class DagtopApp(App):
         if task is None:
             self.notify("Select a task first.", severity="warning", timeout=3)
             return
-        self.push_screen(GraphScreen(task))
+        self._open_view(GraphScreen(task))
 
     def action_open_runs(self, which: str) -> None:
         from tui.screens.runs import CompletedRunsScreen, CurrentRunsScreen
 
         task = self._selected()
         screen = CurrentRunsScreen(task) if which == "current" else CompletedRunsScreen(task)
-        self.push_screen(screen)
+        self._open_view(screen)
 
     def action_open_log(self) -> None:
         from tui.screens.run_detail import RunLogScreen
@@ -213,13 +246,15 @@ class DagtopApp(App):
             return
         for warning in opened.warnings:
             self.notify(warning, severity="warning", markup=False)
-        self._backends.append(opened.backend)
+        previous, self._backends = self._backends, [opened.backend]
         self.backend = opened.backend
         self.connection = connection_info(opened.profile, opened.backend)
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(TasksScreen())
         self.notify(f"Profile: {name}", timeout=3, markup=False)
+        for old in previous:  # scoped copies share their parent's connection: closing is idempotent
+            await old.aclose()
 
     def switch_scope(self, scope: str) -> None:
         from dataclasses import replace
@@ -261,48 +296,50 @@ class DagtopApp(App):
         from tui.screens.confirm import ConfirmAction, Confirmed
         from tui.services.actions import plan_action
 
+        backend, connection = self.backend, self.connection  # the action goes where it was planned
         preview: list[str] | None = None
-        if kind is ActionKind.RETRY_LAST and self.backend.capabilities.task_runs:
+        if kind is ActionKind.RETRY_LAST and backend.capabilities.task_runs:
             try:
-                preview = await self.backend.retry_preview(task.root)  # type: ignore[attr-defined]
-            except BackendError as exc:
+                preview = await backend.retry_preview(task.root)  # type: ignore[attr-defined]
+            except Exception as exc:
                 self._action_in_flight = False
-                self.notify(exc.describe(), title="Cannot retry", severity="error", markup=False)
+                error = exc.describe() if isinstance(exc, BackendError) else f"{type(exc).__name__}: {exc}"
+                self.notify(error, title="Cannot retry", severity="error")
                 return
         plan = plan_action(
             kind,
             task,
-            self.connection.location,
-            self.backend.capabilities,
-            backend=self.connection.backend,
+            connection.location,
+            backend.capabilities,
+            backend=connection.backend,
             preview=preview,
         )
-        environment = f"{self.connection.profile} · {self.connection.backend} · {self.connection.location}"
+        environment = f"{connection.profile} · {connection.backend} · {connection.location}"
 
         def answered(confirmed: Confirmed | None) -> None:
             if confirmed is not None:
-                self.perform_action(plan, confirmed.conf)
+                self.perform_action(plan, backend, connection.profile, confirmed.conf)
             else:
                 self._action_in_flight = False
 
         confirm = ConfirmAction(
             plan,
-            production=self.connection.production,
+            production=connection.production,
             environment=environment,
-            ask_conf=self.backend.capabilities.trigger_conf,
+            ask_conf=backend.capabilities.trigger_conf,
         )
         self.push_screen(confirm, answered)
 
     @work(group="action", exit_on_error=False)
-    async def perform_action(self, plan, conf: dict | None = None) -> None:
+    async def perform_action(self, plan, backend: Backend, profile: str, conf: dict | None = None) -> None:
         from tui.services.actions import carry_out
 
         try:
             result = await carry_out(
                 plan,
-                self.backend,
+                backend,
                 journal=self.journal,
-                profile=self.connection.profile,
+                profile=profile,
                 clock=self.wall,
                 conf=conf,
             )

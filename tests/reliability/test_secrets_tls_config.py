@@ -68,7 +68,7 @@ async def test_the_token_appears_in_no_artefact(tmp_path, caplog: pytest.LogCapt
         assert screen.freshness.stale and any("denied" in n for n in notifications(rig.app))
         # An action answered by the echoing server (500): its notification and journal entry.
         key = next(r.task.key for r in screen.rows if r.task.is_root)
-        await rig.app.perform_action(_plan(rig, key)).wait()
+        await rig.app.perform_action(_plan(rig, key), rig.app.backend, rig.app.connection.profile).wait()
         await settle(pilot)
         artefacts += notifications(rig.app)
         artefacts += [screen.freshness.last_error or "", header(rig.app), rig.app.export_screenshot()]

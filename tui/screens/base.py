@@ -22,6 +22,13 @@ from tui.widgets.header import HeaderBar
 from tui.widgets.timefmt import moment
 
 
+def first_error(exc: BaseException) -> BaseException:
+    """The first real error inside an exception group (concurrent fetches raise groups)."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
 class PolledScreen(Screen):
     """Subclasses implement ``fetch`` (async, backend only) and ``show`` (widgets only)."""
 
@@ -32,6 +39,7 @@ class PolledScreen(Screen):
         self.freshness = Freshness(interval=self.app.connection.poll_interval)  # type: ignore[attr-defined]
         self._timer: Timer | None = None
         self._polling = False
+        self._poll_again = False
         self._active = False
 
     def compose_header(self) -> ComposeResult:
@@ -50,7 +58,9 @@ class PolledScreen(Screen):
     def on_screen_resume(self, _event: events.ScreenResume) -> None:
         self._active = True
         self.freshness.paused = self.app.polling_paused  # type: ignore[attr-defined]
-        if self.freshness.last_success is None or self._is_due():
+        if self.freshness.paused and self.freshness.last_success is not None:
+            self.refresh_header()  # paused means paused, also when coming back to this screen
+        elif self.freshness.last_success is None or self._is_due():
             self.poll_now()
         else:
             self._arm(self._remaining())
@@ -81,10 +91,14 @@ class PolledScreen(Screen):
             self._timer = self.set_timer(max(0.05, delay), self.poll_now)
 
     def poll_now(self) -> None:
-        """Poll at once (ctrl+r, or after an action). A poll already running is not doubled."""
+        """Poll at once (ctrl+r, a changed filter, after an action). A poll already running is not
+        doubled: it is followed by one more as soon as it ends, so the request is never lost."""
         self._cancel_timer()
-        if not self._polling:
+        if self._polling:
+            self._poll_again = True
+        else:
             self._polling = True
+            self._poll_again = False
             self._poll()
 
     @work(exclusive=False, group="poll", exit_on_error=False)
@@ -92,19 +106,31 @@ class PolledScreen(Screen):
         retry_after: float | None = None
         try:
             data = await self.fetch()
-        except BackendError as exc:
-            retry_after = getattr(exc, "retry_after", None) if isinstance(exc, RateLimitedError) else None
-            self.freshness.failed(self.app.wall(), exc.describe())  # type: ignore[attr-defined]
         except Exception as exc:  # a bug or an unexpected payload must not kill the console
-            self.freshness.failed(self.app.wall(), f"{type(exc).__name__}: {exc}")  # type: ignore[attr-defined]
+            error = first_error(exc)
+            if isinstance(error, BackendError):
+                retry_after = error.retry_after if isinstance(error, RateLimitedError) else None
+                message = error.describe()
+            else:
+                message = f"{type(error).__name__}: {error}"
+            self.freshness.failed(self.app.wall(), message)  # type: ignore[attr-defined]
+            # Redraw what is shown so relative times keep ageing: stale rows never read as fresh.
+            with self.app.batch_update():
+                self.render_rows()
         else:
             self.freshness.succeeded(self.app.wall())  # type: ignore[attr-defined]
             with self.app.batch_update():
                 self.show(data)
         finally:
             self._polling = False
-            self._arm(self.freshness.next_delay(retry_after))
+            if self._poll_again and not self.freshness.paused:
+                self.poll_now()
+            else:
+                self._arm(self.freshness.next_delay(retry_after))
             self.refresh_header()
+
+    def render_rows(self) -> None:
+        """Redraw from the data already held (screens override); called after a failed poll too."""
 
     def when(self, moment_: datetime | None) -> Text:
         """A time as the user chose to see them: relative ("3m ago") or absolute, in their zone."""
@@ -130,6 +156,6 @@ class PolledScreen(Screen):
         """Show the last poll error in full (the header only says that data is stale)."""
         error = self.freshness.last_error
         if error:
-            self.notify(error, title="Last poll failed", severity="error", timeout=15, markup=False)
+            self.notify(error, title="Last poll failed", severity="error", timeout=15)
         else:
             self.notify("The last poll succeeded.", timeout=3)

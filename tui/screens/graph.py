@@ -90,10 +90,22 @@ class GraphScreen(PolledScreen):
         if run is None:
             latest = await backend.completed_runs(root, limit=1)
             run = latest[0] if latest else None
+        elif not run.state.is_finished:
+            # A pinned run that was still going: find it again, so its state and times are current.
+            run = await self._current_state_of(run, current)
+            self.pinned_run = run
         task_runs: tuple[TaskRun, ...] = ()
         if run is not None and backend.capabilities.task_runs:
             task_runs = tuple(await backend.task_runs(root, run.run_id))
         return GraphSnapshot(graph, run, executing, task_runs)
+
+    async def _current_state_of(self, run: GraphRun, current: list[GraphRun]) -> GraphRun:
+        same = [r for r in current if r.run_id == run.run_id]
+        if not same:
+            backend = self.app.backend  # type: ignore[attr-defined]
+            completed = await backend.completed_runs(run.graph, limit=100)
+            same = [r for r in completed if r.run_id == run.run_id]
+        return same[0] if same else run
 
     def show(self, data: GraphSnapshot) -> None:
         self.snapshot = data
@@ -162,7 +174,8 @@ class GraphScreen(PolledScreen):
             text.append("  ")
             text.append_text(run_badge(outcome, "", colors))
         if task.is_root and task.schedule.describe():
-            text.append(f"  {task.schedule.describe()}", style="dim")
+            text.append("  ")
+            text.append_text(literal(task.schedule.describe(), "dim"))
         return text
 
     def summary(self, data: GraphSnapshot) -> Text:

@@ -30,6 +30,8 @@ class RunDetailScreen(GraphScreen):
         self.run = run
 
     def summary(self, data: GraphSnapshot) -> Text:
+        if data.run is not None:
+            self.run = data.run  # refetched while it was still going
         app = self.app
         colors, now, tz, show_abs = app.theme_colors, app.now(), app.tz, app.show_absolute  # type: ignore[attr-defined]
         run = self.run

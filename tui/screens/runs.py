@@ -104,7 +104,7 @@ class RunsScreen(PolledScreen):
             return
         runs = self.visible(data.runs)
         table = self.query_one(KeyedTable)
-        table.apply([(f"{run.graph}|{run.run_id}|{run.state.value}", self.cells(run, data)) for run in runs])
+        table.apply([(f"{run.graph}|{run.run_id}", self.cells(run, data)) for run in runs])
         self.query_one("#runs-summary", Label).update(self.summary(data, runs))
 
     def visible(self, runs: list[GraphRun]) -> list[GraphRun]:
@@ -133,7 +133,7 @@ class RunsScreen(PolledScreen):
         key = self.query_one(KeyedTable).selected_key
         if key is None or self.snapshot is None:
             return None
-        return next((r for r in self.snapshot.runs if f"{r.graph}|{r.run_id}|{r.state.value}" == key), None)
+        return next((r for r in self.snapshot.runs if f"{r.graph}|{r.run_id}" == key), None)
 
     @property
     def selected_task(self) -> Task | None:

@@ -38,9 +38,11 @@ class ScopePicker(ModalScreen[str | None]):
         status = self.query_one("#scope-status", Label)
         try:
             scopes = await self.backend.list_scopes()
-        except BackendError as exc:
-            status.update(literal(exc.describe(), single_line=False))
+        except Exception as exc:
+            words = exc.describe() if isinstance(exc, BackendError) else f"{type(exc).__name__}: {exc}"
+            status.update(literal(words, single_line=False))
             return
+        scopes = list(dict.fromkeys(scopes))  # option ids must be unique
         options = self.query_one(OptionList)
         for scope in scopes:
             options.add_option(Option(literal(scope), id=scope))

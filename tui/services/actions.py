@@ -178,6 +178,9 @@ async def carry_out(
         result = ActionResult(False, exc.describe(), outcome_unknown=True)
     except BackendError as exc:
         result = ActionResult(False, exc.describe())
+    except Exception as exc:  # e.g. a token command that fails: the request may or may not have gone out
+        words = f"{type(exc).__name__}: {exc}; the action may or may not have happened"
+        result = ActionResult(False, words, outcome_unknown=True)
     try:
         step("ok" if result.ok else ("unknown" if result.outcome_unknown else "failed"), result.message)
     except OSError as exc:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import anyio
 
-from tui.backends.base import Backend
+from tui.backends.base import AuthError, Backend, NotFoundError
 from tui.domain import GraphRun, RunState, Task
 from tui.services.task_query import TaskRow
 
@@ -33,8 +33,15 @@ async def graph_statuses(backend: Backend, roots: Sequence[str]) -> dict[str, Gr
 
     async def one(root: str) -> None:
         async with limiter:
-            completed = await backend.completed_runs(root, limit=1)
-            current = await backend.current_runs(root, limit=10)
+            try:
+                completed = await backend.completed_runs(root, limit=1)
+                current = await backend.current_runs(root, limit=10)
+            except NotFoundError:
+                return  # dropped since the task list was read: it will be gone next poll
+            except AuthError as exc:
+                if exc.status != 403:
+                    raise
+                return  # this graph's history is not readable with the role: no result, not stale
         executing = next((r for r in current if r.state.is_active), None)
         scheduled = [r.scheduled_time for r in current if r.state is RunState.SCHEDULED and r.scheduled_time]
         last = completed[0] if completed else None

@@ -13,6 +13,7 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from tui.services.freshness import Freshness
+from tui.text_safety import safe_text
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,14 @@ class HeaderBar(Horizontal):
             if shown:
                 text.append(f" {label} ", style=f"bold reverse {colors.get(role, '')}".strip())
                 text.append(" ")
-        text.append(info.profile, style=f"bold {colors.get('warning', '')}" if info.production else "bold")
+        profile_style = f"bold {colors.get('warning', '')}" if info.production else "bold"
+        text.append(safe_text(info.profile), style=profile_style)
         if info.scope:
             text.append(" · ")
-            text.append(info.scope, style="bold")
+            text.append(safe_text(info.scope), style="bold")
         text.append(f" · {info.backend} · ")
-        text.append(info.location.removesuffix(f" {info.scope}") if info.scope else info.location)
+        location = info.location.removesuffix(f" {info.scope}") if info.scope else info.location
+        text.append(safe_text(location))
         self.query_one("#header-left", Static).update(text)
         right = Text(no_wrap=True)
         if self.freshness is not None:

@@ -40,6 +40,7 @@ class LogView(Vertical):
         Binding("w", "toggle_wrap", "Wrap", id="log.wrap"),
         Binding("S", "save", "Save", id="log.save"),
         Binding("c", "copy", "Copy", id="log.copy"),
+        Binding("escape", "close_search", "Close search", show=False, id="log.close_search"),
         Binding("g", "top", "Top", show=False, id="log.top"),
         Binding("G", "bottom", "Bottom", show=False, id="log.bottom"),
     ]
@@ -145,6 +146,17 @@ class LogView(Vertical):
         box.display = True
         box.focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # escape belongs to the search box only while it is open; otherwise it goes back a screen.
+        if action == "close_search":
+            return bool(self.query_one("#log-search", Input).display)
+        return True
+
+    def action_close_search(self) -> None:
+        box = self.query_one("#log-search", Input)
+        box.display = False
+        self.log_widget.focus()
+
     @on(Input.Submitted, "#log-search")
     def search_submitted(self, event: Input.Submitted) -> None:
         self.query_text = event.value
@@ -188,9 +200,14 @@ class LogView(Vertical):
 
     # -- export -----------------------------------------------------------------------------------
     def action_save(self) -> None:
-        path = Path.cwd() / f"dagtop-{self.name_hint}.log"
-        path.write_text("\n".join(self.buffer) + "\n", encoding="utf-8")
-        self.notify(f"Saved {len(self.buffer)} lines to {path}", timeout=5, markup=False)
+        path = Path(f"dagtop-{self.name_hint}.log")
+        try:
+            path = path.absolute()
+            path.write_text("\n".join(self.buffer) + "\n", encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"Could not save to {path}: {exc.strerror or exc}", severity="error", timeout=8)
+            return
+        self.notify(f"Saved {len(self.buffer)} lines to {path}", timeout=5)
 
     def action_copy(self) -> None:
         # OSC 52: works over SSH in terminals that allow it.
