@@ -99,3 +99,18 @@ async def test_log_text_is_inert():
         line = view.buffer[0]
         assert "\x1b" not in line and "\x07" not in line and "\r" not in line
         assert "[bold]x" in line and "\\x1b]52" in line
+
+
+async def test_reading_back_with_the_keyboard_pauses_follow():
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(LogView)
+        view.log_widget.focus()
+        view.append(LINES)
+        await pilot.pause()
+        await pilot.press("k")
+        assert not view.following
+        bottom = view.log_widget.max_scroll_y
+        view.append(["late line"])
+        await pilot.pause()
+        assert view.log_widget.scroll_y < bottom

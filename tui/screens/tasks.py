@@ -10,7 +10,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label
 
 from tui.domain import RunState
-from tui.services.snapshots import graph_statuses, roots_to_watch, rows_for
+from tui.services.snapshots import MAX_GRAPHS, graph_statuses, roots_to_watch, rows_for
 from tui.services.task_query import SORT_KEYS, TaskRow, select_rows
 from tui.widgets.keyed_table import KeyedTable
 from tui.widgets.literal import literal
@@ -149,13 +149,14 @@ class TasksScreen(PolledScreen):
 
     def update_status(self, shown: int) -> None:
         parts = [f"{shown} of {len(self.rows)} tasks"]
-        if self.filter_text:
-            parts.append("filter: ")
+        graphs = sum(1 for row in self.rows if row.task.is_root)
+        if graphs > MAX_GRAPHS:  # say so: failed-only and status: filters cannot see the others
+            parts.append(f"run results for the first {MAX_GRAPHS} of {graphs} graphs (narrow the scope)")
         if self.failed_only:
             parts.append("only graphs whose last run failed")
         order = "graph, root first" if self.sort == "graph" else self.sort
         parts.append(f"sorted by {order}{' (reversed)' if self.reverse else ''}")
-        status = Text("  ·  ".join(p for p in parts if p != "filter: "))
+        status = Text("  ·  ".join(parts))
         if self.filter_text:
             status.append("  ·  filter: ")
             status.append_text(literal(self.filter_text, "bold"))

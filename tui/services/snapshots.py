@@ -65,7 +65,10 @@ def rows_for(tasks: Sequence[Task], statuses: dict[str, GraphStatus]) -> list[Ta
     return rows
 
 
-def roots_to_watch(tasks: Sequence[Task], max_graphs: int = 200) -> list[str]:
+MAX_GRAPHS = 200
+
+
+def roots_to_watch(tasks: Sequence[Task], max_graphs: int = MAX_GRAPHS) -> list[str]:
     """The roots whose run status a poll fetches: at most ``max_graphs`` (the first by name), which
     bounds one poll's cost on huge accounts; the rest show no result until the scope is narrowed."""
     return [t.key for t in sorted((t for t in tasks if t.is_root), key=lambda t: t.name)[:max_graphs]]

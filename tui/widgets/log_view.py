@@ -41,6 +41,8 @@ class LogView(Vertical):
         Binding("S", "save", "Save", id="log.save"),
         Binding("c", "copy", "Copy", id="log.copy"),
         Binding("escape", "close_search", "Close search", show=False, id="log.close_search"),
+        Binding("k,up", "line_up", "Up", show=False, id="log.up"),
+        Binding("pageup", "page_up", "Page up", show=False, id="log.page_up"),
         Binding("g", "top", "Top", show=False, id="log.top"),
         Binding("G", "bottom", "Bottom", show=False, id="log.bottom"),
     ]
@@ -132,6 +134,14 @@ class LogView(Vertical):
         if self.following:
             self.log_widget.scroll_end(animate=False)
         self.update_status()
+
+    def action_line_up(self) -> None:
+        self._pause_follow()  # reading back by keyboard pauses follow, as scrolling up with the mouse does
+        self.log_widget.scroll_up(animate=False)
+
+    def action_page_up(self) -> None:
+        self._pause_follow()
+        self.log_widget.scroll_page_up(animate=False)
 
     def action_top(self) -> None:
         self._pause_follow()
