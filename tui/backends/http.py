@@ -197,7 +197,18 @@ class LinkHeaderPagination:
         return PageRequest(nxt) if nxt else None
 
 
-class CursorLinkPagination:
+class _ItemsUnderKey:
+    """Pages whose items sit under one key of a JSON object."""
+
+    items_key: str
+
+    def items(self, body: Any) -> list[Any]:
+        if not isinstance(body, dict):
+            raise ProtocolError(f"expected a JSON object with {self.items_key!r}")
+        return _as_list(body.get(self.items_key), f"under {self.items_key!r}")
+
+
+class CursorLinkPagination(_ItemsUnderKey):
     """Bodies like ``{items_key: [...], "links": {"next": {"href": "..."}}}`` (a null href ends it)."""
 
     def __init__(self, items_key: str, href_path: tuple[str, ...] = ("links", "next", "href")) -> None:
@@ -206,11 +217,6 @@ class CursorLinkPagination:
 
     def first_params(self, params: dict[str, Any]) -> dict[str, Any]:
         return params
-
-    def items(self, body: Any) -> list[Any]:
-        if not isinstance(body, dict):
-            raise ProtocolError(f"expected a JSON object with {self.items_key!r}")
-        return _as_list(body.get(self.items_key), f"under {self.items_key!r}")
 
     def next_page(
         self, response: httpx.Response, body: Any, request: PageRequest, seen: int
@@ -225,7 +231,7 @@ class CursorLinkPagination:
         return PageRequest(node)
 
 
-class OffsetLimitPagination:
+class OffsetLimitPagination(_ItemsUnderKey):
     """Bodies like ``{items_key: [...], "total_entries": N}`` paged with ``offset``/``limit`` params."""
 
     def __init__(
@@ -244,11 +250,6 @@ class OffsetLimitPagination:
 
     def first_params(self, params: dict[str, Any]) -> dict[str, Any]:
         return {**params, self.offset_param: 0, self.limit_param: self.limit}
-
-    def items(self, body: Any) -> list[Any]:
-        if not isinstance(body, dict):
-            raise ProtocolError(f"expected a JSON object with {self.items_key!r}")
-        return _as_list(body.get(self.items_key), f"under {self.items_key!r}")
 
     def next_page(
         self, response: httpx.Response, body: Any, request: PageRequest, seen: int
