@@ -85,7 +85,8 @@ class HeaderBar(Horizontal):
         if info.scope:
             text.append(" · ")
             text.append(safe_text(info.scope), style="bold")
-        text.append(f" · {info.backend} · ")
+        version = getattr(app.backend, "server_version", None)  # known once the API was probed
+        text.append(f" · {info.backend}{' ' + safe_text(version) if version else ''} · ")
         location = info.location.removesuffix(f" {info.scope}") if info.scope else info.location
         text.append(safe_text(location))
         self.query_one("#header-left", Static).update(text)
