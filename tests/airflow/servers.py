@@ -39,7 +39,7 @@ VERSIONS = (V3, V2)
 # Known credentials of the test servers.
 ADMIN = ("admin", "admin-pass")
 VIEWER = ("viewer", "viewer-pass")
-JWT_SECRET = "dagtop-test-jwt-secret-0123456789abcdef"
+JWT_SECRET = "dagtop-test-jwt-secret-" + "0123456789abcdef" * 4  # >= 64 bytes for HS512
 
 
 def cache_dir() -> Path:
