@@ -133,6 +133,7 @@ class TaskLogScreen(Screen):
         self.continuation: str | None = None
         self.finished = False
         self.error: str | None = None
+        self.finished_tries: dict[int, list[str]] = {}  # fetched once, never again
 
     def compose(self) -> ComposeResult:
         yield HeaderBar("Task log")
@@ -159,23 +160,38 @@ class TaskLogScreen(Screen):
         from tui.backends.base import BackendError
 
         backend = self.app.backend  # type: ignore[attr-defined]
+        interval = self.app.connection.poll_interval  # type: ignore[attr-defined]
         view = self.query_one(LogView)
+        wanted = self.try_number
+        if wanted in self.finished_tries:
+            view.append(self.finished_tries[wanted])
+            self.finished = True
+        failures = 0
+        lines: list[str] = []
         while not self.finished:
             try:
                 chunk = await backend.run_log(
-                    self.run.graph, self.run.run_id, self.log_task.key, self.try_number, self.continuation
+                    self.run.graph, self.run.run_id, self.log_task.key, wanted, self.continuation
                 )
-            except BackendError as exc:
-                self.error = exc.describe()
+            except Exception as exc:  # keep following: say what failed, back off, try again
+                failures += 1
+                delay = min(60.0, interval * 2**failures)
+                words = exc.describe() if isinstance(exc, BackendError) else f"{type(exc).__name__}: {exc}"
+                self.error = f"{words} (retrying in {delay:g}s)"
                 self.query_one("#tasklog-title", Static).update(self.title_text())
-                return
-            self.error = None
+                await anyio.sleep(delay)
+                continue
+            failures, self.error = 0, None
+            lines.extend(chunk.lines)
             view.append(list(chunk.lines))
             self.continuation = chunk.continuation
             self.finished = chunk.finished or chunk.continuation is None
             self.query_one("#tasklog-title", Static).update(self.title_text())
             if not self.finished:
-                await anyio.sleep(self.app.connection.poll_interval)  # type: ignore[attr-defined]
+                await anyio.sleep(interval)
+        if wanted not in self.finished_tries:
+            self.finished_tries[wanted] = lines
+        self.query_one("#tasklog-title", Static).update(self.title_text())
         view.set_finished()
 
     def action_try_delta(self, delta: int) -> None:
