@@ -39,6 +39,16 @@ VERSIONS = (V3, V2)
 # Known credentials of the test servers.
 ADMIN = ("admin", "admin-pass")
 VIEWER = ("viewer", "viewer-pass")
+# The tui_fanout DAG of dags/ as dagtop sees it: each task's predecessors, sorted (start fans out to
+# three branches that join).
+FANOUT_PREDECESSORS = {
+    "tui_fanout": (),
+    "tui_fanout/start": ("tui_fanout",),
+    "tui_fanout/branch_a": ("tui_fanout/start",),
+    "tui_fanout/branch_b": ("tui_fanout/start",),
+    "tui_fanout/branch_c": ("tui_fanout/start",),
+    "tui_fanout/join": ("tui_fanout/branch_a", "tui_fanout/branch_b", "tui_fanout/branch_c"),
+}
 JWT_SECRET = "dagtop-test-jwt-secret-" + "0123456789abcdef" * 4  # >= 64 bytes for HS512
 
 

@@ -109,14 +109,7 @@ async def test_graph_inverts_downstream_ids_into_sorted_predecessors(live: Live)
     finally:
         await b.aclose()
     p = {k: t.predecessors for k, t in graph.tasks.items()}
-    assert p == {
-        "tui_fanout": (),
-        "tui_fanout/start": ("tui_fanout",),
-        "tui_fanout/branch_a": ("tui_fanout/start",),
-        "tui_fanout/branch_b": ("tui_fanout/start",),
-        "tui_fanout/branch_c": ("tui_fanout/start",),
-        "tui_fanout/join": ("tui_fanout/branch_a", "tui_fanout/branch_b", "tui_fanout/branch_c"),
-    }
+    assert p == srv.FANOUT_PREDECESSORS
     assert graph.children()["tui_fanout/start"] == [f"tui_fanout/branch_{x}" for x in "abc"]
     assert join.predecessors == p["tui_fanout/join"] and join.root == "tui_fanout"
     assert join.extra["trigger_rule"] == "all_success"

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.airflow import servers as srv
 from tui import domain
 from tui.backends.airflow import AirflowBackend, mapping, models
 from tui.backends.base import BackendError, ConflictError, NotFoundError
@@ -110,14 +111,7 @@ def _graph(rec: Recording, dag_id: str, tasks: list[Any] | None = None) -> domai
 
 def test_tasks_downstream_ids_inverted_into_sorted_predecessors(rec: Recording) -> None:
     graph = _graph(rec, "tui_fanout")
-    assert {k: t.predecessors for k, t in graph.tasks.items()} == {
-        "tui_fanout": (),
-        "tui_fanout/start": ("tui_fanout",),
-        "tui_fanout/branch_a": ("tui_fanout/start",),
-        "tui_fanout/branch_b": ("tui_fanout/start",),
-        "tui_fanout/branch_c": ("tui_fanout/start",),
-        "tui_fanout/join": ("tui_fanout/branch_a", "tui_fanout/branch_b", "tui_fanout/branch_c"),
-    }
+    assert {k: t.predecessors for k, t in graph.tasks.items()} == srv.FANOUT_PREDECESSORS
     assert graph.children()["tui_fanout/start"] == [f"tui_fanout/branch_{x}" for x in "abc"]
     join = graph.tasks["tui_fanout/join"]
     assert join.extra["trigger_rule"] == "all_success" and join.extra["operator"]

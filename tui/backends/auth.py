@@ -6,7 +6,7 @@ secrets are ``SecretStr``, ``secret_values()`` tells the HTTP layer what to reda
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Generator, Mapping
 
 import httpx
 from pydantic import SecretStr
@@ -45,15 +45,3 @@ class BearerAuth(RedactingAuth):
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={v!r}" for k, v in self._extra.items())
         return f"{type(self).__name__}(token=**********{', ' + shown if shown else ''})"
-
-
-def secret_strings(values: Iterable[SecretStr | str | None]) -> list[str]:
-    """Plain strings of the non-empty secrets given, for ``redact``."""
-    out = []
-    for value in values:
-        if value is None:
-            continue
-        text = value.get_secret_value() if isinstance(value, SecretStr) else value
-        if text:
-            out.append(text)
-    return out

@@ -78,9 +78,9 @@ def action_steps(
 
 
 def default_journal_path() -> Path:
-    import platformdirs
+    from tui.locations import state_dir
 
     override = os.environ.get("DAGTOP_JOURNAL")
     if override:
         return Path(override).expanduser()
-    return platformdirs.user_state_path("dagtop") / "actions.jsonl"
+    return state_dir() / "actions.jsonl"

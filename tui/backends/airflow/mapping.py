@@ -232,14 +232,6 @@ def build_graph(dag: domain.Task, tasks_payload: Any) -> domain.Graph:
     return domain.Graph(root=dag.key, tasks=tasks)
 
 
-def parse_dag_task(dag: domain.Task, payload: Any, tasks_payload: Any | None = None) -> domain.Task:
-    """One task of a DAG (with predecessors when the DAG's task list is given)."""
-    wire = parse(models.DagTask, payload, "task")
-    if tasks_payload is None:
-        return task_to_domain(dag, wire, ())
-    return build_graph(dag, tasks_payload).tasks[task_key(dag.key, wire.task_id)]
-
-
 # ----------------------------------------------------------------------------------------- runs
 
 

@@ -31,11 +31,6 @@ class _Wire(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
-class Version(_Wire):
-    version: str
-    git_version: str | None = None
-
-
 class Dag(_Wire):
     dag_id: str
     dag_display_name: str | None = None
