@@ -165,6 +165,12 @@ class TaskRun(_Frozen):
     started_time: datetime | None = None
     completed_time: datetime | None = None
     log_ref: str | None = None
+    map_index: int | None = None  # one index of a dynamically mapped task (Airflow); None when not mapped
+
+    @property
+    def label(self) -> str:
+        """The task run as a person names it: ``process[13]`` for a mapped index, else the task's key."""
+        return self.log_ref or self.task
 
 
 class Graph(_Frozen):

@@ -1,7 +1,8 @@
 """Tree layout of a graph and what each task did in a run."""
 
 from tui.domain import Graph, GraphRun, RunState, Task, TaskState
-from tui.services.graph_view import layout, task_outcomes
+from tui.services.graph_view import layout
+from tui.services.outcomes import task_outcomes
 
 
 def graph(edges, suspended=()):

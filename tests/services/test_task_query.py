@@ -3,7 +3,8 @@
 from datetime import UTC, datetime
 
 from tui.domain import GraphRun, RunState, Schedule, Task, TaskState
-from tui.services.task_query import TaskRow, parse_filter, select_rows
+from tui.services.snapshots import GraphStatus, rows_for
+from tui.services.task_query import parse_filter, select_rows
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
@@ -36,12 +37,13 @@ CLEAN = task("CLEAN_ORDERS", root=LOAD.key, preds=(LOAD.key,))
 REPORT = task("REPORT", root=LOAD.key, preds=(CLEAN.key,))
 PAUSED = task("NIGHTLY_EXPORT", state=TaskState.SUSPENDED)
 failed = run(LOAD.key, RunState.FAILED, error_task="CLEAN_ORDERS")
-ROWS = [
-    TaskRow(LOAD, 3, failed),
-    TaskRow(CLEAN, 0, failed),
-    TaskRow(REPORT, 0, failed),
-    TaskRow(PAUSED, 1, run(PAUSED.key, RunState.SUCCEEDED)),
-]
+ROWS = rows_for(
+    [LOAD, CLEAN, REPORT, PAUSED],
+    {
+        LOAD.key: GraphStatus(failed, None, None),
+        PAUSED.key: GraphStatus(run(PAUSED.key, RunState.SUCCEEDED), None, None),
+    },
+)
 
 
 def names(rows):

@@ -11,9 +11,10 @@ from textual.widgets import Label, Tree
 from textual.widgets.tree import TreeNode
 
 from tui.domain import Graph, GraphRun, RunState, Task, TaskRun
-from tui.services.graph_view import TreeLine, layout, task_outcomes
+from tui.services.graph_view import TreeLine, layout, with_indexes
+from tui.services.outcomes import index_counts, task_outcomes
 from tui.widgets.literal import literal
-from tui.widgets.status import run_badge, task_badge
+from tui.widgets.status import WORDS, run_badge, task_badge
 from tui.widgets.timefmt import moment
 
 from .base import PolledScreen
@@ -27,11 +28,25 @@ class GraphSnapshot:
     task_runs: tuple[TaskRun, ...] = ()  # per-task runs of ``run``, where the backend has them
 
     def outcomes(self) -> dict[str, RunState]:
-        """Each task's state in ``run``: from the backend's task runs when it has them, otherwise
-        inferred from the run's first error (Snowflake's REST API has nothing per task)."""
-        if self.task_runs:
-            return {tr.task: tr.state for tr in self.task_runs}
-        return task_outcomes(self.graph, self.run)
+        """Each task's outcome in ``run`` by the one rule (services/outcomes.py): the backend's task runs
+        where it has them (a mapped task as bad as its worst index), else inferred from the run."""
+        return task_outcomes(self.graph, self.run, self.task_runs)
+
+    def mapped(self) -> dict[str, list[TaskRun]]:
+        """The task runs of each mapped task (by key), in index order."""
+        out: dict[str, list[TaskRun]] = {}
+        for tr in sorted(self.task_runs, key=lambda t: t.map_index or 0):
+            if tr.map_index is not None:
+                out.setdefault(tr.task, []).append(tr)
+        return out
+
+    def task_run(self, key: str, map_index: int | None = None) -> TaskRun | None:
+        """The task run of ``key`` (of one index of a mapped task; of its worst index when none given)."""
+        runs = [tr for tr in self.task_runs if tr.task == key]
+        if map_index is not None:
+            return next((tr for tr in runs if tr.map_index == map_index), None)
+        worst = self.outcomes().get(key)
+        return next((tr for tr in runs if tr.state is worst), runs[0] if runs else None)
 
 
 class GraphTree(Tree[TreeLine]):
@@ -110,48 +125,75 @@ class GraphScreen(PolledScreen):
     def show(self, data: GraphSnapshot) -> None:
         self.snapshot = data
         lines = layout(data.graph)
-        structure = tuple(line.path + (("ref",) if line.reference else ()) for line in lines)
         # Where each task is shown in full, so a reference can say "see under PARENT".
         self._full_parent = {
             line.key: line.path[-2] for line in lines if not line.reference and len(line.path) > 1
         }
         tree = self.query_one(GraphTree)
         outcomes = data.outcomes()
+        mapped = data.mapped()
+        lines = with_indexes(lines, {key: [tr.map_index or 0 for tr in runs] for key, runs in mapped.items()})
+        structure = tuple(line.path + (("ref",) if line.reference else ()) for line in lines)
         if structure != self._structure:
             first = self._structure == ()
             self._rebuild(tree, lines)
             self._structure = structure
             if first and self.pinned_run is not None:
                 self._focus_first_failure(tree, outcomes)
+        counts = index_counts(data.task_runs)
         for line in lines:
             node = self._tree_nodes.get(line.path)
-            if node is not None:
-                node.set_label(self.label(line, data.graph.tasks[line.key], outcomes.get(line.key)))
+            if node is None:
+                continue
+            if line.indexes:
+                node.set_label(self.indexes_label(len(mapped.get(line.key, ()))))
+            elif line.map_index is not None:
+                node.set_label(self.index_label(data.task_run(line.key, line.map_index)))
+            else:
+                label = self.label(line, data.graph.tasks[line.key], outcomes.get(line.key))
+                if not line.reference and line.key in counts:
+                    label.append("  ")
+                    label.append_text(self.counts_text(counts[line.key]))
+                node.set_label(label)
         self.query_one("#graph-summary", Label).update(self.summary(data))
 
     def _rebuild(self, tree: GraphTree, lines: list[TreeLine]) -> None:
-        # Structure changed (a task added or removed): rebuild, keeping the cursor on the same task.
-        selected = tree.cursor_node.data.key if tree.cursor_node and tree.cursor_node.data else None
+        # Structure changed (a task added or removed): rebuild, keeping the cursor on the same node and
+        # the indexes folds the user opened open.
+        cursor = tree.cursor_node.data if tree.cursor_node and tree.cursor_node.data else None
+        opened = {path for path, node in self._tree_nodes.items() if node.data and node.data.indexes
+                  and node.is_expanded}  # fmt: skip
         tree.clear()
         self._tree_nodes = {}
         for line in lines:
             parent = self._tree_nodes.get(line.path[:-1], tree.root)
-            node = parent.add(Text(""), data=line, expand=True, allow_expand=not line.reference)
+            leaf = line.reference or line.map_index is not None
+            expand = not line.indexes or line.path in opened  # a mapped task's indexes start folded
+            node = parent.add(Text(""), data=line, expand=expand, allow_expand=not leaf)
             self._tree_nodes[line.path] = node
         tree.root.expand()
-        target = selected or self.focus_task.key
+        if cursor is not None and cursor.path in self._tree_nodes:
+            tree.move_cursor(self._tree_nodes[cursor.path])
+            return
         for node in self._tree_nodes.values():
-            if node.data and node.data.key == target and not node.data.reference:
+            data = node.data
+            if data and data.key == self.focus_task.key and not (data.reference or data.indexes):
                 tree.move_cursor(node)
                 break
 
     def _focus_first_failure(self, tree: GraphTree, outcomes: dict[str, RunState]) -> None:
-        """A run's detail opens on the task that failed: what the user came to see."""
-        for node in self._tree_nodes.values():
-            data = node.data
-            if data and not data.reference and outcomes.get(data.key) is RunState.FAILED:
-                tree.move_cursor(node)
-                return
+        """A run's detail opens on the task that failed: what the user came to see. The root fails with
+        its run (on Airflow it is the DAG itself), so it is chosen only when no task below it failed."""
+        failed = [
+            node
+            for node in self._tree_nodes.values()
+            if node.data is not None
+            and not (node.data.reference or node.data.indexes or node.data.map_index is not None)
+            and outcomes.get(node.data.key) is RunState.FAILED
+        ]
+        failed.sort(key=lambda node: node.data is not None and node.data.key == self.focus_task.root)
+        if failed:
+            tree.move_cursor(failed[0])
 
     def label(self, line: TreeLine, task: Task, outcome: RunState | None) -> Text:
         colors = self.app.theme_colors  # type: ignore[attr-defined]
@@ -178,6 +220,31 @@ class GraphScreen(PolledScreen):
             text.append_text(literal(task.schedule.describe(), "dim"))
         return text
 
+    def counts_text(self, counts: dict[RunState, int]) -> Text:
+        """A mapped task's indexes by outcome, worst first: ``✘ 1 failed · ✔ 19``."""
+        colors = self.app.theme_colors  # type: ignore[attr-defined]
+        order = sorted(counts, key=lambda s: (s is RunState.SUCCEEDED, not s.is_failure, s.value))
+        text = Text()
+        for n, state in enumerate(order):
+            if n:
+                text.append(" · ", style="dim")
+            badge = run_badge(state, "", colors, words=False)
+            word = "" if state is RunState.SUCCEEDED else f" {WORDS.get(state, state.value.lower())}"
+            text.append_text(badge.append(f" {counts[state]}{word}"))
+        return text
+
+    def indexes_label(self, count: int) -> Text:
+        return Text(f"{count} map {'index' if count == 1 else 'indexes'}", style="dim")
+
+    def index_label(self, run: TaskRun | None) -> Text:
+        colors = self.app.theme_colors  # type: ignore[attr-defined]
+        if run is None:
+            return Text("")
+        text = Text(f"[{run.map_index}]  ")
+        text.append_text(run_badge(run.state, run.raw_state, colors))
+        text.append(f"  try {run.try_number or 0}", style="dim")
+        return text
+
     def summary(self, data: GraphSnapshot) -> Text:
         colors = self.app.theme_colors  # type: ignore[attr-defined]
         now, tz, absolute = self.app.now(), self.app.tz, self.app.show_absolute  # type: ignore[attr-defined]
@@ -201,6 +268,11 @@ class GraphScreen(PolledScreen):
     def render_rows(self) -> None:
         if self.snapshot is not None:
             self.show(self.snapshot)
+
+    @property
+    def selected_line(self) -> TreeLine | None:
+        node = self.query_one(GraphTree).cursor_node
+        return None if node is None else node.data
 
     @property
     def selected_task(self) -> Task | None:

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from tui.domain import GraphRun, Task
+from tui.domain import GraphRun, Task, TaskRun
 from tui.widgets.header import HeaderBar
 from tui.widgets.literal import literal
 from tui.widgets.log_view import LogView
@@ -65,10 +65,11 @@ class RunDetailScreen(GraphScreen):
     def action_open_log(self) -> None:
         """The log of the selected task's latest try where the backend has logs; else the run's record."""
         backend = self.app.backend  # type: ignore[attr-defined]
-        task = self.selected_task
-        if backend.capabilities.logs and task is not None and self.snapshot is not None:
-            tries = {tr.task: tr.try_number or 0 for tr in self.snapshot.task_runs}
-            self.app.push_screen(TaskLogScreen(self.run, task, max(1, tries.get(task.key, 1))))
+        task, line = self.selected_task, self.selected_line
+        if backend.capabilities.logs and task is not None and line is not None and self.snapshot is not None:
+            # A mapped task's index is its own task run with its own log: the chosen one, or the worst.
+            task_run = self.snapshot.task_run(task.key, line.map_index)
+            self.app.push_screen(TaskLogScreen(self.run, task, task_run))
             return
         self.app.push_screen(RunLogScreen(self.run))
 
@@ -124,11 +125,14 @@ class TaskLogScreen(Screen):
         Binding("right_square_bracket", "try_delta(1)", "Next try", id="tasklog.next_try"),
     ]
 
-    def __init__(self, run: GraphRun, task: Task, try_number: int) -> None:
+    def __init__(self, run: GraphRun, task: Task, task_run: TaskRun | None = None) -> None:
         super().__init__()
         self.run = run
         self.log_task = task
-        self.max_try = max(1, try_number)
+        # What the backend knows this task run by (``process[13]`` for an index of a mapped task).
+        self.log_ref = task_run.log_ref if task_run is not None and task_run.log_ref else task.key
+        self.log_name = task_run.label if task_run is not None and task_run.log_ref else task.name
+        self.max_try = max(1, (task_run.try_number or 0) if task_run is not None else 1)
         self.try_number = self.max_try
         self.continuation: str | None = None
         self.finished = False
@@ -138,7 +142,7 @@ class TaskLogScreen(Screen):
     def compose(self) -> ComposeResult:
         yield HeaderBar("Task log")
         yield Static(id="tasklog-title")
-        yield LogView(name_hint=f"{self.run.graph}-{self.run.run_id}-{self.log_task.name}-{self.try_number}")
+        yield LogView(name_hint=f"{self.run.graph}-{self.run.run_id}-{self.log_name}-{self.try_number}")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -147,7 +151,7 @@ class TaskLogScreen(Screen):
 
     def title_text(self) -> Text:
         text = Text(" ")
-        text.append_text(literal(self.log_task.name, "bold"))
+        text.append_text(literal(self.log_name, "bold"))
         text.append(f"  try {self.try_number} of {self.max_try}  ·  run ")
         text.append_text(literal(self.run.run_id))
         if self.error:
@@ -157,7 +161,7 @@ class TaskLogScreen(Screen):
 
     @work(group="tasklog", exclusive=True, exit_on_error=False)
     async def load(self) -> None:
-        from tui.backends.base import BackendError
+        from tui.backends.base import BackendError, NotFoundError
 
         backend = self.app.backend  # type: ignore[attr-defined]
         interval = self.app.connection.poll_interval  # type: ignore[attr-defined]
@@ -171,8 +175,16 @@ class TaskLogScreen(Screen):
         while not self.finished:
             try:
                 chunk = await backend.run_log(
-                    self.run.graph, self.run.run_id, self.log_task.key, wanted, self.continuation
+                    self.run.graph, self.run.run_id, self.log_ref, wanted, self.continuation
                 )
+            except (
+                NotFoundError
+            ) as exc:  # an answer, not a fault: this log does not exist, asking again won't help
+                missing = f"no log for this try: the server says it does not exist ({exc.status or 404})"
+                lines.append(missing)
+                view.append([missing])
+                self.finished = True
+                break
             except Exception as exc:  # keep following: say what failed, back off, try again
                 failures += 1
                 delay = min(60.0, interval * 2**failures)

@@ -1,16 +1,15 @@
 """Laying a task graph out as a tree, and what each task did in a given graph run.
 
-Pure functions (no Textual) so the layout rules are tested on their own:
-- a task with several parents appears once in full (under its first parent) and as a reference elsewhere;
-- in a failed run the failing task is marked, everything downstream of it did not run, and everything
-  upstream of it succeeded (it could not have started otherwise).
+Pure functions (no Textual) so the layout rules are tested on their own: a task with several parents
+appears once in full (under its first parent) and as a reference elsewhere. What each task did in a run
+is services/outcomes.py's one rule.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui.domain import Graph, GraphRun, RunState, TaskState
+from tui.domain import Graph
 
 
 @dataclass(frozen=True)
@@ -20,6 +19,8 @@ class TreeLine:
     key: str
     path: tuple[str, ...]  # keys from the root down to this node: unique per node
     reference: bool = False
+    indexes: bool = False  # the fold holding a mapped task's indexes
+    map_index: int | None = None  # one index of a mapped task (under its ``indexes`` fold)
 
 
 def layout(graph: Graph) -> list[TreeLine]:
@@ -67,46 +68,18 @@ def _promote_missing(lines: list[TreeLine], graph: Graph) -> list[TreeLine]:
     return out
 
 
-def task_outcomes(graph: Graph, run: GraphRun | None) -> dict[str, RunState]:
-    """What each task of ``graph`` did in ``run``, as far as the backend lets us know."""
-    if run is None:
-        return {}
-    by_name = {task.name: key for key, task in graph.tasks.items()}
-    suspended = {
-        key for key, task in graph.tasks.items() if task.state is TaskState.SUSPENDED and key != graph.root
-    }
-    skipped = suspended | graph.downstream_of(suspended)
-    outcome: dict[str, RunState] = {}
-    if run.state is RunState.SUCCEEDED:
-        for key in graph.tasks:
-            outcome[key] = RunState.SKIPPED if key in skipped else RunState.SUCCEEDED
-        return outcome
-    if run.state in (RunState.FAILED, RunState.CANCELLED) and run.first_error_task:
-        failed = by_name.get(run.first_error_task) or (
-            run.first_error_task if run.first_error_task in graph.tasks else None
-        )
-        if failed is not None:
-            upstream = _ancestors(graph, failed)
-            downstream = graph.downstream_of([failed])
-            for key in graph.tasks:
-                if key == failed:
-                    outcome[key] = run.state
-                elif key in downstream:
-                    outcome[key] = RunState.NOT_RUN
-                elif key in upstream:
-                    outcome[key] = RunState.SUCCEEDED
-            return outcome
-    for key in graph.tasks:
-        outcome[key] = RunState.SKIPPED if run.state is RunState.SKIPPED else run.state
-    return outcome
+INDEXES = "[]"  # the path segment of a mapped task's indexes fold (no task key contains brackets alone)
 
 
-def _ancestors(graph: Graph, key: str) -> set[str]:
-    seen: set[str] = set()
-    stack = list(graph.tasks[key].predecessors) if key in graph.tasks else []
-    while stack:
-        parent = stack.pop()
-        if parent in graph.tasks and parent not in seen:
-            seen.add(parent)
-            stack.extend(graph.tasks[parent].predecessors)
-    return seen
+def with_indexes(lines: list[TreeLine], mapped: dict[str, list[int]]) -> list[TreeLine]:
+    """``lines`` with, right under each mapped task shown in full, a fold listing its indexes (before its
+    downstream tasks, so folding the indexes away never hides the rest of the graph)."""
+    out: list[TreeLine] = []
+    for line in lines:
+        out.append(line)
+        if line.reference or line.key not in mapped:
+            continue
+        fold = (*line.path, INDEXES)
+        out.append(TreeLine(line.key, fold, indexes=True))
+        out.extend(TreeLine(line.key, (*fold, f"[{i}]"), map_index=i) for i in sorted(mapped[line.key]))
+    return out

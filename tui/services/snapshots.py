@@ -10,7 +10,8 @@ from datetime import datetime
 import anyio
 
 from tui.backends.base import AuthError, Backend, NotFoundError
-from tui.domain import GraphRun, RunState, Task
+from tui.domain import Graph, GraphRun, RunState, Task
+from tui.services.outcomes import task_outcomes
 from tui.services.task_query import TaskRow
 
 # At most this many per-graph requests in flight, so a large account cannot cause a request storm.
@@ -54,14 +55,23 @@ async def graph_statuses(backend: Backend, roots: Sequence[str]) -> dict[str, Gr
 
 
 def rows_for(tasks: Sequence[Task], statuses: dict[str, GraphStatus]) -> list[TaskRow]:
-    """Task rows from a task list and whatever graph statuses are known (missing ones show blank)."""
+    """Task rows from a task list and whatever graph statuses are known (missing ones show blank);
+    each child's outcome in its graph's last run comes from the one rule (services/outcomes.py)."""
     sizes = Counter(task.root for task in tasks)
     empty = GraphStatus(None, None, None)
+    members: dict[str, dict[str, Task]] = {}
+    for task in tasks:
+        members.setdefault(task.root, {})[task.key] = task
+    outcomes = {
+        root: task_outcomes(Graph(root=root, tasks=graph), (statuses.get(root) or empty).last)
+        for root, graph in members.items()
+    }
     rows = []
     for task in tasks:
         status = statuses.get(task.root) or empty
         size = sizes[task.key] if task.is_root else 0
-        rows.append(TaskRow(task, size, status.last, status.current, status.next_time))
+        outcome = outcomes[task.root].get(task.key)
+        rows.append(TaskRow(task, size, status.last, status.current, status.next_time, outcome))
     return rows
 
 

@@ -17,25 +17,27 @@ from tui.domain import GraphRun, RunState, Task
 
 @dataclass(frozen=True)
 class TaskRow:
-    """One row of the task list: the task, its graph size and its graph's latest run."""
+    """One row of the task list: the task, its graph size and its graph's latest run.
+
+    ``outcome`` is what the task did in that run, by the one rule of services/outcomes.py (``rows_for``
+    works it out over the whole graph); None where no graph was at hand, which reads as unknown."""
 
     task: Task
     graph_size: int
     last_run: GraphRun | None
     current_run: GraphRun | None = None  # executing now, if any
     next_time: datetime | None = None  # the next scheduled run of its graph
+    outcome: RunState | None = None
 
     @property
     def result(self) -> RunState | None:
-        """The last graph run's state as it concerns this task."""
+        """A root's row speaks for its graph: the last run's state; a child's: its own outcome in it."""
         run = self.last_run
         if run is None:
             return None
-        if not self.task.is_root and run.state is RunState.FAILED:
-            if run.first_error_task and run.first_error_task in (self.task.name, self.task.key):
-                return RunState.FAILED
-            return RunState.NOT_RUN if run.first_error_task else RunState.FAILED
-        return run.state
+        if self.task.is_root:
+            return run.state
+        return self.outcome or RunState.UNKNOWN
 
     @property
     def graph_failed(self) -> bool:

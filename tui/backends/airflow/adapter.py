@@ -20,6 +20,8 @@ from tui.backends.base import ConfigError, ConflictError, NotFoundError
 from tui.backends.http import HttpClient, HttpSettings
 
 _MAX_RUNS = 1000
+# What a failed-only clear takes (with include_downstream, what waits on a failure too).
+_CLEARED_STATES = {domain.RunState.FAILED, domain.RunState.UPSTREAM_FAILED}
 
 
 class AirflowBackend:
@@ -152,12 +154,27 @@ class AirflowBackend:
         dag_id, _ = self._split(root)
         client = await self.client()
         states = ["failed"] if errors_only else ["success", "failed"]
-        return mapping.parse_runs(await client.list_runs(dag_id, states, max_items=_clamp(limit)))
+        runs = mapping.parse_runs(await client.list_runs(dag_id, states, max_items=_clamp(limit)))
+        return await self._with_first_errors(dag_id, runs)
 
     async def get_run(self, root: str, run_id: str) -> domain.GraphRun:
         dag_id, _ = self._split(root)
         client = await self.client()
-        return mapping.parse_run(await client.get_run(dag_id, run_id))
+        return (
+            await self._with_first_errors(dag_id, [mapping.parse_run(await client.get_run(dag_id, run_id))])
+        )[0]
+
+    async def _with_first_errors(self, dag_id: str, runs: list[domain.GraphRun]) -> list[domain.GraphRun]:
+        """Failed runs with the task instance that failed named (``process[13]`` for a mapped index):
+        a DAG run does not say, its failed task instances do. One request for all the runs."""
+        failed = [r for r in runs if r.state is domain.RunState.FAILED]
+        if not failed:
+            return runs
+        starts = [t for r in failed if (t := r.started_time or r.scheduled_time) is not None]
+        client = await self.client()
+        since = min(starts).isoformat() if len(starts) == len(failed) else None
+        payload = await client.failed_task_instances(dag_id, since, max_items=_MAX_RUNS)
+        return mapping.with_first_errors(runs, mapping.parse_task_instances(payload))
 
     async def task_runs(self, root: str, run_id: str) -> list[domain.TaskRun]:
         """The task instances of one DAG run, ordered by task id (then map index)."""
@@ -249,19 +266,27 @@ class AirflowBackend:
         return runs[0].run_id
 
     async def retry_preview(self, root: str) -> list[str]:
-        """The task keys a retry would clear: a dry run of the clear on the latest failed run."""
+        """The task instances a retry would clear: a dry run of the clear on the latest failed run.
+        Task keys, an index of a mapped task as ``dag/task[13]`` (only that index is cleared)."""
         dag_id, _ = self._split(root)
         run_id = await self._latest_failed(dag_id)
+        return await self._clear(dag_id, run_id, dry_run=True)
+
+    async def _clear(self, dag_id: str, run_id: str, *, dry_run: bool) -> list[str]:
         client = await self.client()
-        return _keys(dag_id, mapping.parse_cleared(await client.clear_failed(dag_id, run_id, dry_run=True)))
+        # Before a real clear, note the run's failed indexes: afterwards they are no longer failed.
+        before = [] if client.api == "v2" else await self.task_runs(dag_id, run_id)
+        cleared = _keys(
+            dag_id, mapping.parse_cleared(await client.clear_failed(dag_id, run_id, dry_run=dry_run))
+        )
+        if client.api == "v1":  # Airflow 2 names a mapped task without the index it clears
+            cleared = mapping.name_indexes(cleared, before, _CLEARED_STATES)
+        return cleared
 
     async def retry(self, root: str) -> str:
         dag_id, _ = self._split(root)
         run_id = await self._latest_failed(dag_id)
-        client = await self.client()
-        cleared = _keys(
-            dag_id, mapping.parse_cleared(await client.clear_failed(dag_id, run_id, dry_run=False))
-        )
+        cleared = await self._clear(dag_id, run_id, dry_run=False)
         names = ", ".join(k.split(mapping.SEP, 1)[-1] for k in cleared) or "nothing"
         return f"cleared {len(cleared)} task instance(s) of run {run_id}: {names}"
 

@@ -140,6 +140,15 @@ class AirflowClient:
         path = self.run_path(dag_id, run_id, "/taskInstances")
         return await self.http.get_all(path, None, self._pages("task_instances", cursor=True))
 
+    async def failed_task_instances(self, dag_id: str, ended_since: str | None, max_items: int) -> list[Any]:
+        """The DAG's failed task instances over all its runs (``~``), those ended since a moment."""
+        params: dict[str, Any] = {"state": ["failed"]}
+        if ended_since:
+            params["end_date_gte"] = ended_since
+        path = self.run_path(dag_id, "~", "/taskInstances")
+        items = await self.http.get_all(path, params, self._pages("task_instances", max_items, cursor=True))
+        return items[:max_items]
+
     async def get_log(
         self, dag_id: str, run_id: str, task_id: str, try_number: int, token: str | None, map_index: int = -1
     ) -> Any:

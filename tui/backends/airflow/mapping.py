@@ -295,6 +295,7 @@ def task_instance_to_domain(ti: models.TaskInstance) -> domain.TaskRun:
         started_time=ti.start_date,
         completed_time=ti.end_date,
         log_ref=f"{ti.task_id}{mapped}",
+        map_index=ti.map_index if ti.map_index >= 0 else None,
     )
 
 
@@ -304,10 +305,52 @@ def parse_task_instances(payload: Any) -> list[domain.TaskRun]:
     return [task_instance_to_domain(t) for t in wire]
 
 
+def with_first_errors(runs: list[domain.GraphRun], failed: list[domain.TaskRun]) -> list[domain.GraphRun]:
+    """Each failed run with its first failed task instance (the earliest to end) as its first error, and
+    how many more failed, in words."""
+    by_run: dict[str, list[domain.TaskRun]] = {}
+    for tr in failed:
+        if tr.state is domain.RunState.FAILED:
+            by_run.setdefault(tr.graph_run, []).append(tr)
+    out = []
+    for run in runs:
+        tis = sorted(
+            by_run.get(run.run_id, ()), key=lambda t: (t.completed_time is None, t.completed_time or 0)
+        )
+        if run.state is not domain.RunState.FAILED or not tis:
+            out.append(run)
+            continue
+        first, more = tis[0], tis[1:]
+        words = f"failed on try {first.try_number}" if first.try_number else "failed"
+        if more:
+            words += f"; {len(more)} more failed: " + ", ".join(t.label for t in more[:5])
+            words += ", …" if len(more) > 5 else ""
+        out.append(run.model_copy(update={"first_error_task": first.label, "first_error_message": words}))
+    return out
+
+
 def parse_cleared(payload: Any) -> list[str]:
-    """Task keys a clear names (v1 ``{task_instances: [{task_id, dag_id, ...}]}``, v2 full TIs), sorted."""
+    """Task instances a clear names (v1 ``{task_instances: [{task_id, dag_id, ...}]}``, v2 full TIs), as
+    sorted task keys, an index of a mapped task as ``dag/task[3]``. v1 never says the index (see
+    ``name_indexes``)."""
     refs = parse_list(models.TaskInstanceRef, items_of(payload, "task_instances", "clear result"), "clear")
-    return sorted({task_key(r.dag_id or "", r.task_id) if r.dag_id else r.task_id for r in refs})
+    out = set()
+    for r in refs:
+        key = task_key(r.dag_id, r.task_id) if r.dag_id else r.task_id
+        out.add(f"{key}[{r.map_index}]" if r.map_index is not None and r.map_index >= 0 else key)
+    return sorted(out)
+
+
+def name_indexes(
+    cleared: list[str], task_runs: list[domain.TaskRun], states: set[domain.RunState]
+) -> list[str]:
+    """Cleared keys where a mapped task is named without its index (Airflow 2's clear) replaced by the
+    run's indexes of that task in ``states`` (the ones a failed-only clear takes)."""
+    indexes: dict[str, list[str]] = {}
+    for tr in task_runs:
+        if tr.map_index is not None and tr.state in states:
+            indexes.setdefault(tr.task, []).append(f"{tr.task}[{tr.map_index}]")
+    return sorted({name for key in cleared for name in indexes.get(key, [key])})
 
 
 # ----------------------------------------------------------------------------------------- logs
