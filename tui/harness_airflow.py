@@ -46,10 +46,37 @@ async def _tour_task_log(pilot: Any) -> None:
     await settle(pilot)
 
 
+async def _tour_mapped_run(pilot: Any) -> None:
+    """The failed run of the DAG with a mapped task (one index fails), its indexes unfolded."""
+    from tui.harness import select_task, settle
+
+    await settle(pilot)
+    await select_task(pilot, "tui_mapped")
+    await pilot.press("4", "f")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    for node in pilot.app.screen._tree_nodes.values():
+        if node.data.indexes:
+            node.expand()
+    await settle(pilot)
+
+
+async def _tour_mapped_retry(pilot: Any) -> None:
+    """Retrying that run: the preview names the failed index, not the whole mapped task."""
+    from tui.harness import settle
+
+    await _tour_mapped_run(pilot)
+    await pilot.press("X")
+    await settle(pilot)
+
+
 # Screens the console has on Airflow (no scope picker: Airflow has no database/schema scopes); the run's
 # log is a summary of its task instances, the task log is the failed task's real log.
 TOUR_AIRFLOW = {name: step for name, step in TOUR.items() if name != "scope-picker"}
 TOUR_AIRFLOW["task-log"] = _tour_task_log
+TOUR_AIRFLOW["mapped-run"] = _tour_mapped_run
+TOUR_AIRFLOW["mapped-retry"] = _tour_mapped_retry
 _KEPT_HEADERS = ("content-type", "airflow-continuation-token", "link")
 
 

@@ -42,7 +42,7 @@ def airflow_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
         live = {v: Live(s) for v, s in running.items()}
         # Trigger on every server first, then wait: the servers (and v3's two workers) run them in parallel.
         for item in live.values():
-            for dag_id in ("tui_fail", "tui_fanout", "tui_wide"):
+            for dag_id in ("tui_fail", "tui_fanout", "tui_wide", "tui_mapped"):
                 item.runs[dag_id] = srv.trigger(item.server, dag_id)
         for item in live.values():
             for dag_id, run_id in item.runs.items():

@@ -2,7 +2,8 @@
 
     .venv/bin/python -m tests.airflow.record              # starts both servers itself (about 1-2 min)
 
-On each server it prepares runs with the test servers' own admin calls (tui_fail failed, tui_fanout and
+On each server it prepares runs with the test servers' own admin calls (tui_fail failed, tui_mapped failed
+at one index of its mapped task, tui_fanout and
 tui_wide succeeded, tui_mixed running with a skipped and an up_for_retry task, tui_chain queued because it is
 paused), then drives the REAL adapter and the console's Airflow TOUR through a RecordingTransport
 (tui/harness_airflow.py): DAGs, graphs, runs, task instances, logs per try, the retry's clear dry run, and
@@ -88,13 +89,15 @@ def _wait_mixed(server: srv.AirflowServer, run_id: str, timeout: float = 180.0) 
 
 
 def prepare(server: srv.AirflowServer) -> dict[str, str]:
-    runs = {d: srv.trigger(server, d) for d in ("tui_fail", "tui_fanout", "tui_wide", "tui_mixed")}
+    runs = {
+        d: srv.trigger(server, d) for d in ("tui_fail", "tui_fanout", "tui_wide", "tui_mixed", "tui_mapped")
+    }
     runs["tui_chain"] = _trigger_paused(server, "tui_chain")
     return runs
 
 
 def wait_prepared(server: srv.AirflowServer, runs: dict[str, str]) -> None:
-    for dag_id in ("tui_fail", "tui_fanout", "tui_wide"):
+    for dag_id in ("tui_fail", "tui_fanout", "tui_wide", "tui_mapped"):
         srv.wait_run(server, dag_id, runs[dag_id])
     _wait_mixed(server, runs["tui_mixed"])
 
@@ -117,19 +120,20 @@ async def record_adapter(server: srv.AirflowServer, rec: RecordingTransport, run
     try:
         await b.list_tasks()
         await b.import_errors()
-        for dag_id in ("tui_chain", "tui_fail", "tui_fanout", "tui_mixed", "tui_wide"):
+        for dag_id in ("tui_chain", "tui_fail", "tui_fanout", "tui_mapped", "tui_mixed", "tui_wide"):
             await b.get_graph(dag_id)
             await b.current_runs(dag_id, limit=10)
             await b.completed_runs(dag_id, limit=5)
             await b.completed_runs(dag_id, limit=5, errors_only=True)
             await b.get_run(dag_id, runs[dag_id])
             for tr in await b.task_runs(dag_id, runs[dag_id]):
-                if dag_id in ("tui_fail", "tui_mixed"):  # every try, and try 0 of a task that never ran
+                if dag_id in ("tui_fail", "tui_mixed", "tui_mapped"):  # every try; try 0 of a task never run
                     try:
                         await b.run_log(dag_id, runs[dag_id], tr.log_ref or tr.task, tr.try_number or 0)
                     except BackendError as exc:
                         print(f"  log of {tr.task} try {tr.try_number}: {type(exc).__name__}: {exc}"[:160])
         await b.retry_preview("tui_fail")
+        await b.retry_preview("tui_mapped")
         client = await b.client()
         await _expect_error("unknown DAG", b.get_task("tui_nope"))
         await _expect_error("unknown run", b.get_run("tui_fail", "no_such_run"))
@@ -138,6 +142,8 @@ async def record_adapter(server: srv.AirflowServer, rec: RecordingTransport, run
         await _expect_error(
             "tampered log token", client.get_log("tui_fail", runs["tui_fail"], "boom", 1, "tampered.token")
         )
+        # A mapped task's log asked for without its index (map_index=-1): no such task instance, 404.
+        await _expect_error("unindexed mapped log", b.run_log("tui_mapped", runs["tui_mapped"], "process", 2))
     finally:
         await b.aclose()
 

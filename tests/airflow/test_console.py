@@ -82,3 +82,54 @@ async def test_execute_from_the_console_triggers_a_run_with_the_typed_conf(live:
         await settle(pilot)
     runs = raw_get(live, "/dags/tui_chain/dagRuns").json()["dag_runs"]
     assert any(run.get("conf") == {"source": "dagtop-test"} for run in runs)
+
+
+async def test_a_mapped_task_shows_its_failed_index_opens_its_log_and_retries_only_it(live: Live):
+    from tui.screens.confirm import ConfirmAction
+
+    app = console(live)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await select_task(pilot, "tui_mapped")
+        await pilot.press("4", "f")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, RunDetailScreen)
+        tree = detail.query_one(GraphTree)
+        # The cursor is on the mapped task, which says how its indexes ended: one failed, five did not.
+        assert tree.cursor_node.data.key == "tui_mapped/process" and tree.cursor_node.data.map_index is None
+        label = str(tree.cursor_node.label)
+        assert label.startswith("✘") and "✘ 1 failed" in label and "✔ 5" in label
+        assert "process[4]" in str(detail.query_one("#graph-summary").content)
+        # Unfolding lists every index with its state and try.
+        fold = next(n for n in detail._tree_nodes.values() if n.data.indexes)
+        assert not fold.is_expanded
+        fold.expand()
+        await settle(pilot)
+        rows = {n.data.map_index: str(n.label) for n in fold.children}
+        assert sorted(rows) == list(range(6))
+        assert "FAILED" in rows[4] and "try 2" in rows[4]
+        assert all("SUCCEEDED" in rows[i] and "try 1" in rows[i] for i in (0, 1, 2, 3, 5))
+        # `l` on an index opens that index's log.
+        tree.move_cursor(fold.children[4])
+        await pilot.press("l")
+        await settle(pilot)
+        log = app.screen
+        assert isinstance(log, TaskLogScreen)
+        for _ in range(20):
+            await settle(pilot)
+            if log.finished:
+                break
+        assert "process[4]" in str(log.query_one("#tasklog-title").content)
+        assert any("index 4 fails on every try" in line for line in log.query_one(LogView).buffer)
+        await pilot.press("escape")
+        await settle(pilot)
+        # The retry says it clears that index (and what waits on it), not the whole mapped task.
+        await pilot.press("X")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ConfirmAction)
+        assert "Would clear: process[4], summarize." in modal.plan.consequence
+        await pilot.press("escape")

@@ -183,6 +183,37 @@ async def test_logs_per_try_readable_and_finished(live: Live) -> None:
         assert "ERROR - Task failed with exception" in text
 
 
+async def test_a_mapped_task_s_indexes_their_logs_and_the_failed_index(live: Live) -> None:
+    run_id = live.runs["tui_mapped"]
+    b = backend(live)
+    try:
+        tis = await b.task_runs("tui_mapped", run_id)
+        done = await b.completed_runs("tui_mapped", limit=5)
+        run = await b.get_run("tui_mapped", run_id)
+        failed_log = await b.run_log("tui_mapped", run_id, "process[4]", 2)
+        ok_log = await b.run_log("tui_mapped", run_id, "tui_mapped/process[1]", 1)
+        with pytest.raises(NotFoundError):  # the mapped task as a whole has no task instance, so no log
+            await b.run_log("tui_mapped", run_id, "process", 2)
+        preview = await b.retry_preview("tui_mapped")
+    finally:
+        await b.aclose()
+    process = [t for t in tis if t.task == "tui_mapped/process"]
+    assert [t.map_index for t in process] == list(range(6))
+    assert [
+        (t.label, t.state, t.try_number) for t in process if t.state is not domain.RunState.SUCCEEDED
+    ] == [("process[4]", domain.RunState.FAILED, 2)]
+    assert {t.try_number for t in process if t.map_index != 4} == {1}
+    summarize = next(t for t in tis if t.task == "tui_mapped/summarize")
+    assert summarize.map_index is None and summarize.state is domain.RunState.UPSTREAM_FAILED
+    # The run names the index that failed (a DAG run does not say; its task instances do).
+    assert run.first_error_task == "process[4]" and "try 2" in (run.first_error_message or "")
+    assert [r.first_error_task for r in done if r.run_id == run_id] == ["process[4]"]
+    assert "index 4 fails on every try" in "\n".join(failed_log.lines)
+    assert "processed 1" in "\n".join(ok_log.lines)
+    # The retry clears that one index and what waits on it, not the 5 indexes that succeeded.
+    assert preview == ["tui_mapped/process[4]", "tui_mapped/summarize"]
+
+
 # --------------------------------------------------------------------------------------------- errors
 
 

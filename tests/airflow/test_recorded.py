@@ -296,6 +296,39 @@ async def test_retry_preview_through_the_adapter(rec: Recording) -> None:
         await b.aclose()
 
 
+async def test_a_mapped_task_retry_names_the_failed_index_only(rec: Recording) -> None:
+    exchange = one(rec, "POST", r"/dags/tui_mapped/clearTaskInstances$")
+    if rec.api == "v2":  # v2 sends the index it clears; v1 names the task alone
+        assert mapping.parse_cleared(exchange.body) == ["tui_mapped/process[4]", "tui_mapped/summarize"]
+    else:
+        assert mapping.parse_cleared(exchange.body) == ["tui_mapped/process", "tui_mapped/summarize"]
+    b = replay(rec)
+    try:
+        assert await b.retry_preview("tui_mapped") == ["tui_mapped/process[4]", "tui_mapped/summarize"]
+    finally:
+        await b.aclose()
+
+
+async def test_mapped_task_instances_and_the_failed_index_as_first_error(rec: Recording) -> None:
+    b = replay(rec)
+    run_id = rec.meta["runs"]["tui_mapped"]
+    try:
+        tis = await b.task_runs("tui_mapped", run_id)
+        runs = await b.completed_runs("tui_mapped", limit=5)
+        failed_only = await b.completed_runs("tui_mapped", limit=5, errors_only=True)
+    finally:
+        await b.aclose()
+    process = {t.map_index: t for t in tis if t.task == "tui_mapped/process"}
+    assert sorted(process) == list(range(6))
+    assert process[4].state is domain.RunState.FAILED and process[4].try_number == 2
+    assert process[4].label == "process[4]" == process[4].log_ref
+    assert all(process[i].state is domain.RunState.SUCCEEDED for i in (0, 1, 2, 3, 5))
+    for found in (runs, failed_only):
+        assert [(r.first_error_task, r.first_error_message) for r in found] == [
+            ("process[4]", "failed on try 2")
+        ]
+
+
 # --------------------------------------------------------------------------------------------- errors
 
 

@@ -47,3 +47,40 @@ async def test_a_finished_try_is_fetched_once_and_a_failed_fetch_is_retried(reco
         await pilot.press("left_square_bracket", "right_square_bracket")
         await settle(pilot)
         assert len(calls) <= fetched + 1  # each finished try at most once, ever
+
+
+@pytest.mark.parametrize("recording", RECORDINGS)
+async def test_a_log_the_server_says_does_not_exist_is_said_once_not_retried(recording, monkeypatch):
+    """The issue's case, as the real servers answered it: a mapped task's log asked for without its
+    index (map_index=-1) is a 404. That is an answer: said in the view, never asked again."""
+    from tui.domain import TaskRun
+    from tui.harness_airflow import load
+
+    h = build_airflow(recording)
+    run_id = load(recording).meta["runs"]["tui_mapped"]
+    calls: list[str] = []
+    real = h.backend.run_log
+
+    async def counted(root, run, task, try_number, continuation=None):
+        calls.append(task)
+        return await real(root, run, task, try_number, continuation)
+
+    async def no_wait(_seconds):  # were it retried, without waiting for the backoff
+        return None
+
+    monkeypatch.setattr(h.backend, "run_log", counted)
+    monkeypatch.setattr("tui.screens.run_detail.anyio.sleep", no_wait)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        graph = await h.backend.get_graph("tui_mapped")
+        run = await h.backend.get_run("tui_mapped", run_id)
+        unindexed = TaskRun(task="tui_mapped/process", graph_run=run_id, state=run.state, try_number=2,
+                            log_ref="process")  # fmt: skip
+        await h.app.push_screen(TaskLogScreen(run, graph.tasks["tui_mapped/process"], unindexed))
+        await settle(pilot)
+        screen = h.app.screen
+        assert screen.finished and screen.error is None
+        assert list(screen.query_one(LogView).buffer) == [
+            "no log for this try: the server says it does not exist (404)"
+        ]
+        assert calls == ["process"]

@@ -13,12 +13,14 @@ from textual.widgets import Footer, Static
 
 from tui.domain import GraphRun, Task, TaskRun
 from tui.widgets.header import HeaderBar
-from tui.widgets.literal import literal
+from tui.widgets.literal import literal, message
 from tui.widgets.log_view import LogView
 from tui.widgets.status import run_badge
 from tui.widgets.timefmt import absolute, duration, moment
 
 from .graph import GraphScreen, GraphSnapshot
+
+_MESSAGE_LINES = 6  # of an error message in the run's header; the log view has all of it
 
 
 class RunDetailScreen(GraphScreen):
@@ -58,8 +60,10 @@ class RunDetailScreen(GraphScreen):
             if run.first_error_code:
                 text.append("  code ")
                 text.append_text(literal(run.first_error_code, "bold"))
-            text.append(":  ")
-            text.append_text(literal(run.first_error_message or ""))
+            if run.first_error_message:
+                text.append(":  ")
+                # The server's line breaks stay line breaks (the whole message is in the log view).
+                text.append_text(message(run.first_error_message, max_lines=_MESSAGE_LINES, indent="   "))
         return text
 
     def action_open_log(self) -> None:
@@ -177,9 +181,7 @@ class TaskLogScreen(Screen):
                 chunk = await backend.run_log(
                     self.run.graph, self.run.run_id, self.log_ref, wanted, self.continuation
                 )
-            except (
-                NotFoundError
-            ) as exc:  # an answer, not a fault: this log does not exist, asking again won't help
+            except NotFoundError as exc:  # an answer, not a fault: asking again will not make it exist
                 missing = f"no log for this try: the server says it does not exist ({exc.status or 404})"
                 lines.append(missing)
                 view.append([missing])

@@ -15,7 +15,7 @@ from textual.widgets import Label
 from tui.domain import GraphRun, RunState, Task
 from tui.services.snapshots import CONCURRENCY
 from tui.widgets.keyed_table import KeyedTable
-from tui.widgets.literal import literal
+from tui.widgets.literal import literal, message
 from tui.widgets.status import RUN_GLYPHS, role_style, run_badge
 from tui.widgets.timefmt import duration
 
@@ -273,7 +273,7 @@ class CompletedRunsScreen(RunsScreen):
             Text(duration(run.duration())),
             literal(run.first_error_task or ""),
             literal(run.first_error_code or ""),
-            literal(run.first_error_message or ""),
+            message(run.first_error_message, single_line=True),
         )
 
     def action_toggle_errors(self) -> None:

@@ -119,7 +119,9 @@ class TasksScreen(PolledScreen):
         last = Text("")
         if run is not None and result is not None:
             # Success is the glyph alone; anything else also says its word.
-            last = run_badge(result, run.raw_state, colors, words=result is not RunState.SUCCEEDED)
+            # The server's word is the graph run's: a child's own outcome (e.g. unknown) says its own.
+            raw = run.raw_state if task.is_root else ""
+            last = run_badge(result, raw, colors, words=result is not RunState.SUCCEEDED)
             when = run.completed_time or run.scheduled_time
             last.append(f" {moment(now, when, tz, absolute)}", style="")
         # Sorted by graph, a child is indented under its root so each graph reads as a block.
