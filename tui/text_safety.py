@@ -43,12 +43,10 @@ def is_unsafe(char: str) -> bool:
 def safe_text(text: object, *, keep_newlines: bool = False, keep_tabs: bool = False) -> str:
     """``text`` with every unsafe character replaced by a visible escape.
 
-    ``keep_newlines`` keeps ``\\n`` (and ``\\r\\n`` as ``\\n``) for multi-line views (logs, messages); a
-    lone ``\\r`` is always escaped since it can overwrite what was printed before it on the line.
+    ``keep_newlines`` keeps ``\\n`` for multi-line views (logs, messages); ``\\r`` is always escaped since
+    it can overwrite what was printed before it on the line.
     """
     text = "" if text is None else str(text)
-    if keep_newlines:
-        text = text.replace("\r\n", "\n")  # a Windows line break is a line break, not an overwrite
     if not any(is_unsafe(c) for c in text):
         return text
     out = []
@@ -60,13 +58,19 @@ def safe_text(text: object, *, keep_newlines: bool = False, keep_tabs: bool = Fa
     return "".join(out)
 
 
+def message_lines(text: object) -> str:
+    """A message's text with its Windows line breaks (``\\r\\n``) as line breaks: a ``\\r`` right before a
+    ``\\n`` cannot overwrite anything. Not yet safe: pass it through ``safe_text``."""
+    return "" if text is None else str(text).replace("\r\n", "\n")
+
+
 LINE_BREAK = " ⏎ "  # where a server's line break stands in a one-line view (a table cell)
 
 
 def one_line(text: object) -> str:
     """``text`` made safe for a single line: each line break shows as ``⏎`` (not as a literal ``\\n``,
     which reads as if the server had sent a backslash), every other control made visible."""
-    lines = safe_text(text, keep_newlines=True).split("\n")
+    lines = safe_text(message_lines(text), keep_newlines=True).split("\n")
     return LINE_BREAK.join(line for line in lines if line.strip()) if len(lines) > 1 else lines[0]
 
 

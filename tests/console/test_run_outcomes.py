@@ -82,3 +82,13 @@ async def test_error_message_line_breaks_are_line_breaks_and_every_task_has_an_o
         assert unrelated and all(outcomes[k] is RunState.UNKNOWN for k in unrelated - {graph.root})
         label = next(str(n.label) for n in full if n.data.key in unrelated and n.data.key != graph.root)
         assert label.startswith("?") and "UNKNOWN" in label
+
+
+def test_a_message_keeps_its_line_breaks_and_nothing_else():
+    from tui.text_safety import one_line
+    from tui.widgets.literal import message
+
+    hostile = "first\r\nsecond\x1b]52;c;eA==\x07 over\rwrite"
+    assert one_line(hostile) == "first ⏎ second\\x1b]52;c;eA==\\x07 over\\rwrite"
+    assert message(hostile).plain == "first\nsecond\\x1b]52;c;eA==\\x07 over\\rwrite"
+    assert message("a\nb\nc\nd", max_lines=2).plain == "a\nb\n… 2 more lines"

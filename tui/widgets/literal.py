@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from tui.text_safety import one_line, safe_text
+from tui.text_safety import message_lines, one_line, safe_text
 
 
 def literal(value: object, style: str = "", *, single_line: bool = True) -> Text:
@@ -37,7 +37,7 @@ def message(
         out = Text(one_line(value), style=style)
         out.no_wrap, out.overflow = True, "ellipsis"
         return out
-    lines = safe_text(value, keep_newlines=True, keep_tabs=True).split("\n")
+    lines = safe_text(message_lines(value), keep_newlines=True, keep_tabs=True).split("\n")
     if max_lines is not None and len(lines) > max_lines:
         more = len(lines) - max_lines
         lines = [*lines[:max_lines], f"… {more} more line{'s' if more != 1 else ''}"]
