@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.airflow import servers as srv
 from tests.airflow.conftest import Live
 from tests.airflow.test_live import backend
 from tui.app import make_app
@@ -133,3 +134,26 @@ async def test_a_mapped_task_shows_its_failed_index_opens_its_log_and_retries_on
         assert isinstance(modal, ConfirmAction)
         assert "Would clear: process[4], summarize." in modal.plan.consequence
         await pilot.press("escape")
+
+
+def test_get_runs_names_the_failed_index_of_a_mapped_task(live: Live, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[profiles.af]\nbackend = "airflow"\nurl = "{live.server.url}"\nusername = "{srv.ADMIN[0]}"\n'
+        'password_env = "AIRFLOW_PASSWORD"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGTOP_", "XDG_"))}
+    env.update(HOME=str(tmp_path), AIRFLOW_PASSWORD=srv.ADMIN[1], NO_COLOR="1", COLUMNS="200")
+    base = [sys.executable, "-m", "tui", "--config", str(config), "-c", "af", "get", "runs", "tui_mapped"]
+    table = subprocess.run([*base, "--completed"], env=env, capture_output=True, text=True, timeout=120)
+    assert table.returncode == 0, table.stderr
+    assert "process[4] failed on try 2" in table.stdout
+    dumped = subprocess.run([*base, "-o", "json"], env=env, capture_output=True, text=True, timeout=120)
+    assert dumped.returncode == 0, dumped.stderr
+    runs = json.loads(dumped.stdout)["runs"]
+    assert [r["first_error_task"] for r in runs if r["run_id"] == live.runs["tui_mapped"]] == ["process[4]"]
