@@ -84,3 +84,25 @@ async def test_a_log_the_server_says_does_not_exist_is_said_once_not_retried(rec
             "no log for this try: the server says it does not exist (404)"
         ]
         assert calls == ["process"]
+
+
+@pytest.mark.parametrize("recording", RECORDINGS)
+async def test_l_on_a_mapped_task_opens_its_failed_index_s_log(recording):
+    """Not ``map_index=-1`` (a 404: the mapped task as a whole has no log), but the index that failed."""
+    from tui.screens.graph import GraphTree
+
+    h = build_airflow(recording)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        await TOUR_AIRFLOW["mapped-run"](pilot)
+        detail = h.app.screen
+        node = next(n for n in detail._tree_nodes.values() if n.data.key == "tui_mapped/process")
+        assert node.data.map_index is None and not node.data.indexes
+        detail.query_one(GraphTree).move_cursor(node)
+        await pilot.press("l")
+        await settle(pilot)
+        screen = h.app.screen
+        assert isinstance(screen, TaskLogScreen) and screen.finished
+        assert str(screen.title_text()).startswith(" process[4]  try 2 of 2")
+        assert any("index 4 fails on every try" in line for line in screen.query_one(LogView).buffer)
+    assert h.transport.misses == []
+    assert any("map_index=4" in key and "/logs/2" in key for key in h.transport.requests)
