@@ -253,3 +253,7 @@ async def test_try_keys_on_a_backend_without_tries_say_why(console):
         await pilot.press("left_square_bracket")
         said = [str(n.message) for n in console.app._notifications]
         assert sum("keeps no per-try logs" in message for message in said) == 2
+        await pilot.press("E")  # the line that says ERROR, not the "state: FAILED" line above it
+        await pilot.pause()
+        assert view.buffer[view.error_line].startswith("ERROR in task")
+        assert f"first error at line {view.error_line + 1}" in status(view)

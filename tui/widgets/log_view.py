@@ -30,7 +30,10 @@ from tui import locations
 from tui.text_safety import safe_text
 from tui.widgets.lists import ListKeys
 
-ERROR_PATTERN = re.compile(r"\b(error|exception|traceback|failed|fatal)\b", re.IGNORECASE)
+# The first error is the first line saying error/exception/traceback/fatal; a line that only says
+# "failed" (a state line such as "state: FAILED") counts only when no line says more.
+ERROR_PATTERN = re.compile(r"\b(error|exception|traceback|fatal)\b", re.IGNORECASE)
+FAILED_PATTERN = re.compile(r"\bfailed\b", re.IGNORECASE)
 DEFAULT_MAX_LINES = 50_000
 
 
@@ -375,7 +378,11 @@ class LogView(Vertical):
 
     @staticmethod
     def _first_error(lines: list[str]) -> int | None:
-        return next((index for index, line in enumerate(lines) if ERROR_PATTERN.search(line)), None)
+        for pattern in (ERROR_PATTERN, FAILED_PATTERN):
+            found = next((index for index, line in enumerate(lines) if pattern.search(line)), None)
+            if found is not None:
+                return found
+        return None
 
     def action_first_error(self) -> None:
         self.error_line = self._first_error(self.display_lines())
