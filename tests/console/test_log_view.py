@@ -107,6 +107,11 @@ async def test_each_occurrence_is_a_match_and_a_missing_one_is_said():
         await pilot.press("slash", *"abc", "enter")
         await pilot.pause()
         assert "match 1 of 3" in status(view)
+        view.append(["." * 300 + "far abc"])
+        await pilot.press("n", "n", "n")
+        await pilot.pause()
+        assert "match 4 of 4" in status(view)
+        assert view.log_widget.scroll_x > 200  # scrolled sideways to the match at column 303
         await pilot.press("slash", *"nowhere", "enter")
         await pilot.pause()
         assert "no match for" in status(view)

@@ -165,3 +165,24 @@ async def test_every_list_on_every_screen_has_the_list_keys(console):
         await settle(pilot)
         check(console.app)
     assert {"KeyedTable", "GraphTree", "LogLines"} <= seen and len(seen) >= 5
+
+
+def test_no_screen_builds_a_bare_textual_list():
+    """A list added later gets j/k too: lists come from tui.widgets.lists (or LogLines), never bare."""
+    import re
+    from pathlib import Path
+
+    import tui
+
+    kinds = "DataTable|OptionList|Tree|Log|RichLog|ListView|SelectionList"
+    built = re.compile(rf"(?<![\w.])({kinds})\(")  # DataTable(...)
+    subclassed = re.compile(rf"\s*class \w+\(({kinds})\b")  # class X(DataTable)
+    offenders = []
+    for path in Path(tui.__file__).parent.rglob("*.py"):
+        if path.name == "lists.py":
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            is_built = built.search(line) and not line.lstrip().startswith(("#", "class "))
+            if is_built or subclassed.match(line):
+                offenders.append(f"{path.name}:{number}: {line.strip()}")
+    assert offenders == [], "use ListTable / ListOptions / ListTree (tui/widgets/lists.py) instead"
