@@ -158,8 +158,8 @@ class LogView(Vertical):
     BINDINGS = [
         Binding("F", "toggle_follow", "Follow", id="log.follow"),
         Binding("slash", "search", "Search", id="log.search"),
-        Binding("n", "next_match", "Next match", id="log.next"),
-        Binding("N", "previous_match", "Previous match", show=False, id="log.previous"),
+        Binding("n", "next_match", "Next", id="log.next"),
+        Binding("N", "previous_match", "Previous", show=False, id="log.previous"),
         Binding("E", "first_error", "First error", id="log.first_error"),
         Binding("w", "toggle_wrap", "Wrap", id="log.wrap"),
         Binding("S", "save", "Save", id="log.save"),
