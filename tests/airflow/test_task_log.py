@@ -47,3 +47,22 @@ async def test_a_finished_try_is_fetched_once_and_a_failed_fetch_is_retried(reco
         await pilot.press("left_square_bracket", "right_square_bracket")
         await settle(pilot)
         assert len(calls) <= fetched + 1  # each finished try at most once, ever
+
+
+@pytest.mark.parametrize("recording", RECORDINGS)
+async def test_try_keys_at_either_end_say_so(recording):
+    h = build_airflow(recording)
+    async with h.app.run_test(size=(120, 40), notifications=True) as pilot:
+        await TOUR_AIRFLOW["task-log"](pilot)
+        await settle(pilot)
+        screen = h.app.screen
+        assert isinstance(screen, TaskLogScreen)
+        await pilot.press("right_square_bracket")  # it opens on the latest try
+        for _ in range(screen.max_try - 1):
+            await pilot.press("left_square_bracket")
+            await settle(pilot)
+        assert screen.try_number == 1
+        await pilot.press("left_square_bracket")
+        said = [str(n.message) for n in h.app._notifications]
+        assert any(f"Already at the last try ({screen.max_try} of {screen.max_try})" in m for m in said)
+        assert any(f"Already at the first try (1 of {screen.max_try})" in m for m in said)
