@@ -210,6 +210,29 @@ async def test_memory_is_bounded_and_the_user_is_told():
         await pilot.pause()
         assert len(view.buffer) == 50 and view.dropped == 150
         assert "150 oldest lines dropped" in str(view.query_one("#log-status").content)
+        assert view.log_widget.lines == list(view.buffer)  # the screen shows what is kept
+
+
+async def test_a_full_log_keeps_growing_without_rewrites_and_its_matches_follow(monkeypatch):
+    from tui.widgets.log_view import LogLines
+
+    app = LogApp(max_lines=50)
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(LogView)
+        view.log_widget.focus()
+        view.append(LINES)  # keeps lines 150-199
+        await pilot.press("slash", *"line 19", "enter", "n")  # line 19x: 190-199, the 2nd is 191
+        await pilot.pause()
+        assert "match 2 of 10" in status(view)
+        cleared: list[int] = []
+        monkeypatch.setattr(LogLines, "clear", lambda self: cleared.append(1) or self)
+        view.append([f"line 19{i} again" for i in range(5)])  # pushes out 150-154
+        await pilot.pause()
+        assert cleared == []  # no rewrite of the whole log
+        assert view.log_widget.lines == list(view.buffer)
+        assert "match 2 of 15" in status(view)  # same match, 5 more found
+        line, _nth = view.matches[view.match_index]
+        assert view.log_widget.lines[line] == "line 191: all good"
 
 
 async def test_log_text_is_inert():

@@ -181,7 +181,7 @@ class LogView(Vertical):
         self.finished = False
 
     def compose(self) -> ComposeResult:
-        yield LogLines(highlight=False, auto_scroll=True, id="log-lines")
+        yield LogLines(highlight=False, auto_scroll=True, max_lines=self.buffer.maxlen, id="log-lines")
         yield Input(placeholder="search", id="log-search")
         yield Label("", id="log-status")
 
@@ -196,18 +196,34 @@ class LogView(Vertical):
     def append(self, lines: list[str]) -> None:
         """Add lines (one write per batch: cheap even for large logs)."""
         clean = [safe_text(line, keep_tabs=True) for chunk in lines for line in chunk.split("\n")]
-        overflow = len(self.buffer) + len(clean) - (self.buffer.maxlen or 0)
-        if self.buffer.maxlen and overflow > 0:
-            self.dropped += overflow
+        limit = self.buffer.maxlen
+        overflow = max(0, len(self.buffer) + len(clean) - limit) if limit else 0
+        self.dropped += overflow
         self.buffer.extend(clean)
-        if self.wrapping or (self.buffer.maxlen and overflow > 0):
+        if self.wrapping:
             self.redraw()
         else:
+            # The Log drops its oldest lines itself (max_lines), as the buffer does: a full log that
+            # keeps growing costs O(new lines) per batch, never a rewrite of all 50,000.
             start = self.log_widget.line_count
+            found = self._find(clean, start)  # only the new lines are searched
             self.log_widget.write_lines(clean, scroll_end=self.following)
-            if self.query_text:  # only the new lines are searched
-                self.matches.extend(self._find(clean, start))
+            self.matches.extend(found)
+            if overflow > 0:
+                self._forget_oldest(overflow)
         self.update_status()
+
+    def _forget_oldest(self, count: int) -> None:
+        """``count`` oldest lines left the log: line numbers of matches and marks move up."""
+        current = self.matches[self.match_index] if 0 <= self.match_index < len(self.matches) else None
+        self.matches = [(line - count, nth) for line, nth in self.matches if line >= count]
+        if current is not None and current[0] >= count:
+            self.match_index = self.matches.index((current[0] - count, current[1]))
+        else:
+            self.match_index = -1
+        if self.error_line is not None:
+            self.error_line = self.error_line - count if self.error_line >= count else None
+        self._mark()
 
     def reset(self) -> None:
         """Empty the view for another log (another try): lines, search position and marks."""
@@ -395,6 +411,8 @@ class LogView(Vertical):
 
     def action_toggle_wrap(self) -> None:
         self.wrapping = not self.wrapping
+        # Wrapped, one buffer line is several Log lines: the buffer alone bounds memory then.
+        self.log_widget.max_lines = None if self.wrapping else self.buffer.maxlen
         self.redraw()
         self.update_status()
 
