@@ -28,6 +28,12 @@ def state_dir() -> Path:
     return platformdirs.user_state_path(APP_NAME)
 
 
+def saved_logs_dir() -> Path:
+    """Where `S` in a log view saves: ``<XDG state>/dagtop/logs`` (``$XDG_STATE_HOME``, by default
+    ``~/.local/state``). Never the current directory: a save must not drop files into a checkout."""
+    return state_dir() / "logs"
+
+
 def snowflake_dir(env: Mapping[str, str] = os.environ) -> Path:
     """The Snowflake CLI/connector directory, by the connector's own rule (sf_dirs.py).
 

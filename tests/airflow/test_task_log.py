@@ -106,3 +106,22 @@ async def test_l_on_a_mapped_task_opens_its_failed_index_s_log(recording):
         assert any("index 4 fails on every try" in line for line in screen.query_one(LogView).buffer)
     assert h.transport.misses == []
     assert any("map_index=4" in key and "/logs/2" in key for key in h.transport.requests)
+
+
+@pytest.mark.parametrize("recording", RECORDINGS)
+async def test_try_keys_at_either_end_say_so(recording):
+    h = build_airflow(recording)
+    async with h.app.run_test(size=(120, 40), notifications=True) as pilot:
+        await TOUR_AIRFLOW["task-log"](pilot)
+        await settle(pilot)
+        screen = h.app.screen
+        assert isinstance(screen, TaskLogScreen)
+        await pilot.press("right_square_bracket")  # it opens on the latest try
+        for _ in range(screen.max_try - 1):
+            await pilot.press("left_square_bracket")
+            await settle(pilot)
+        assert screen.try_number == 1
+        await pilot.press("left_square_bracket")
+        said = [str(n.message) for n in h.app._notifications]
+        assert any(f"Already at the last try ({screen.max_try} of {screen.max_try})" in m for m in said)
+        assert any(f"Already at the first try (1 of {screen.max_try})" in m for m in said)

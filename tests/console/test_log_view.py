@@ -45,7 +45,32 @@ async def test_follow_pauses_when_scrolling_up_and_resumes():
         assert view.following and view.log_widget.scroll_y == view.log_widget.max_scroll_y
 
 
-async def test_search_next_previous_and_first_error():
+def status(view) -> str:
+    return str(view.query_one("#log-status").content)
+
+
+def shown(view) -> list[tuple[int, list[tuple[str, object]]]]:
+    """The log lines on screen: (line number, [(text, background colour) per segment])."""
+    log = view.log_widget
+    rows = []
+    for row in range(log.scrollable_content_region.height):
+        strip = log.render_line(row)
+        rows.append(
+            (log.scroll_y + row, [(seg.text, seg.style.bgcolor if seg.style else None) for seg in strip])
+        )
+    return rows
+
+
+def backgrounds_of(view, text: str) -> dict[int, list[object]]:
+    """For each line on screen, the background of each segment that is exactly ``text``."""
+    return {
+        line: [bg for seg_text, bg in segments if seg_text.lower() == text]
+        for line, segments in shown(view)
+        if any(seg_text.lower() == text for seg_text, _ in segments)
+    }
+
+
+async def test_search_highlights_every_match_and_the_current_one_distinctly():
     app = LogApp()
     async with app.run_test(size=(80, 20)) as pilot:
         view = app.query_one(LogView)
@@ -54,20 +79,115 @@ async def test_search_next_previous_and_first_error():
         await pilot.press("slash", *"line 1", "enter")
         await pilot.pause()
         assert len(view.matches) == 111  # line 1, 10-19, 100-199
-        first = view.match_index
+        assert "match 1 of 111" in status(view)
+        marked = backgrounds_of(view, "line 1")
+        assert marked and all(bg is not None for bgs in marked.values() for bg in bgs)  # all highlighted
+        current_line = view.matches[view.match_index][0]
+        assert current_line in marked  # the current match is on screen
+        others = {bg for line, bgs in marked.items() if line != current_line for bg in bgs}
+        assert marked[current_line][0] not in others  # and looks different from the rest
         await pilot.press("n")
-        assert view.match_index == first + 1
+        await pilot.pause()
+        assert "match 2 of 111" in status(view)
+        moved = view.matches[view.match_index][0]
+        assert moved != current_line and backgrounds_of(view, "line 1")[moved][0] not in others
         await pilot.press("N", "N")
-        assert view.match_index == (first - 1) % len(view.matches)
+        await pilot.pause()
+        assert f"match {len(view.matches)} of 111" in status(view)  # wrapped round to the last
+        last = view.matches[-1][0]
+        assert last in dict(shown(view))  # and the view went there
+
+
+async def test_each_occurrence_is_a_match_and_a_missing_one_is_said():
+    app = LogApp()
+    async with app.run_test(size=(80, 20), notifications=True) as pilot:
+        view = app.query_one(LogView)
+        view.log_widget.focus()
+        view.append(["abc abc", "x", "ABC"])
+        await pilot.press("slash", *"abc", "enter")
+        await pilot.pause()
+        assert "match 1 of 3" in status(view)
+        view.append(["." * 300 + "far abc"])
+        await pilot.press("n", "n", "n")
+        await pilot.pause()
+        assert "match 4 of 4" in status(view)
+        assert view.log_widget.scroll_x > 200  # scrolled sideways to the match at column 303
+        await pilot.press("slash", *"nowhere", "enter")
+        await pilot.pause()
+        assert "no match for" in status(view)
+        assert any("No match" in str(n.message) for n in app._notifications)
+
+
+async def test_first_error_jumps_and_marks_the_whole_line():
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(LogView)
+        view.log_widget.focus()
+        view.append(LINES)
+        await pilot.press("g", "E")
+        await pilot.pause()
+        rows = dict(shown(view))
+        assert 120 in rows  # the error line is on screen
+        assert "first error at line 121" in status(view)
+        backgrounds = {bg for _text, bg in rows[120]}
+        assert None not in backgrounds and backgrounds != {bg for _t, bg in rows[121]}
+        padded = "".join(text for text, _bg in rows[120])
+        assert len(padded) >= view.log_widget.scrollable_content_region.width  # painted edge to edge
+
+
+async def test_no_error_line_is_said():
+    app = LogApp()
+    async with app.run_test(size=(80, 20), notifications=True) as pilot:
+        view = app.query_one(LogView)
+        view.log_widget.focus()
+        view.append(["all good", "still good"])
         await pilot.press("E")
         await pilot.pause()
-        assert view.log_widget.scroll_y == 118  # the error line, two lines of context above
+        assert any("No error line found" in str(n.message) for n in app._notifications)
 
 
-async def test_wrap_save_and_copy(tmp_path, monkeypatch):
+async def test_a_key_press_renders_only_the_visible_lines(monkeypatch):
+    """50,000 lines, a search with thousands of matches: n repaints a screenful, not the log."""
+    from tui.widgets.log_view import LogLines
+
+    app = LogApp(max_lines=50_000)
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(LogView)
+        view.log_widget.focus()
+        view.append([f"{i} step {'ERROR boom' if i % 7 == 0 else 'ok'}" for i in range(50_000)])
+        await pilot.press("slash", *"error", "enter")
+        await pilot.pause()
+        assert len(view.matches) == 7143
+        rendered: list[int] = []
+        original = LogLines._render_line_strip
+
+        def counting(self, y, style):
+            rendered.append(y)
+            return original(self, y, style)
+
+        monkeypatch.setattr(LogLines, "_render_line_strip", counting)
+        for _ in range(5):
+            await pilot.press("n")
+            await pilot.pause()
+        assert "match 6 of 7143" in status(view)
+        assert len(rendered) <= 5 * 2 * view.log_widget.size.height
+
+
+async def test_a_finished_log_reads_complete_not_following():
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(LogView)
+        view.append(LINES)
+        assert "following" in status(view)
+        view.set_finished()
+        await pilot.pause()
+        assert "complete" in status(view) and "following" not in status(view)
+
+
+async def test_wrap_save_and_copy(tmp_path, monkeypatch, state_home):
     monkeypatch.chdir(tmp_path)
     app = LogApp()
-    async with app.run_test(size=(40, 20)) as pilot:
+    async with app.run_test(size=(40, 20), notifications=True) as pilot:
         view = app.query_one(LogView)
         view.log_widget.focus()
         view.append(["x" * 100])
@@ -75,8 +195,10 @@ async def test_wrap_save_and_copy(tmp_path, monkeypatch):
         await pilot.pause()
         assert view.wrapping and view.log_widget.line_count >= 3
         await pilot.press("S", "c")
-        saved = tmp_path / "dagtop-graph_run_42.log"
+        assert list(tmp_path.iterdir()) == []  # never into the current directory (a checkout)
+        (saved,) = (state_home / "dagtop" / "logs").glob("graph_run_42-*.log")
         assert saved.read_text() == "x" * 100 + "\n"
+        assert any(str(saved) in str(n.message) for n in app._notifications)  # the full path is said
         assert app.copied == ["x" * 100]
 
 
@@ -88,6 +210,29 @@ async def test_memory_is_bounded_and_the_user_is_told():
         await pilot.pause()
         assert len(view.buffer) == 50 and view.dropped == 150
         assert "150 oldest lines dropped" in str(view.query_one("#log-status").content)
+        assert view.log_widget.lines == list(view.buffer)  # the screen shows what is kept
+
+
+async def test_a_full_log_keeps_growing_without_rewrites_and_its_matches_follow(monkeypatch):
+    from tui.widgets.log_view import LogLines
+
+    app = LogApp(max_lines=50)
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(LogView)
+        view.log_widget.focus()
+        view.append(LINES)  # keeps lines 150-199
+        await pilot.press("slash", *"line 19", "enter", "n")  # line 19x: 190-199, the 2nd is 191
+        await pilot.pause()
+        assert "match 2 of 10" in status(view)
+        cleared: list[int] = []
+        monkeypatch.setattr(LogLines, "clear", lambda self: cleared.append(1) or self)
+        view.append([f"line 19{i} again" for i in range(5)])  # pushes out 150-154
+        await pilot.pause()
+        assert cleared == []  # no rewrite of the whole log
+        assert view.log_widget.lines == list(view.buffer)
+        assert "match 2 of 15" in status(view)  # same match, 5 more found
+        line, _nth = view.matches[view.match_index]
+        assert view.log_widget.lines[line] == "line 191: all good"
 
 
 async def test_log_text_is_inert():
@@ -114,3 +259,29 @@ async def test_reading_back_with_the_keyboard_pauses_follow():
         view.append(["late line"])
         await pilot.pause()
         assert view.log_widget.scroll_y < bottom
+
+
+async def test_try_keys_on_a_backend_without_tries_say_why(console):
+    from tui.harness import settle
+    from tui.screens.run_detail import RunLogScreen
+
+    assert not console.backend.capabilities.logs  # the sandbox speaks Snowflake: no per-try logs
+    async with console.app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(console.app.screen, RunLogScreen)
+        view = console.app.screen.query_one(LogView)
+        assert "complete" in status(view) and "following" not in status(view)
+        await pilot.press("right_square_bracket")
+        await pilot.press("left_square_bracket")
+        said = [str(n.message) for n in console.app._notifications]
+        assert sum("keeps no per-try logs" in message for message in said) == 2
+        await pilot.press("E")  # the line that says ERROR, not the "state: FAILED" line above it
+        await pilot.pause()
+        assert view.buffer[view.error_line].startswith("ERROR in task")
+        assert f"first error at line {view.error_line + 1}" in status(view)

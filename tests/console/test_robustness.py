@@ -147,7 +147,7 @@ async def test_escape_closes_the_log_search_not_the_log(console, tmp_path, monke
         assert isinstance(console.app.screen, RunLogScreen)
         assert not console.app.screen.query_one("#log-search").display
         # Saving where nothing can be written says so and keeps the console running.
-        monkeypatch.chdir("/proc")
+        monkeypatch.setenv("XDG_STATE_HOME", "/proc")  # the saved-logs directory cannot be made there
         await pilot.press("S")
         await pilot.pause()
         assert any("Could not save" in str(n.message) for n in console.app._notifications)

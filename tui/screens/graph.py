@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Label, Tree
+from textual.widgets import Label
 from textual.widgets.tree import TreeNode
 
 from tui.domain import Graph, GraphRun, RunState, Task, TaskRun
 from tui.services.graph_view import TreeLine, layout, with_indexes
 from tui.services.outcomes import index_counts, task_outcomes
+from tui.widgets.lists import ListTree
 from tui.widgets.literal import literal
 from tui.widgets.status import WORDS, run_badge, task_badge
 from tui.widgets.timefmt import moment
@@ -49,20 +51,33 @@ class GraphSnapshot:
         return next((tr for tr in runs if tr.state is worst), runs[0] if runs else None)
 
 
-class GraphTree(Tree[TreeLine]):
+class GraphTree(ListTree[TreeLine]):
+    """enter selects (the screen opens the task's detail); space and left/right fold."""
+
     DEFAULT_CSS = "GraphTree { height: 1fr; }"
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="tree.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="tree.up"),
-        Binding("g", "scroll_home", "Top", show=False, id="tree.top"),
-        Binding("G", "scroll_end", "Bottom", show=False, id="tree.bottom"),
+        Binding("space", "toggle_node", "Fold/unfold", show=False, id="graph.fold"),
+        Binding("left", "fold", "Fold (or go to parent)", show=False, id="graph.fold_left"),
+        Binding("right", "unfold", "Unfold", show=False, id="graph.unfold"),
     ]
 
-    def action_scroll_home(self) -> None:
-        self.cursor_line = 0
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.auto_expand = False  # enter means "open", never "fold" (Tree's default toggles)
 
-    def action_scroll_end(self) -> None:
-        self.cursor_line = max(0, self.last_line)
+    def action_fold(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.is_expanded and node.children:
+            node.collapse()
+        elif node.parent is not None and node.parent is not self.root:
+            self.move_cursor(node.parent)
+
+    def action_unfold(self) -> None:
+        node = self.cursor_node
+        if node is not None and node.allow_expand:
+            node.expand()
 
 
 class GraphScreen(PolledScreen):
@@ -73,6 +88,8 @@ class GraphScreen(PolledScreen):
         Binding("C", "collapse_all", "Collapse", show=False, id="graph.collapse_all"),
         Binding("enter", "open_detail", "Detail", show=False, id="graph.detail"),
     ]
+    # The tree takes enter first (Tree.select_cursor): its NodeSelected opens the detail, as this
+    # binding would; `?` lists this binding for enter (help.binding_rows).
 
     def __init__(self, task: Task, run: GraphRun | None = None) -> None:
         super().__init__()
@@ -288,6 +305,11 @@ class GraphScreen(PolledScreen):
         tree = self.query_one(GraphTree)
         for node in tree.root.children:
             node.collapse_all()
+
+    @on(GraphTree.NodeSelected)
+    def node_chosen(self, event: GraphTree.NodeSelected) -> None:
+        event.stop()
+        self.action_open_detail()
 
     def action_open_detail(self) -> None:
         task = self.selected_task

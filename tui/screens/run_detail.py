@@ -97,7 +97,11 @@ def run_log_lines(run: GraphRun, tz) -> list[str]:
 class RunLogScreen(Screen):
     """The run's log. Finished runs' logs are fetched once and never again."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="log.back")]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="log.back"),
+        Binding("left_square_bracket", "no_tries", "Prev try", show=False, id="runlog.previous_try"),
+        Binding("right_square_bracket", "no_tries", "Next try", show=False, id="runlog.next_try"),
+    ]
 
     def __init__(self, run: GraphRun) -> None:
         super().__init__()
@@ -114,6 +118,16 @@ class RunLogScreen(Screen):
         if self.run.state.is_finished:
             view.set_finished()
         view.log_widget.focus()
+
+    def action_no_tries(self) -> None:
+        """`[`/`]` switch tries in a task's log; here there are none to switch: say why."""
+        app = self.app
+        if app.backend.capabilities.logs:  # type: ignore[attr-defined]
+            words = "This is the run's record. Tries are per task: open a task's log (l on it in run detail)."
+        else:
+            backend = getattr(app.connection, "backend", "") or "This backend"  # type: ignore[attr-defined]
+            words = f"{backend.capitalize()} keeps no per-try logs: this is the run's record."
+        self.notify(words, timeout=5)
 
 
 class TaskLogScreen(Screen):
@@ -211,11 +225,10 @@ class TaskLogScreen(Screen):
     def action_try_delta(self, delta: int) -> None:
         wanted = min(self.max_try, max(1, self.try_number + delta))
         if wanted == self.try_number:
+            edge = "first" if delta < 0 else "last"
+            self.notify(f"Already at the {edge} try ({self.try_number} of {self.max_try}).", timeout=3)
             return
         self.try_number = wanted
         self.continuation, self.finished = None, False
-        view = self.query_one(LogView)
-        view.buffer.clear()
-        view.finished = False
-        view.redraw()
+        self.query_one(LogView).reset()
         self.load()

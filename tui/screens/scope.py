@@ -12,6 +12,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from tui.backends.base import Backend, BackendError
+from tui.widgets.lists import ListOptions
 from tui.widgets.literal import literal
 
 
@@ -27,7 +28,7 @@ class ScopePicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="scope-box"):
             yield Label(Text("Switch database.schema", style="bold"))
-            yield OptionList(id="scope-list")
+            yield ListOptions(id="scope-list")
             yield Label("loading…", id="scope-status")
 
     def on_mount(self) -> None:
@@ -71,7 +72,7 @@ class NamePicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="scope-box"):
             yield Label(Text(self.title_text, style="bold"))
-            yield OptionList(*(Option(literal(name), id=name) for name in self.names), id="scope-list")
+            yield ListOptions(*(Option(literal(name), id=name) for name in self.names), id="scope-list")
             hint = f"{len(self.names)} profiles · enter to switch · esc to cancel"
             yield Label(hint if self.names else "No profiles configured.", id="scope-status")
 

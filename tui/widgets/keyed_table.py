@@ -8,25 +8,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
-from textual.binding import Binding
-from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
+
+from tui.widgets.lists import ListTable
 
 Cells = tuple[Text | str, ...]
 
 
-class KeyedTable(DataTable):
+class KeyedTable(ListTable):
     """DataTable with ``apply(rows)``: the table shows exactly ``rows``, in that order."""
 
     DEFAULT_CSS = """
     KeyedTable { height: 1fr; }
     """
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="table.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="table.up"),
-        Binding("g", "scroll_top", "Top", show=False, id="table.top"),
-        Binding("G", "scroll_bottom", "Bottom", show=False, id="table.bottom"),
-    ]
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("cursor_type", "row")
