@@ -14,10 +14,10 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
 
 from tui.backends.base import BackendError, RateLimitedError
 from tui.services.freshness import Freshness
+from tui.widgets.footer import KeyFooter
 from tui.widgets.header import HeaderBar
 from tui.widgets.timefmt import moment
 
@@ -46,7 +46,7 @@ class PolledScreen(Screen):
         yield HeaderBar(self.TITLE_TEXT, self.freshness)
 
     def compose_footer(self) -> ComposeResult:
-        yield Footer()
+        yield KeyFooter()
 
     async def fetch(self) -> Any:
         raise NotImplementedError

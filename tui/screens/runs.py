@@ -116,6 +116,10 @@ class RunsScreen(PolledScreen):
 
     def summary(self, data: RunsSnapshot, shown: list[GraphRun]) -> Text:
         text = Text(" ")
+        hint = self.selection_hint
+        if hint:  # first: the user must know that no row is the target of a key now
+            text.append(hint, style=f"bold {self.app.theme_colors['warning']}")  # type: ignore[attr-defined]
+            text.append("  ·  ")
         if self.all_graphs or self.focus_root is None:
             text.append(f"all {len(data.roots)} graphs in scope")
         else:
@@ -136,7 +140,23 @@ class RunsScreen(PolledScreen):
         return next((r for r in self.snapshot.runs if f"{r.graph}|{r.run_id}" == key), None)
 
     @property
+    def selection_hint(self) -> str:
+        """Why no run is selected, when the chosen one left the list (else empty)."""
+        lost = self.query_one(KeyedTable).lost_key
+        if lost is None:
+            return ""
+        graph, _, run_id = lost.partition("|")
+        name = graph.rsplit(".", 1)[-1]
+        return f"⚠ run {run_id} of {name} left the list: nothing selected, press j/k to choose"
+
+    @on(KeyedTable.SelectionRegained)
+    def selection_regained(self) -> None:
+        self.render_rows()
+
+    @property
     def selected_task(self) -> Task | None:
+        if self.selection_hint:
+            return None  # never the screen's graph in place of the run the user had chosen
         run = self.selected_run
         if run is not None and self.snapshot is not None:
             return self.snapshot.roots.get(run.graph)

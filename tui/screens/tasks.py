@@ -157,6 +157,13 @@ class TasksScreen(PolledScreen):
         order = "graph, root first" if self.sort == "graph" else self.sort
         parts.append(f"sorted by {order}{' (reversed)' if self.reverse else ''}")
         status = Text("  ·  ".join(parts))
+        hint = self.selection_hint
+        if hint:  # first: the user must know that no row is the target of a key now
+            status = (
+                Text(hint, style=f"bold {self.app.theme_colors['warning']}")
+                .append("  ·  ")
+                .append_text(status)
+            )  # type: ignore[attr-defined]
         if self.filter_text:
             status.append("  ·  filter: ")
             status.append_text(literal(self.filter_text, "bold"))
@@ -177,6 +184,18 @@ class TasksScreen(PolledScreen):
     def selected_task(self):
         row = self.selected
         return row.task if row else None
+
+    @property
+    def selection_hint(self) -> str:
+        """Why no task is selected, when the chosen one left the list (else empty)."""
+        lost = self.query_one(KeyedTable).lost_key
+        if lost is None:
+            return ""
+        return f"⚠ {lost.rsplit('.', 1)[-1]} left the list: nothing selected, press j/k to choose"
+
+    @on(KeyedTable.SelectionRegained)
+    def selection_regained(self) -> None:
+        self.update_status(self.query_one(KeyedTable).row_count)
 
     # -- actions ----------------------------------------------------------------------------------
     def action_start_filter(self) -> None:
