@@ -14,6 +14,7 @@ from textual.widgets import Label
 
 from tui.domain import GraphRun, RunState, Task
 from tui.services.snapshots import CONCURRENCY
+from tui.widgets.error_pane import ErrorPane
 from tui.widgets.keyed_table import KeyedTable
 from tui.widgets.literal import literal
 from tui.widgets.status import RUN_GLYPHS, role_style, run_badge
@@ -65,6 +66,7 @@ class RunsScreen(PolledScreen):
         for key, label in self.columns():
             table.add_column(label, key=key)
         yield table
+        yield from self.compose_pane()
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
@@ -72,6 +74,17 @@ class RunsScreen(PolledScreen):
 
     def columns(self) -> list[tuple[str, str]]:
         raise NotImplementedError
+
+    def compose_pane(self) -> ComposeResult:
+        """Widgets under the list (the completed runs' error pane)."""
+        yield from ()
+
+    def update_pane(self) -> None:
+        """Show the selected row in the pane under the list, if the screen has one."""
+
+    @on(KeyedTable.RowHighlighted)
+    def row_highlighted(self) -> None:
+        self.update_pane()
 
     async def runs_for(self, root: str) -> list[GraphRun]:
         raise NotImplementedError
@@ -106,6 +119,7 @@ class RunsScreen(PolledScreen):
         table = self.query_one(KeyedTable)
         table.apply([(f"{run.graph}|{run.run_id}", self.cells(run, data)) for run in runs])
         self.query_one("#runs-summary", Label).update(self.summary(data, runs))
+        self.update_pane()
 
     def visible(self, runs: list[GraphRun]) -> list[GraphRun]:
         return runs
@@ -242,6 +256,19 @@ class CompletedRunsScreen(RunsScreen):
             ("code", "CODE"),
             ("message", "MESSAGE"),
         ]
+
+    def compose_pane(self) -> ComposeResult:
+        yield ErrorPane(id="runs-error")
+
+    def update_pane(self) -> None:
+        """The selected run's result and the first line of its first error: readable at 80 columns."""
+        pane = self.query_one(ErrorPane)
+        run = self.selected_run
+        if run is None or self.snapshot is None:
+            pane.show_hint(self.selection_hint or "")
+            return
+        name = self.graph_name(run, self.snapshot).plain
+        pane.show_run(name, run, self.when(run.completed_time).plain)
 
     async def runs_for(self, root: str) -> list[GraphRun]:
         backend = self.app.backend  # type: ignore[attr-defined]

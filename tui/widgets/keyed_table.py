@@ -50,6 +50,7 @@ class KeyedTable(DataTable):
         self._lost_index = 0  # where it was, so j/k continue from there
         self._lost_neighbours: tuple[str | None, str | None] = (None, None)  # the rows above and below it
         self._placing = False  # apply() is moving the cursor, not the user
+        self._keep: str | None = None  # the chosen row across set_columns()
 
     @property
     def selected_key(self) -> str | None:
@@ -62,6 +63,19 @@ class KeyedTable(DataTable):
             return None
         return row_key.value
 
+    def set_columns(self, columns: Sequence[tuple[str, str, int]]) -> None:
+        """Replace the columns (key, label, fixed width); the next ``apply`` refills the rows and
+        puts the cursor back on the chosen row."""
+        self._keep = self.lost_key or self.selected_key or self._keep
+        self._placing = True
+        try:
+            self.clear(columns=True)
+            self._cells.clear()
+            for key, label, width in columns:
+                self.add_column(label, key=key, width=width)
+        finally:
+            self._placing = False
+
     def apply(self, rows: Sequence[tuple[str, Cells]]) -> None:
         """Make the table show ``rows`` (key, cells) in order, touching only what changed."""
         self._placing = True
@@ -71,7 +85,8 @@ class KeyedTable(DataTable):
             self._placing = False
 
     def _apply(self, rows: Sequence[tuple[str, Cells]]) -> None:
-        selected = self.lost_key or self.selected_key
+        selected = self.lost_key or self.selected_key or self._keep
+        self._keep = None
         cursor_row = self._lost_index if self.lost_key is not None else self.cursor_row
         if self.lost_key is None and selected is not None and selected not in dict(rows):
             before = [key.value for key in self._ordered_keys()]
