@@ -10,6 +10,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label
 
 from tui.domain import RunState
+from tui.plural import plural
 from tui.services.snapshots import MAX_GRAPHS, graph_statuses, roots_to_watch, rows_for
 from tui.services.task_query import SORT_KEYS, TaskRow, select_rows
 from tui.widgets.error_pane import ErrorPane
@@ -216,10 +217,12 @@ class TasksScreen(PolledScreen):
             table.columns[column].label = Text(label + arrow)  # type: ignore[index]
 
     def update_status(self, shown: int) -> None:
-        parts = [f"{shown} of {len(self.rows)} tasks"]
+        parts = [f"{shown} of {plural(len(self.rows), 'task')}"]
         graphs = sum(1 for row in self.rows if row.task.is_root)
         if graphs > MAX_GRAPHS:  # say so: failed-only and status: filters cannot see the others
-            parts.append(f"run results for the first {MAX_GRAPHS} of {graphs} graphs (narrow the scope)")
+            parts.append(
+                f"run results for the first {MAX_GRAPHS} of {plural(graphs, 'graph')} (narrow the scope)"
+            )
         if self.failed_only:
             parts.append("only graphs whose last run failed")
         if self.sort == "graph":

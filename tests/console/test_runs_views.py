@@ -1,0 +1,70 @@
+"""Runs views: history strips that tell the truth and say which end is newest, counted nouns."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui import harness
+from tui.harness import settle
+from tui.plural import plural
+from tui.screens.runs import CompletedRunsScreen, CurrentRunsScreen
+
+pytestmark = pytest.mark.anyio
+
+
+def summary(app) -> str:
+    return str(app.screen.query_one("#runs-summary").content)
+
+
+async def test_errors_only_keeps_the_real_history_in_the_strip(console):
+    async with console.app.run_test(size=(120, 40)) as pilot:
+        await harness.TOUR["completed-runs"](pilot)
+        await settle(pilot)
+        screen = console.app.screen
+        assert isinstance(screen, CompletedRunsScreen)
+        before = summary(console.app).split("old → new", 1)[1]
+        assert "✔" in before and "✘" in before
+        await pilot.press("f")
+        await settle(pilot)
+        assert screen.snapshot.runs and all(r.state.is_failure for r in screen.snapshot.runs)
+        after = summary(console.app).split("old → new", 1)[1]
+        assert after == before  # the graph's real recent results, not only its failures
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_all_graphs_strips_keep_each_name_with_its_strip(size):
+    h = harness.build()
+    async with h.app.run_test(size=size) as pilot:
+        await harness.TOUR["completed-all-graphs"](pilot)
+        await settle(pilot)
+        screen = h.app.screen
+        lines = summary(h.app).splitlines()
+        assert "old → new" in lines[1]
+        names = {root.name for root in screen.snapshot.roots.values()}
+        shown = 0
+        for line in lines[1:]:
+            words = line.split()
+            for index, word in enumerate(words):
+                if word in names:  # a name is followed by its strip, on the same line
+                    assert index + 1 < len(words) and len(words[index + 1]) == 10, line
+                    shown += 1
+        assert shown >= 4
+        assert all(len(line) <= size[0] - 2 for line in lines)
+
+
+async def test_one_run_is_one_run_not_one_runs():
+    h = harness.build()
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await harness.select_task(pilot, "CUSTOMERS_PIPELINE")
+        await pilot.press("3")  # its current runs: the one scheduled next
+        await settle(pilot)
+        assert isinstance(h.app.screen, CurrentRunsScreen)
+        assert len(h.app.screen.snapshot.runs) == 1
+        assert "1 run" in summary(h.app) and "1 runs" not in summary(h.app)
+
+
+def test_plural():
+    assert [plural(n, "run") for n in (0, 1, 2)] == ["0 runs", "1 run", "2 runs"]
+    assert plural(1, "match") == "1 match" and plural(3, "match") == "3 matches"
+    assert plural(2, "task instance") == "2 task instances"
