@@ -8,6 +8,7 @@ from tui import harness
 from tui.harness import settle
 from tui.plural import plural
 from tui.screens.runs import CompletedRunsScreen, CurrentRunsScreen
+from tui.widgets.keyed_table import KeyedTable
 
 pytestmark = pytest.mark.anyio
 
@@ -68,3 +69,36 @@ def test_plural():
     assert [plural(n, "run") for n in (0, 1, 2)] == ["0 runs", "1 run", "2 runs"]
     assert plural(1, "match") == "1 match" and plural(3, "match") == "3 matches"
     assert plural(2, "task instance") == "2 task instances"
+
+
+def cell_texts(app, column: str) -> list:
+    table = app.screen.query_one(KeyedTable)
+    return [table.get_cell(row, column) for row in table.rows]
+
+
+@pytest.mark.parametrize("view", ["tasks", "current"])
+async def test_a_next_run_in_the_past_is_flagged_overdue(view):
+    h = harness.build()
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        if view == "current":
+            await pilot.press("3", "a")
+            await settle(pilot)
+        column = "next"
+        before = [t.plain for t in cell_texts(h.app, column) if t.plain]
+        assert before and all("overdue" not in t for t in before)
+        h.advance(4 * 86400)  # no poll since: every next run the screen knows of is now late
+        await pilot.press("A", "A")  # redraw from the data held
+        await pilot.pause()
+        after = [t for t in cell_texts(h.app, column) if t.plain]
+        warning = h.app.theme_colors["warning"]
+        assert after and all(t.plain.startswith("overdue ") and " ago" not in t.plain for t in after)
+        assert all(warning in str(t.style) for t in after)
+        if view == "current":
+            table = h.app.screen.query_one(KeyedTable)
+            scheduled = [
+                table.get_cell(row, "scheduled").plain
+                for row in table.rows
+                if "SCHEDULED" in table.get_cell(row, "state").plain
+            ]
+            assert scheduled and all(s.startswith("overdue ") for s in scheduled)

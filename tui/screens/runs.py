@@ -261,13 +261,15 @@ class CurrentRunsScreen(RunsScreen):
 
     def cells(self, run: GraphRun, data: RunsSnapshot) -> tuple[Text, ...]:
         now = self.app.now()  # type: ignore[attr-defined]
+        scheduled = run.scheduled_time
         return (
             run_badge(run.state, run.raw_state, self.app.theme_colors),  # type: ignore[attr-defined]
             self.graph_name(run, data),
-            self.when(run.scheduled_time),
+            # A run still waiting after its scheduled time is late: say so.
+            self.due(run.scheduled_time) if run.state is RunState.SCHEDULED else self.when(scheduled),
             self.when(run.started_time),
             Text(duration(run.duration(now)) if run.started_time else ""),
-            self.when(run.next_scheduled_time),
+            self.due(run.next_scheduled_time),
             literal(run.run_id),
             Text("" if run.graph_version is None else str(run.graph_version)),
         )

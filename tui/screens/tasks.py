@@ -29,7 +29,7 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("name", "NAME", 0),  # flexes between NAME_MIN and NAME_MAX
     ("state", "STATE", 11),  # ‖ suspended
     ("last", "LAST RUN", 0),  # glyph, word and time: measured for the time format in use
-    ("next", "NEXT", 12),  # overdue 59m
+    ("next", "NEXT", 0),  # overdue 59m: measured like LAST RUN
     ("schedule", "SCHEDULE", 16),
     ("kind", "KIND", 8),
     ("warehouse", "WAREHOUSE", 14),
@@ -42,10 +42,14 @@ FIXED = 2  # the result glyph and NAME stay put when the table scrolls sideways
 PADDING = 2  # a DataTable cell's padding, both sides
 
 
-def layout(available: int, last_width: int) -> list[tuple[str, str, int]]:
-    """The columns that fit ``available`` cells whole, in order, with their widths."""
+def layout(available: int, sample: str, absolute: bool) -> list[tuple[str, str, int]]:
+    """The columns that fit ``available`` cells whole, in order, with their widths; ``sample`` is a
+    time as the user chose to see them."""
     widths = {column: width for column, _, width in COLUMNS}
-    widths.update(name=NAME_MIN, last=last_width)
+    time_width = max(len(sample), len("59m ago"))
+    # LAST RUN: the longest word and a time; NEXT: a time and "overdue".
+    next_width = time_width + len(" overdue") if absolute else len("overdue 59m")
+    widths.update(name=NAME_MIN, last=len("· did not run ") + time_width, next=next_width)
     chosen: list[str] = []
     used = 0
     for column, _, _ in COLUMNS:
@@ -57,11 +61,6 @@ def layout(available: int, last_width: int) -> list[tuple[str, str, int]]:
             break  # never a gap: the columns shown are always the first ones
     widths["name"] = max(NAME_MIN, min(NAME_MAX, NAME_MIN + available - used))
     return [(column, LABELS[column], widths[column]) for column in chosen]
-
-
-def last_run_width(sample: str) -> int:
-    """LAST RUN's width: the longest word (``· did not run``) and a time as ``sample`` is written."""
-    return len("· did not run ") + max(len(sample), len("59m ago"))
 
 
 class TasksScreen(PolledScreen):
@@ -108,7 +107,7 @@ class TasksScreen(PolledScreen):
         app = self.app
         sample = moment(app.now(), app.now(), app.tz, app.show_absolute)  # type: ignore[attr-defined]
         # The table's width less its vertical scrollbar.
-        wanted = layout(self.app.size.width - 2, last_run_width(sample))
+        wanted = layout(self.app.size.width - 2, sample, app.show_absolute)  # type: ignore[attr-defined]
         if wanted != self.shown_columns:
             self.shown_columns = wanted
             self.query_one(KeyedTable).set_columns(wanted)
@@ -198,7 +197,7 @@ class TasksScreen(PolledScreen):
             name,
             task_badge(task.state, task.raw_state, colors),
             last,
-            Text(moment(now, next_time, tz, absolute)),
+            self.due(next_time),
             literal(task.schedule.describe()),
             Text(kind),
             literal(task.warehouse or ""),
