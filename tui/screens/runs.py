@@ -304,7 +304,7 @@ class CompletedRunsScreen(RunsScreen):
         pane = self.query_one(ErrorPane)
         run = self.selected_run
         if run is None or self.snapshot is None:
-            pane.show_hint(self.selection_hint or "")
+            pane.show_hint("nothing selected" if self.selection_hint else "")
             return
         name = self.graph_name(run, self.snapshot).plain
         pane.show_run(name, run, self.when(run.completed_time).plain)

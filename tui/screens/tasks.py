@@ -158,7 +158,7 @@ class TasksScreen(PolledScreen):
         pane = self.query_one(ErrorPane)
         row = self.selected
         if row is None:
-            pane.show_hint(self.selection_hint or "")
+            pane.show_hint("nothing selected" if self.selection_hint else "")
             return
         run = row.last_run
         when = self.when(run.completed_time or run.scheduled_time).plain if run else ""
@@ -222,29 +222,26 @@ class TasksScreen(PolledScreen):
             parts.append(
                 f"run results for the first {MAX_GRAPHS} of {plural(graphs, 'graph')} (narrow the scope)"
             )
-        if self.failed_only:
-            parts.append("only graphs whose last run failed")
         if self.sort == "graph":
             parts.append(f"grouped by graph{' (reversed)' if self.reverse else ''}")
         else:
             label = "RESULT" if self.sort == "result" else LABELS[self.sort]
             parts.append(f"sorted by {label} {'▼' if self.reverse else '▲'}")
+        if self.failed_only:
+            parts.append("failed graphs only")
         status = Text("  ·  ".join(parts))
-        hint = self.selection_hint
-        if hint:  # first: the user must know that no row is the target of a key now
-            status = (
-                Text(hint, style=f"bold {self.app.theme_colors['warning']}")
-                .append("  ·  ")
-                .append_text(status)
-            )  # type: ignore[attr-defined]
         if self.filter_text:
             status.append("  ·  filter: ")
             status.append_text(literal(self.filter_text, "bold"))
         if self.app.connection.sandbox:  # type: ignore[attr-defined]
-            # First, so a narrow terminal still shows how to leave the simulation.
-            hint = Text("sandbox = simulation · real: ", style="dim")
-            hint.append("dagtop -c NAME", style="bold")
-            status = hint.append("  ·  ").append_text(status)
+            # Early, so a narrow terminal still shows how to leave the simulation.
+            sandbox = Text("sandbox = simulation · real: ", style="dim")
+            sandbox.append("dagtop -c NAME", style="bold")
+            status = sandbox.append("  ·  ").append_text(status)
+        hint = self.selection_hint
+        if hint:  # first: the user must know that no row is the target of a key now
+            warning = self.app.theme_colors["warning"]  # type: ignore[attr-defined]
+            status = Text(hint, style=f"bold {warning}").append("  ·  ").append_text(status)
         self.query_one("#tasks-status", Label).update(status)
 
     # -- selection ------------------------------------------------------------------------------

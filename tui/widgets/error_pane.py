@@ -47,7 +47,9 @@ def run_summary(name: str, run: GraphRun | None, when: str, colors: dict[str, st
         text.append("\n")
         text.append_text(literal(message, colors.get("error", "")))
     elif run.state.is_failure:
-        text.append("\nno error message from the server", style="dim")
+        text.append(
+            "\nno error message in the run list: enter shows the failed tasks and their logs", style="dim"
+        )
     return text
 
 

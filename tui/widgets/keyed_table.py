@@ -151,10 +151,11 @@ class KeyedTable(DataTable):
             self._regain(new.row)  # moved by code (a test, a jump): that is a choice too
 
     def _regain(self, row: int) -> None:
+        if not self.row_count:
+            return  # nothing to choose: still nothing selected
         self.lost_key = None
         self.show_cursor = True
-        if self.row_count:
-            self.move_cursor(row=max(0, min(row, self.row_count - 1)), animate=False)
+        self.move_cursor(row=max(0, min(row, self.row_count - 1)), animate=False)
         self.post_message(self.SelectionRegained(self))
 
     def _neighbour(self, below: bool) -> int:
