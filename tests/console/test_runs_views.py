@@ -102,3 +102,17 @@ async def test_a_next_run_in_the_past_is_flagged_overdue(view):
                 if "SCHEDULED" in table.get_cell(row, "state").plain
             ]
             assert scheduled and all(s.startswith("overdue ") for s in scheduled)
+
+
+def test_due_time_reads_in_future_due_now_then_overdue():
+    from datetime import UTC, datetime, timedelta
+
+    from tui.widgets.status import due_time
+
+    now = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+    colors = {"warning": "yellow"}
+    assert due_time(now, now + timedelta(seconds=30), UTC, False, colors).plain == "in 30s"
+    assert due_time(now, now - timedelta(seconds=3), UTC, False, colors).plain == "due now"
+    late = due_time(now, now - timedelta(seconds=54), UTC, False, colors)
+    assert late.plain == "overdue 54s" and "yellow" in str(late.style)
+    assert due_time(now, now - timedelta(seconds=54), UTC, True, colors).plain.endswith(" overdue")

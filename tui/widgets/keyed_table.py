@@ -88,12 +88,12 @@ class KeyedTable(DataTable):
         selected = self.lost_key or self.selected_key or self._keep
         self._keep = None
         cursor_row = self._lost_index if self.lost_key is not None else self.cursor_row
-        if self.lost_key is None and selected is not None and selected not in dict(rows):
-            before = [key.value for key in self._ordered_keys()]
-            above = before[cursor_row - 1] if cursor_row > 0 else None
-            below = before[cursor_row + 1] if cursor_row + 1 < len(before) else None
-            self._lost_neighbours = (above, below)
         wanted = dict(rows)
+        if self.lost_key is None and selected is not None and selected not in wanted:
+            # It is leaving: remember its neighbours, where j/k will continue from.
+            above = self._row_locations.get_key(cursor_row - 1) if cursor_row > 0 else None
+            below = self._row_locations.get_key(cursor_row + 1)
+            self._lost_neighbours = (above.value if above else None, below.value if below else None)
         columns = list(self.columns)
         for key in [k for k in self._cells if k not in wanted]:
             self.remove_row(key)
