@@ -198,7 +198,8 @@ class DagtopApp(App):
 
         run = getattr(self.screen, "run", None) or getattr(self.screen, "selected_run", None)
         if run is None:
-            self.notify("Select a graph run first (3 or 4).", severity="warning", timeout=3)
+            hint = getattr(self.screen, "selection_hint", "")  # the chosen row left the list
+            self.notify(hint or "Select a graph run first (3 or 4).", severity="warning", timeout=5)
             return
         self.push_screen(RunLogScreen(run))
 

@@ -122,5 +122,10 @@ async def test_a_run_that_leaves_a_runs_list_selects_nothing_until_the_user_move
         await settle(pilot)
         assert console.app.screen is screen  # refused, with the reason
         assert any("left the list" in str(n.message) for n in console.app._notifications)
+        console.app.clear_notifications()
+        await pilot.press("l")  # nor the log of a neighbour
+        await settle(pilot)
+        assert console.app.screen is screen
+        assert any("left the list" in str(n.message) for n in console.app._notifications)
         await pilot.press("k")
         assert table.selected_key == shown(console.app)[-1]
