@@ -181,7 +181,8 @@ class DagtopApp(App):
 
         task = self._selected()
         if task is None:
-            self.notify("Select a task first.", severity="warning", timeout=3)
+            hint = getattr(self.screen, "selection_hint", "")  # the chosen row left the list
+            self.notify(hint or "Select a task first.", severity="warning", timeout=5)
             return
         self._open_view(GraphScreen(task))
 
@@ -197,7 +198,8 @@ class DagtopApp(App):
 
         run = getattr(self.screen, "run", None) or getattr(self.screen, "selected_run", None)
         if run is None:
-            self.notify("Select a graph run first (3 or 4).", severity="warning", timeout=3)
+            hint = getattr(self.screen, "selection_hint", "")  # the chosen row left the list
+            self.notify(hint or "Select a graph run first (3 or 4).", severity="warning", timeout=5)
             return
         self.push_screen(RunLogScreen(run))
 
@@ -284,7 +286,8 @@ class DagtopApp(App):
             return
         task = getattr(self.screen, "selected_task", None)
         if task is None:
-            self.notify("Select a task first.", severity="warning", timeout=3)
+            hint = getattr(self.screen, "selection_hint", "")  # the chosen row left the list
+            self.notify(hint or "Select a task first.", severity="warning", timeout=5)
             return
         self._action_in_flight = True
         self.prepare_action(ActionKind(kind), task)

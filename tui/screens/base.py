@@ -14,11 +14,12 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
 
 from tui.backends.base import BackendError, RateLimitedError
 from tui.services.freshness import Freshness
+from tui.widgets.footer import KeyFooter
 from tui.widgets.header import HeaderBar
+from tui.widgets.status import due_time
 from tui.widgets.timefmt import moment
 
 
@@ -46,7 +47,7 @@ class PolledScreen(Screen):
         yield HeaderBar(self.TITLE_TEXT, self.freshness)
 
     def compose_footer(self) -> ComposeResult:
-        yield Footer()
+        yield KeyFooter()
 
     async def fetch(self) -> Any:
         raise NotImplementedError
@@ -136,6 +137,11 @@ class PolledScreen(Screen):
         """A time as the user chose to see them: relative ("3m ago") or absolute, in their zone."""
         app = self.app
         return Text(moment(app.now(), moment_, app.tz, app.show_absolute))  # type: ignore[attr-defined]
+
+    def due(self, moment_: datetime | None) -> Text:
+        """A time something is due (a next or scheduled run), flagged ``overdue`` once past."""
+        app = self.app
+        return due_time(app.now(), moment_, app.tz, app.show_absolute, app.theme_colors)  # type: ignore[attr-defined]
 
     def refresh_header(self) -> None:
         for bar in self.query(HeaderBar):

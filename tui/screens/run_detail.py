@@ -9,9 +9,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.domain import GraphRun, Task, TaskRun
+from tui.widgets.footer import KeyFooter
 from tui.widgets.header import HeaderBar
 from tui.widgets.literal import literal, message
 from tui.widgets.log_view import LogView
@@ -110,7 +111,7 @@ class RunLogScreen(Screen):
     def compose(self) -> ComposeResult:
         yield HeaderBar("Log")
         yield LogView(name_hint=f"{self.run.graph}-{self.run.run_id}")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         view = self.query_one(LogView)
@@ -161,7 +162,7 @@ class TaskLogScreen(Screen):
         yield HeaderBar("Task log")
         yield Static(id="tasklog-title")
         yield LogView(name_hint=f"{self.run.graph}-{self.run.run_id}-{self.log_name}-{self.try_number}")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(LogView).log_widget.focus()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import anyio
 from rich.text import Text
@@ -13,7 +13,9 @@ from textual.binding import Binding
 from textual.widgets import Label
 
 from tui.domain import GraphRun, RunState, Task
+from tui.plural import plural
 from tui.services.snapshots import CONCURRENCY
+from tui.widgets.error_pane import ErrorPane
 from tui.widgets.keyed_table import KeyedTable
 from tui.widgets.literal import literal, message
 from tui.widgets.status import RUN_GLYPHS, role_style, run_badge
@@ -29,15 +31,42 @@ HISTORY = 20  # glyphs in the history strip
 class RunsSnapshot:
     runs: list[GraphRun]
     roots: dict[str, Task]
+    # Each graph's latest completed runs, newest first, whatever the list's filter: the history strips.
+    history: dict[str, list[GraphRun]] = field(default_factory=dict)
+
+
+HISTORY_LABEL = "history old → new"  # the strips read left to right, the newest result last
 
 
 def history_strip(runs: Sequence[GraphRun], colors: dict[str, str], width: int = HISTORY) -> Text:
-    """The last ``width`` results as glyphs, oldest on the left, newest on the right."""
-    strip = Text()
+    """The last ``width`` results (given newest first) as glyphs, oldest on the left, newest on the right."""
+    strip = Text(no_wrap=True)
     for run in reversed(list(runs)[:width]):
         glyph, role = RUN_GLYPHS.get(run.state, RUN_GLYPHS[RunState.UNKNOWN])
         strip.append(glyph, style=role_style(colors, role))
     return strip
+
+
+def pack(items: Sequence[Text], width: int, max_lines: int, gap: str = "   ") -> Text:
+    """Lay ``items`` out in at most ``max_lines`` lines of ``width`` cells, never splitting one
+    across lines; what does not fit is counted at the end (``+3 more``)."""
+    lines: list[list[Text]] = [[]]
+    used = 0
+    for index, item in enumerate(items):
+        need = item.cell_len + (len(gap) if used else 0)
+        if used and used + need > width:
+            if len(lines) == max_lines:
+                rest = len(items) - index
+                while lines[-1] and used + len(gap) + len(f"+{rest} more") > width:
+                    used -= lines[-1].pop().cell_len + len(gap)
+                    rest += 1
+                lines[-1].append(Text(f"+{rest} more", style="dim"))
+                break
+            lines.append([])
+            used, need = 0, item.cell_len
+        lines[-1].append(item)
+        used += need
+    return Text("\n ").join(Text(gap).join(line) for line in lines)
 
 
 class RunsScreen(PolledScreen):
@@ -65,16 +94,35 @@ class RunsScreen(PolledScreen):
         for key, label in self.columns():
             table.add_column(label, key=key)
         yield table
+        yield from self.compose_pane()
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
         self.query_one(KeyedTable).focus()
 
+    def on_resize(self) -> None:
+        self.render_rows()  # the history strips flow across the width
+
     def columns(self) -> list[tuple[str, str]]:
         raise NotImplementedError
 
+    def compose_pane(self) -> ComposeResult:
+        """Widgets under the list (the completed runs' error pane)."""
+        yield from ()
+
+    def update_pane(self) -> None:
+        """Show the selected row in the pane under the list, if the screen has one."""
+
+    @on(KeyedTable.RowHighlighted)
+    def row_highlighted(self) -> None:
+        self.update_pane()
+
     async def runs_for(self, root: str) -> list[GraphRun]:
         raise NotImplementedError
+
+    async def history_for(self, root: str, runs: list[GraphRun]) -> list[GraphRun]:
+        """The graph's history strip (completed runs only); none by default."""
+        return []
 
     async def fetch(self) -> RunsSnapshot:
         backend = self.app.backend  # type: ignore[attr-defined]
@@ -82,17 +130,19 @@ class RunsScreen(PolledScreen):
         roots = {t.key: t for t in tasks if t.is_root}
         chosen = sorted(roots) if self.all_graphs or self.focus_root is None else [self.focus_root]
         found: dict[str, list[GraphRun]] = {}
+        history: dict[str, list[GraphRun]] = {}
         limiter = anyio.Semaphore(CONCURRENCY)
 
         async def one(root: str) -> None:
             async with limiter:
                 found[root] = await self.runs_for(root)
+                history[root] = await self.history_for(root, found[root])
 
         async with anyio.create_task_group() as group:
             for root in chosen:
                 group.start_soon(one, root)
         runs = [run for root in chosen for run in found.get(root, [])]
-        return RunsSnapshot(runs, roots)
+        return RunsSnapshot(runs, roots, history)
 
     def show(self, data: RunsSnapshot) -> None:
         self.snapshot = data
@@ -106,6 +156,7 @@ class RunsScreen(PolledScreen):
         table = self.query_one(KeyedTable)
         table.apply([(f"{run.graph}|{run.run_id}", self.cells(run, data)) for run in runs])
         self.query_one("#runs-summary", Label).update(self.summary(data, runs))
+        self.update_pane()
 
     def visible(self, runs: list[GraphRun]) -> list[GraphRun]:
         return runs
@@ -116,13 +167,17 @@ class RunsScreen(PolledScreen):
 
     def summary(self, data: RunsSnapshot, shown: list[GraphRun]) -> Text:
         text = Text(" ")
+        hint = self.selection_hint
+        if hint:  # first: the user must know that no row is the target of a key now
+            text.append(hint, style=f"bold {self.app.theme_colors['warning']}")  # type: ignore[attr-defined]
+            text.append("  ·  ")
         if self.all_graphs or self.focus_root is None:
-            text.append(f"all {len(data.roots)} graphs in scope")
+            text.append(f"all {plural(len(data.roots), 'graph')} in scope")
         else:
             root = data.roots.get(self.focus_root)
             text.append("graph ")
             text.append_text(literal(root.qualified_name if root else self.focus_root, "bold"))
-        text.append(f"  ·  {len(shown)} runs")
+        text.append(f"  ·  {plural(len(shown), 'run')}")
         return text
 
     def cells(self, run: GraphRun, data: RunsSnapshot) -> tuple[Text, ...]:
@@ -136,7 +191,23 @@ class RunsScreen(PolledScreen):
         return next((r for r in self.snapshot.runs if f"{r.graph}|{r.run_id}" == key), None)
 
     @property
+    def selection_hint(self) -> str:
+        """Why no run is selected, when the chosen one left the list (else empty)."""
+        lost = self.query_one(KeyedTable).lost_key
+        if lost is None:
+            return ""
+        graph, _, run_id = lost.partition("|")
+        name = graph.rsplit(".", 1)[-1]
+        return f"⚠ run {run_id} of {name} left the list: nothing selected, press j/k to choose"
+
+    @on(KeyedTable.SelectionRegained)
+    def selection_regained(self) -> None:
+        self.render_rows()
+
+    @property
     def selected_task(self) -> Task | None:
+        if self.selection_hint:
+            return None  # never the screen's graph in place of the run the user had chosen
         run = self.selected_run
         if run is not None and self.snapshot is not None:
             return self.snapshot.roots.get(run.graph)
@@ -190,13 +261,15 @@ class CurrentRunsScreen(RunsScreen):
 
     def cells(self, run: GraphRun, data: RunsSnapshot) -> tuple[Text, ...]:
         now = self.app.now()  # type: ignore[attr-defined]
+        scheduled = run.scheduled_time
         return (
             run_badge(run.state, run.raw_state, self.app.theme_colors),  # type: ignore[attr-defined]
             self.graph_name(run, data),
-            self.when(run.scheduled_time),
+            # A run still waiting after its scheduled time is late: say so.
+            self.due(run.scheduled_time) if run.state is RunState.SCHEDULED else self.when(scheduled),
             self.when(run.started_time),
             Text(duration(run.duration(now)) if run.started_time else ""),
-            self.when(run.next_scheduled_time),
+            self.due(run.next_scheduled_time),
             literal(run.run_id),
             Text("" if run.graph_version is None else str(run.graph_version)),
         )
@@ -223,6 +296,19 @@ class CompletedRunsScreen(RunsScreen):
             ("message", "MESSAGE"),
         ]
 
+    def compose_pane(self) -> ComposeResult:
+        yield ErrorPane(id="runs-error")
+
+    def update_pane(self) -> None:
+        """The selected run's result and the first line of its first error: readable at 80 columns."""
+        pane = self.query_one(ErrorPane)
+        run = self.selected_run
+        if run is None or self.snapshot is None:
+            pane.show_hint("nothing selected" if self.selection_hint else "")
+            return
+        name = self.graph_name(run, self.snapshot).plain
+        pane.show_run(name, run, self.when(run.completed_time).plain)
+
     async def runs_for(self, root: str) -> list[GraphRun]:
         backend = self.app.backend  # type: ignore[attr-defined]
         limit = self.limit if not self.all_graphs else min(self.limit, HISTORY)
@@ -245,23 +331,35 @@ class CompletedRunsScreen(RunsScreen):
         text.append(f"  ·  limit {self.limit}")
         if self.errors_only:
             text.append("  ·  errors only", style="bold")
-        by_graph: dict[str, list[GraphRun]] = {}
-        for run in self.visible(data.runs):
-            by_graph.setdefault(run.graph, []).append(run)
+        # The strips show each graph's real history, also when the list shows errors only.
+        by_graph = {graph: runs for graph, runs in data.history.items() if runs}
         colors = self.app.theme_colors  # type: ignore[attr-defined]
         if not self.all_graphs and self.focus_root in by_graph:
-            text.append("  ·  history ")
+            text.append(f"\n {HISTORY_LABEL}  ", style="dim")
             text.append_text(history_strip(by_graph[self.focus_root], colors))
         elif self.all_graphs and by_graph:
-            # One compact strip per graph, flowing across the width: the newest result on the right.
-            text.append("\n")
-            for index, (graph, runs) in enumerate(sorted(by_graph.items())):
+            # One compact strip per graph, flowing across the width; a name and its strip stay together.
+            items = [Text(HISTORY_LABEL, style="dim")]
+            # Graphs whose last run failed first: with many graphs, those are the strips that count.
+            for graph, runs in sorted(
+                by_graph.items(), key=lambda item: (not item[1][0].state.is_failure, item[0])
+            ):
                 root = data.roots.get(graph)
-                text.append("   " if index else " ")
-                text.append_text(literal(root.name if root else graph, "bold"))
-                text.append(" ")
-                text.append_text(history_strip(runs, colors, width=10))
+                item = literal(root.name if root else graph, "bold")
+                item.append(" ")
+                item.append_text(history_strip(runs, colors, width=10))
+                items.append(item)
+            text.append("\n ")
+            # A few lines at most, so the list keeps the room on a small terminal.
+            max_lines = 2 if self.app.size.height < 30 else 4
+            text.append_text(pack(items, max(20, self.app.size.width - 3), max_lines, gap="   "))
         return text
+
+    async def history_for(self, root: str, runs: list[GraphRun]) -> list[GraphRun]:
+        if not self.errors_only:
+            return runs  # the list is the history already: no second request
+        backend = self.app.backend  # type: ignore[attr-defined]
+        return await backend.completed_runs(root, limit=HISTORY, errors_only=False)
 
     def cells(self, run: GraphRun, data: RunsSnapshot) -> tuple[Text, ...]:
         return (

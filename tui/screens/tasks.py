@@ -10,8 +10,10 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label
 
 from tui.domain import RunState
+from tui.plural import plural
 from tui.services.snapshots import MAX_GRAPHS, graph_statuses, roots_to_watch, rows_for
 from tui.services.task_query import SORT_KEYS, TaskRow, select_rows
+from tui.widgets.error_pane import ErrorPane
 from tui.widgets.keyed_table import KeyedTable
 from tui.widgets.literal import literal
 from tui.widgets.status import run_badge, task_badge
@@ -19,24 +21,46 @@ from tui.widgets.timefmt import moment
 
 from .base import PolledScreen
 
-# (column id, label); ids double as sort keys.
-COLUMNS: tuple[tuple[str, str], ...] = (
-    # Triage order: what it is, whether it runs, how it last went, when next; the rest to the right.
-    ("result", " "),
-    ("name", "NAME"),
-    ("state", "STATE"),
-    ("last", "LAST RUN"),
-    ("next", "NEXT"),
-    ("schedule", "SCHEDULE"),
-    ("kind", "KIND"),
-    ("warehouse", "WAREHOUSE"),
-    ("owner", "OWNER"),
-    ("scope", "DATABASE.SCHEMA"),
+# (column id, label, width); ids double as sort keys. Triage order: what it is, whether it runs, how
+# it last went, when next; then the rest. Widths are fixed so a poll never moves a column; a
+# terminal too narrow for all drops them from the right (task detail shows every field).
+COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("result", " ", 1),
+    ("name", "NAME", 0),  # flexes between NAME_MIN and NAME_MAX
+    ("state", "STATE", 11),  # ‖ suspended
+    ("last", "LAST RUN", 0),  # glyph, word and time: measured for the time format in use
+    ("next", "NEXT", 0),  # overdue 59m: measured like LAST RUN
+    ("schedule", "SCHEDULE", 16),
+    ("kind", "KIND", 8),
+    ("warehouse", "WAREHOUSE", 14),
+    ("owner", "OWNER", 14),
+    ("scope", "DATABASE.SCHEMA", 24),
 )
-NAME_WIDTH = 34  # longer names are cut with an ellipsis here; the detail view shows them in full
+LABELS = {column: label for column, label, _ in COLUMNS}
+NAME_MIN, NAME_MAX = 22, 34  # longer names end in an ellipsis; the detail view shows them in full
+FIXED = 2  # the result glyph and NAME stay put when the table scrolls sideways
+PADDING = 2  # a DataTable cell's padding, both sides
 
-# `o` cycles through these; "result" sorts failures first.
-SORT_CYCLE = ["graph", *(c for c, _ in COLUMNS if c in SORT_KEYS and c != "result"), "result"]
+
+def layout(available: int, sample: str, absolute: bool) -> list[tuple[str, str, int]]:
+    """The columns that fit ``available`` cells whole, in order, with their widths; ``sample`` is a
+    time as the user chose to see them."""
+    widths = {column: width for column, _, width in COLUMNS}
+    time_width = max(len(sample), len("59m ago"))
+    # LAST RUN: the longest word and a time; NEXT: a time and "overdue".
+    next_width = time_width + len(" overdue") if absolute else len("overdue 59m")
+    widths.update(name=NAME_MIN, last=len("· did not run ") + time_width, next=next_width)
+    chosen: list[str] = []
+    used = 0
+    for column, _, _ in COLUMNS:
+        need = widths[column] + PADDING
+        if column in ("result", "name", "state", "last") or used + need <= available:
+            chosen.append(column)
+            used += need
+        else:
+            break  # never a gap: the columns shown are always the first ones
+    widths["name"] = max(NAME_MIN, min(NAME_MAX, NAME_MIN + available - used))
+    return [(column, LABELS[column], widths[column]) for column in chosen]
 
 
 class TasksScreen(PolledScreen):
@@ -57,13 +81,12 @@ class TasksScreen(PolledScreen):
         self.failed_only = False
         self.sort = "graph"
         self.reverse = False
+        self.shown_columns: list[tuple[str, str, int]] = []
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
-        table = KeyedTable(id="tasks-table")
-        for column, label in COLUMNS:
-            table.add_column(label, key=column, width=NAME_WIDTH if column == "name" else None)
-        yield table
+        yield KeyedTable(id="tasks-table", fixed_columns=FIXED)
+        yield ErrorPane(id="tasks-error")
         with Horizontal(id="filter-bar"):
             yield Label("/", id="filter-label")
             yield Input(placeholder="name, state:suspended, status:failed, root:yes", id="filter")
@@ -73,6 +96,29 @@ class TasksScreen(PolledScreen):
     def on_mount(self) -> None:
         self.query_one("#filter-bar").display = False
         self.query_one(KeyedTable).focus()
+        self.fit_columns()
+
+    def on_resize(self) -> None:
+        self.render_rows()
+
+    def fit_columns(self) -> None:
+        """Choose the columns for the terminal's width and the time format; rebuilt only when either
+        changes, never on a poll."""
+        app = self.app
+        sample = moment(app.now(), app.now(), app.tz, app.show_absolute)  # type: ignore[attr-defined]
+        # The table's width less its vertical scrollbar.
+        wanted = layout(self.app.size.width - 2, sample, app.show_absolute)  # type: ignore[attr-defined]
+        if wanted != self.shown_columns:
+            self.shown_columns = wanted
+            self.query_one(KeyedTable).set_columns(wanted)
+            if self.sort not in self.sort_cycle():
+                self.sort, self.reverse = "graph", False
+
+    def sort_cycle(self) -> list[str]:
+        """What `o` cycles through: grouped by graph, then each sortable column on screen; the
+        result column sorts failures first."""
+        shown = [column for column, _, _ in self.shown_columns]
+        return ["graph", *(c for c in shown if c in SORT_KEYS and c != "result"), "result"]
 
     async def fetch(self) -> list[TaskRow]:
         # Two steps so a large scope shows its tasks at once and run results as they arrive; the
@@ -98,10 +144,29 @@ class TasksScreen(PolledScreen):
             sort=self.sort,
             reverse=self.reverse,
         )
+        self.fit_columns()
         table = self.query_one(KeyedTable)
-        table.apply([(row.task.key, self.cells(row)) for row in chosen])
+        index = {column: n for n, (column, _, _) in enumerate(COLUMNS)}
+        picks = [index[column] for column, _, _ in self.shown_columns]
+        table.apply([(row.task.key, tuple(self.cells(row)[i] for i in picks)) for row in chosen])
         self.update_columns()
         self.update_status(len(chosen))
+        self.update_error_pane()
+
+    def update_error_pane(self) -> None:
+        """The selected task's graph: its last result and first error line."""
+        pane = self.query_one(ErrorPane)
+        row = self.selected
+        if row is None:
+            pane.show_hint("nothing selected" if self.selection_hint else "")
+            return
+        run = row.last_run
+        when = self.when(run.completed_time or run.scheduled_time).plain if run else ""
+        pane.show_run(row.task.root.rsplit(".", 1)[-1], run, when)
+
+    @on(KeyedTable.RowHighlighted)
+    def row_highlighted(self) -> None:
+        self.update_error_pane()
 
     def cells(self, row: TaskRow) -> tuple[Text, ...]:
         app = self.app
@@ -129,44 +194,56 @@ class TasksScreen(PolledScreen):
         if self.sort == "graph" and not task.is_root:
             name = Text("└ ", style="dim", no_wrap=True, overflow="ellipsis").append_text(name)
         next_time = row.next_time if task.is_root else None
-        return (
+        cells = (
             glyph,
             name,
             task_badge(task.state, task.raw_state, colors),
             last,
-            Text(moment(now, next_time, tz, absolute)),
+            self.due(next_time),
             literal(task.schedule.describe()),
             Text(kind),
             literal(task.warehouse or ""),
             literal(task.owner or ""),
             literal(task.scope),
         )
+        for cell in cells:  # a fixed-width column cuts a long value with an ellipsis, never wraps it
+            cell.no_wrap, cell.overflow = True, "ellipsis"
+        return cells
 
     def update_columns(self) -> None:
+        """An arrow on the sorted column; none while grouped by graph (that is no column's order)."""
         table = self.query_one(KeyedTable)
-        for column, label in COLUMNS:
-            sorted_here = column == self.sort or (column == "name" and self.sort == "graph")
-            arrow = (" ▼" if self.reverse else " ▲") if sorted_here else ""
+        for column, label, _ in self.shown_columns:
+            arrow = (" ▼" if self.reverse else " ▲") if column == self.sort else ""
             table.columns[column].label = Text(label + arrow)  # type: ignore[index]
 
     def update_status(self, shown: int) -> None:
-        parts = [f"{shown} of {len(self.rows)} tasks"]
+        parts = [f"{shown} of {plural(len(self.rows), 'task')}"]
         graphs = sum(1 for row in self.rows if row.task.is_root)
         if graphs > MAX_GRAPHS:  # say so: failed-only and status: filters cannot see the others
-            parts.append(f"run results for the first {MAX_GRAPHS} of {graphs} graphs (narrow the scope)")
+            parts.append(
+                f"run results for the first {MAX_GRAPHS} of {plural(graphs, 'graph')} (narrow the scope)"
+            )
+        if self.sort == "graph":
+            parts.append(f"grouped by graph{' (reversed)' if self.reverse else ''}")
+        else:
+            label = "RESULT" if self.sort == "result" else LABELS[self.sort]
+            parts.append(f"sorted by {label} {'▼' if self.reverse else '▲'}")
         if self.failed_only:
-            parts.append("only graphs whose last run failed")
-        order = "graph, root first" if self.sort == "graph" else self.sort
-        parts.append(f"sorted by {order}{' (reversed)' if self.reverse else ''}")
+            parts.append("failed graphs only")
         status = Text("  ·  ".join(parts))
         if self.filter_text:
             status.append("  ·  filter: ")
             status.append_text(literal(self.filter_text, "bold"))
         if self.app.connection.sandbox:  # type: ignore[attr-defined]
-            # First, so a narrow terminal still shows how to leave the simulation.
-            hint = Text("sandbox = local simulation · real account: ", style="dim")
-            hint.append("dagtop -c NAME", style="bold")
-            status = hint.append("  ·  ").append_text(status)
+            # Early, so a narrow terminal still shows how to leave the simulation.
+            sandbox = Text("sandbox = simulation · real: ", style="dim")
+            sandbox.append("dagtop -c NAME", style="bold")
+            status = sandbox.append("  ·  ").append_text(status)
+        hint = self.selection_hint
+        if hint:  # first: the user must know that no row is the target of a key now
+            warning = self.app.theme_colors["warning"]  # type: ignore[attr-defined]
+            status = Text(hint, style=f"bold {warning}").append("  ·  ").append_text(status)
         self.query_one("#tasks-status", Label).update(status)
 
     # -- selection ------------------------------------------------------------------------------
@@ -179,6 +256,19 @@ class TasksScreen(PolledScreen):
     def selected_task(self):
         row = self.selected
         return row.task if row else None
+
+    @property
+    def selection_hint(self) -> str:
+        """Why no task is selected, when the chosen one left the list (else empty)."""
+        lost = self.query_one(KeyedTable).lost_key
+        if lost is None:
+            return ""
+        return f"⚠ {lost.rsplit('.', 1)[-1]} left the list: nothing selected, press j/k to choose"
+
+    @on(KeyedTable.SelectionRegained)
+    def selection_regained(self) -> None:
+        self.update_status(self.query_one(KeyedTable).row_count)
+        self.update_error_pane()
 
     # -- actions ----------------------------------------------------------------------------------
     def action_start_filter(self) -> None:
@@ -213,8 +303,9 @@ class TasksScreen(PolledScreen):
         self.render_rows()
 
     def action_next_sort(self) -> None:
-        index = SORT_CYCLE.index(self.sort) if self.sort in SORT_CYCLE else -1
-        self.sort = SORT_CYCLE[(index + 1) % len(SORT_CYCLE)]
+        cycle = self.sort_cycle()
+        index = cycle.index(self.sort) if self.sort in cycle else -1
+        self.sort = cycle[(index + 1) % len(cycle)]
         self.render_rows()
 
     def action_reverse_sort(self) -> None:

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 
 import httpx
 
+from tui.plural import plural
+
 
 @dataclass
 class Result:
@@ -66,7 +68,7 @@ async def client_full_list(results: list[Result]) -> None:
     h = harness.build(tasks=50_000, until_failure=False)
     start = time.perf_counter()
     tasks = await h.backend.list_tasks()
-    results.append(Result(f"client lists {len(tasks)} tasks (all pages)", elapsed(start), "s", 3.0))
+    results.append(Result(f"client lists {plural(len(tasks), 'task')} (all pages)", elapsed(start), "s", 3.0))
     await h.backend.aclose()
 
 
@@ -80,7 +82,7 @@ async def console_at_scale(results: list[Result]) -> None:
         start = time.perf_counter()
         await harness.settle(pilot)
         table = h.app.screen.query_one(KeyedTable)
-        shown = f"console: {table.row_count} tasks and their runs shown"
+        shown = f"console: {plural(table.row_count, 'task')} and their runs shown"
         results.append(Result(shown, elapsed(start), "s", 20.0))
         h.advance(300)
         start = time.perf_counter()

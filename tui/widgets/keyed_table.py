@@ -1,6 +1,9 @@
 """A DataTable updated by keyed diffs: rows are added, removed and changed in place, never refilled.
 
 Cursor (by row key), scroll and order survive every refresh, so a poll never makes the screen jump.
+The cursor is the target of every action key, so it never moves to another row by itself: when the
+row the user chose leaves the list (a poll, a filter), the table shows no cursor and selects
+nothing until the user moves it again (``lost_key`` says which row left).
 """
 
 from __future__ import annotations
@@ -8,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual import events
+from textual.coordinate import Coordinate
+from textual.message import Message
 from textual.widgets.data_table import RowKey
 
 from tui.widgets.lists import ListTable
@@ -22,15 +28,28 @@ class KeyedTable(ListTable):
     KeyedTable { height: 1fr; }
     """
 
+    class SelectionRegained(Message):
+        """The user chose a row again after the chosen one left the list."""
+
+        def __init__(self, table: KeyedTable) -> None:
+            super().__init__()
+            self.table = table
+
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("cursor_type", "row")
         kwargs.setdefault("zebra_stripes", False)
         super().__init__(**kwargs)
         self._cells: dict[str, Cells] = {}
+        self.lost_key: str | None = None  # the chosen row, while it is not in the list
+        self._lost_index = 0  # where it was, so j/k continue from there
+        self._lost_neighbours: tuple[str | None, str | None] = (None, None)  # the rows above and below it
+        self._placing = False  # apply() is moving the cursor, not the user
+        self._keep: str | None = None  # the chosen row across set_columns()
 
     @property
     def selected_key(self) -> str | None:
-        if not self.row_count:
+        """The row an action would act on: none while the chosen row is gone."""
+        if not self.row_count or self.lost_key is not None:
             return None
         try:
             row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
@@ -38,11 +57,37 @@ class KeyedTable(ListTable):
             return None
         return row_key.value
 
+    def set_columns(self, columns: Sequence[tuple[str, str, int]]) -> None:
+        """Replace the columns (key, label, fixed width); the next ``apply`` refills the rows and
+        puts the cursor back on the chosen row."""
+        self._keep = self.lost_key or self.selected_key or self._keep
+        self._placing = True
+        try:
+            self.clear(columns=True)
+            self._cells.clear()
+            for key, label, width in columns:
+                self.add_column(label, key=key, width=width)
+        finally:
+            self._placing = False
+
     def apply(self, rows: Sequence[tuple[str, Cells]]) -> None:
         """Make the table show ``rows`` (key, cells) in order, touching only what changed."""
-        selected = self.selected_key
-        cursor_row = self.cursor_row
+        self._placing = True
+        try:
+            self._apply(rows)
+        finally:
+            self._placing = False
+
+    def _apply(self, rows: Sequence[tuple[str, Cells]]) -> None:
+        selected = self.lost_key or self.selected_key or self._keep
+        self._keep = None
+        cursor_row = self._lost_index if self.lost_key is not None else self.cursor_row
         wanted = dict(rows)
+        if self.lost_key is None and selected is not None and selected not in wanted:
+            # It is leaving: remember its neighbours, where j/k will continue from.
+            above = self._row_locations.get_key(cursor_row - 1) if cursor_row > 0 else None
+            below = self._row_locations.get_key(cursor_row + 1)
+            self._lost_neighbours = (above.value if above else None, below.value if below else None)
         columns = list(self.columns)
         for key in [k for k in self._cells if k not in wanted]:
             self.remove_row(key)
@@ -79,11 +124,88 @@ class KeyedTable(ListTable):
         self.refresh()
 
     def _restore_cursor(self, selected: str | None, fallback_row: int) -> None:
-        if not self.row_count:
+        if selected is None:
+            return  # nothing was chosen (a first fill): the cursor starts at the top
+        if selected not in self._cells:
+            if self.lost_key is None:  # the chosen row just left: select nothing, never a neighbour
+                self.lost_key, self._lost_index = selected, fallback_row
+                self.show_cursor = False
             return
-        if selected is not None and selected in self._cells:
-            row = self.get_row_index(selected)
-        else:
-            row = min(fallback_row, self.row_count - 1)
+        row = self.get_row_index(selected)
+        if self.lost_key is not None:  # it came back (a filter cleared): chosen again
+            self.lost_key = None
+            self.show_cursor = True
         if row != self.cursor_row:
             self.move_cursor(row=row, animate=False, scroll=False)
+
+    # -- while the chosen row is gone, the first move chooses again ------------------------------------
+    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
+        super().watch_cursor_coordinate(old, new)
+        if self.lost_key is not None and not self._placing and old != new:
+            self._regain(new.row)  # moved by code (a test, a jump): that is a choice too
+
+    def _regain(self, row: int) -> None:
+        if not self.row_count:
+            return  # nothing to choose: still nothing selected
+        self.lost_key = None
+        self.show_cursor = True
+        self.move_cursor(row=max(0, min(row, self.row_count - 1)), animate=False)
+        self.post_message(self.SelectionRegained(self))
+
+    def _neighbour(self, below: bool) -> int:
+        """Where j (below) or k continue from: the row that was next to the one that left."""
+        key = self._lost_neighbours[1 if below else 0]
+        if key is not None and key in self._cells:
+            return self.get_row_index(key)
+        return self._lost_index if below else self._lost_index - 1
+
+    def action_cursor_down(self) -> None:
+        if self.lost_key is not None:
+            self._regain(self._neighbour(below=True))
+        else:
+            super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.lost_key is not None:
+            self._regain(self._neighbour(below=False))
+        else:
+            super().action_cursor_up()
+
+    def action_page_down(self) -> None:
+        if self.lost_key is not None:
+            self._regain(self._neighbour(below=True))
+        else:
+            super().action_page_down()
+
+    def action_page_up(self) -> None:
+        if self.lost_key is not None:
+            self._regain(self._neighbour(below=False))
+        else:
+            super().action_page_up()
+
+    def action_scroll_top(self) -> None:
+        if self.lost_key is not None:
+            self._regain(0)
+        else:
+            super().action_scroll_top()
+
+    def action_scroll_bottom(self) -> None:
+        if self.lost_key is not None:
+            self._regain(self.row_count - 1)
+        else:
+            super().action_scroll_bottom()
+
+    def action_select_cursor(self) -> None:
+        if self.lost_key is not None:  # enter with nothing selected: say why, never open a neighbour
+            hint = getattr(self.screen, "selection_hint", "")
+            self.notify(hint or "Nothing selected: press j/k to choose.", severity="warning", timeout=5)
+        else:
+            super().action_select_cursor()
+
+    async def _on_click(self, event: events.Click) -> None:
+        row = event.style.meta.get("row")
+        if self.lost_key is not None and isinstance(row, int) and row >= 0:
+            self._regain(row)
+            event.stop()
+            return
+        await super()._on_click(event)

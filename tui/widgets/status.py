@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, tzinfo
+
 from rich.text import Text
 
 from tui.domain import RunState, TaskState
+from tui.services.freshness import format_age
 from tui.text_safety import safe_text
+from tui.widgets.timefmt import absolute, relative
 
 # role names map to theme colours (see ``role_style``), never hard-coded colours.
 RUN_GLYPHS: dict[RunState, tuple[str, str]] = {
@@ -57,3 +61,26 @@ def task_badge(state: TaskState, raw: str, colors: dict[str, str]) -> Text:
     glyph, role = TASK_GLYPHS.get(state, TASK_GLYPHS[TaskState.UNKNOWN])
     word = safe_text(raw) if state is TaskState.UNKNOWN and raw else state.value
     return Text(f"{glyph} {word}", style=role_style(colors, role))
+
+
+OVERDUE = "overdue"
+# A run starts a moment after its time and the next poll sees it: that is not late yet.
+DUE_GRACE = timedelta(seconds=10)
+
+
+def due_time(
+    now: datetime, when: datetime | None, tz: tzinfo | None, show_absolute: bool, colors: dict[str, str]
+) -> Text:
+    """A time something is due to happen (a next or scheduled run): in the past it is late, and
+    says so in a word and the warning colour (``overdue 54s``), never as a normal ``54s ago``;
+    within the first seconds it is ``due now``."""
+    if when is None:
+        return Text("")
+    if when >= now:
+        return Text(absolute(when, tz) if show_absolute else relative(now, when))
+    if now - when <= DUE_GRACE and not show_absolute:
+        return Text("due now")
+    style = role_style(colors, "warning")
+    if show_absolute:
+        return Text(f"{absolute(when, tz)} {OVERDUE}", style=style)
+    return Text(f"{OVERDUE} {format_age(now - when)}", style=style)
