@@ -378,8 +378,13 @@ def _print(text: str) -> int:
 
 
 def _act(profile: Profile | None, args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """Resolve NAME to its task, plan, confirm, then carry out exactly as the console does."""
+    from tui.services.actions import ActionKind, carry_out, plan_for
+    from tui.services.journal import ActionJournal, default_journal_path
+
     verb = _VERBS[args.command]
     name = args.name
+    retry_last = getattr(args, "retry_last", False)
     if getattr(args, "read_only", False) or (profile is not None and profile.read_only):
         where = "--read-only" if getattr(args, "read_only", False) else f"profile {profile.name} is read-only"
         raise UsageError(f"{where}: refusing to {verb} {name}")
@@ -387,57 +392,53 @@ def _act(profile: Profile | None, args: argparse.Namespace, env: Mapping[str, st
         raise UsageError(
             f"no connection configured: pass -c NAME, or --url with DAGTOP_TOKEN, to {verb} {name}"
         )
-    if not args.yes:
-        _confirm(profile, verb, name, getattr(args, "retry_last", False))
-
-    async def act(backend: Backend) -> str:
-        if verb == "execute":
-            return await backend.execute(name, retry_last=args.retry_last)
-        return await getattr(backend, verb)(name)
-
-    journal = _journal(profile, name, "retry-last" if getattr(args, "retry_last", False) else verb)
-    try:
-        journal("sent", "")
-    except OSError as exc:  # no trace, no action
-        raise UsageError(f"not sent: the action journal cannot be written ({exc.strerror or exc})") from None
-    try:
-        message = _call(profile, act)
-    except ActionOutcomeUnknown as exc:
-        journal("unknown", exc.describe())
-        raise
-    except BackendError as exc:
-        journal("failed", exc.describe())
-        raise
-    journal("ok", message)
-    return _print(safe_text(message) or f"{verb}: done")
-
-
-def _journal(profile: Profile, target: str, action: str) -> Any:
-    """Write one journal line per step of a scripted action, as the console does."""
-    from tui.services.journal import ActionJournal, action_steps, default_journal_path
-
-    return action_steps(
-        ActionJournal(default_journal_path()),
-        profile=profile.name,
-        location=profile.location,
-        target=target,
-        action=action,
-    )
-
-
-def _confirm(profile: Profile, verb: str, name: str, retry_last: bool) -> None:
-    if not sys.stdin.isatty():
+    if not args.yes and not sys.stdin.isatty():
         raise UsageError(f"refusing to {verb} {name} without confirmation (not a terminal): pass --yes")
+    kind = ActionKind.RETRY_LAST if retry_last else ActionKind(verb)
+    journal = ActionJournal(default_journal_path())
+
+    async def act(backend: Backend) -> Any:
+        task = await backend.get_task(name)
+        plan = await plan_for(kind, task, backend, backend.location, profile.backend)
+        if plan.blocked_reason:
+            raise _NotSent(plan.blocked_reason)
+        if not args.yes:
+            _confirm(profile, plan, name)
+        return await carry_out(
+            plan, backend, journal=journal, profile=profile.name, clock=lambda: datetime.now(UTC)
+        )
+
+    try:
+        result = _call(profile, act)
+    except _NotSent as exc:
+        _err(f"dagtop: not sent: {safe_text(exc)}")
+        return 1
+    if not result.sent:
+        raise UsageError(result.message)
+    if result.ok:
+        return _print(safe_text(result.message) or f"{verb}: done")
+    _err(f"dagtop: {safe_text(result.message)}")
+    if result.outcome_unknown:
+        _err(f"dagtop: the action may or may not have happened; check with: dagtop get runs {name}")
+    return 1
+
+
+class _NotSent(Exception):
+    """The plan says the action cannot work (e.g. executing a child task): nothing is sent (exit 1)."""
+
+
+def _confirm(profile: Profile, plan: Any, typed: str) -> None:
     env_label = "PRODUCTION " if profile.production else ""
-    what = f"{verb} {'(retry last failed run) ' if retry_last else ''}{safe_text(name)}"
-    _err(f"About to {what} on {env_label}{profile.name}: {safe_text(profile.location)}")
+    what = f"{plan.title.lower()} {safe_text(plan.task.key)}"
+    _err(f"About to {what} on {env_label}{profile.name}: {safe_text(plan.location)}")
+    _err(safe_text(plan.consequence))
     if profile.production:
-        sys.stderr.write(f"Type the task name ({safe_text(name)}) to confirm: ")
+        sys.stderr.write(f"Type the task name ({safe_text(plan.task.name)}) to confirm: ")
         sys.stderr.flush()
-        ok = sys.stdin.readline().strip() == name
+        ok = sys.stdin.readline().strip() in {plan.task.name, plan.task.key, typed}
     else:
         sys.stderr.write("Proceed? [y/N] ")
         sys.stderr.flush()
         ok = sys.stdin.readline().strip().lower() in ("y", "yes")
     if not ok:
-        raise UsageError(f"not confirmed: nothing was sent ({verb} {name})")
+        raise UsageError(f"not confirmed: nothing was sent ({plan.kind.value} {plan.task.key})")

@@ -258,11 +258,34 @@ def test_exec_with_yes_and_retry_last_flag_parses(dagtop):
     assert parse("exec", name, "--retry-last", "--yes").retry_last is True
 
 
-def test_exec_of_a_child_is_refused_by_the_server(dagtop):
+def test_exec_of_a_child_is_refused_before_anything_is_sent(dagtop, server):
     code, out, _ = dagtop("get", "tasks", "-o", "json")
     child = next(t for t in json.loads(out)["tasks"] if not t["is_root"])
+    before = len(server.app.state.request_log)
     code, _, err = dagtop("exec", child["name"], "--yes")
-    assert code == 1 and err.startswith("dagtop: HTTP ")
+    # The same plan as the console's: a child cannot be executed, and the root to use is named.
+    assert code == 1 and err.startswith("dagtop: not sent: ") and "child task" in err
+    assert [e for e in server.app.state.request_log[before:] if e[0] == "POST"] == []
+
+
+def test_the_journal_names_the_target_fully_qualified_however_it_was_typed(
+    dagtop, scope, tmp_path, monkeypatch
+):
+    journal = tmp_path / "journal.jsonl"
+    monkeypatch.setenv("DAGTOP_JOURNAL", str(journal))
+    name = _roots(dagtop)[0]["name"]
+    database, schema = scope
+    typings = (name, name.lower(), f"{database}.{schema}.{name}", f"{database.lower()}.{schema}.{name}")
+    for verb, typed in zip(("suspend", "resume") * 2, typings, strict=True):
+        code, _, err = dagtop(verb, typed, "--yes")
+        assert code == 0, err
+    entries = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert {e["target"] for e in entries} == {f"{database}.{schema}.{name}"}
+    assert [e["result"] for e in entries] == ["sent", "ok"] * 4
+    # Who and where, in every entry; the steps of one action share an id.
+    assert all(e["user"] and e["host"] for e in entries)
+    assert [e["id"] for e in entries[::2]] == [e["id"] for e in entries[1::2]]
+    assert len({e["id"] for e in entries}) == 4
 
 
 def test_action_without_a_terminal_needs_yes(dagtop, monkeypatch):
