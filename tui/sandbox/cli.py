@@ -82,11 +82,18 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"dagtop sandbox: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
+    # The banner comes only once the socket accepts: a script may connect the moment it reads it.
+    try:
+        server.start()
+    except RuntimeError as exc:
+        print(f"dagtop sandbox: {exc}", file=sys.stderr)
+        return 1
     describe(
         server.url, server.token, server.app.state.sandbox.scopes(), time.perf_counter() - started, sys.stdout
     )
     with contextlib.suppress(KeyboardInterrupt):
-        server.serve_forever()
+        server.wait()
+    server.stop()
     return 0
 
 

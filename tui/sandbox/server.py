@@ -73,10 +73,10 @@ class SandboxServer:
                 self._thread.join(timeout=5)
         self._sock.close()
 
-    def serve_forever(self) -> None:
-        """Run in the calling thread until Ctrl-C (the CLI)."""
-        self._server.run(sockets=[self._sock])
-        self._sock.close()
+    def wait(self) -> None:
+        """Block until the server stops (Ctrl-C interrupts the wait; then call ``stop``)."""
+        while self._thread is not None and self._thread.is_alive():
+            self._thread.join(timeout=0.5)
 
     def __enter__(self) -> SandboxServer:
         return self.start()
