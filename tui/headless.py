@@ -12,8 +12,9 @@ Commands::
     dagtop resume NAME [--yes]
 
 ``get`` takes ``-o table`` (default: aligned columns, colour only on a terminal and never with
-``NO_COLOR``) or ``-o json``. With no connection configured, ``get`` starts a temporary sandbox and
-says so on stderr; actions never run without a configured connection. Actions ask for confirmation
+``NO_COLOR``) or ``-o json``. With no connection configured ``get`` exits 2 saying how to connect;
+only ``--sandbox`` reads a temporary sandbox (and says so on stderr); actions never run without a
+configured connection. Actions ask for confirmation
 on a terminal (a production profile wants the task name typed) unless ``--yes``; without a terminal
 they need ``--yes``. A read-only profile or ``--read-only`` refuses them.
 
@@ -85,12 +86,16 @@ def _positive(text: str) -> int:
     return value
 
 
+_SANDBOX_HELP = "read a temporary local sandbox (seed 7, simulated data), not a real scheduler"
+
+
 def _leaf(parent: Any, name: str, help_text: str, *, output: bool = True) -> argparse.ArgumentParser:
     parser = parent.add_parser(name, help=help_text, description=help_text)
     if output:
         parser.add_argument(
             "-o", "--output", choices=["table", "json"], default="table", help="output format"
         )
+        parser.add_argument("--sandbox", action="store_true", default=argparse.SUPPRESS, help=_SANDBOX_HELP)
     add_connection_arguments(parser, defaults=False)
     return parser
 
@@ -100,6 +105,7 @@ def register(subparsers: Any) -> None:
     get = subparsers.add_parser(
         "get", help="print tasks, dependents or runs", description=__doc__.split("\n\n")[0]
     )
+    get.add_argument("--sandbox", action="store_true", default=argparse.SUPPRESS, help=_SANDBOX_HELP)
     add_connection_arguments(get, defaults=False)
     what = get.add_subparsers(dest="what", metavar="WHAT", required=True)
     _leaf(what, "tasks", "every task in the scope")
@@ -157,14 +163,25 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         raise UsageError(f"unknown command {args.command!r}")
     if args.command == "get" and getattr(args, "errors_only", False) and getattr(args, "current", False):
         raise UsageError("--errors-only shows completed runs; it cannot go with --current")
+    settings = load_settings(args, env)
+    if args.command == "get" and getattr(args, "sandbox", False):
+        # Only an explicit --sandbox reads simulated data: a script with a typo must not get fake data.
+        chosen = [f for f in ("connection", "url", "backend") if getattr(args, f, None)]
+        if chosen:
+            raise UsageError(f"--sandbox reads the temporary sandbox; it cannot go with --{chosen[0]}")
+        with _temporary_sandbox() as sandbox:
+            return _get(sandbox, args, settings, env)
     profile, warnings = resolve_profile(args, env)
     for warning in warnings:
         _err(f"dagtop: warning: {warning}")
-    settings = load_settings(args, env)
     if args.command == "get":
         if profile is None:
-            with _temporary_sandbox() as sandbox:
-                return _get(sandbox, args, settings, env)
+            raise UsageError(
+                "no connection configured. Connect with -c NAME (a profile in "
+                "~/.config/dagtop/config.toml or a Snowflake CLI connection), or --url URL (with "
+                "--database/--schema for Snowflake) and the token in DAGTOP_TOKEN; or pass --sandbox to "
+                "read a temporary local sandbox"
+            )
         return _get(profile, args, settings, env)
     return _act(profile, args, env)
 
@@ -176,10 +193,7 @@ def _temporary_sandbox() -> Iterator[Profile]:
     token = secrets.token_urlsafe(24)
     with SandboxServer(SandboxConfig(seed=7, tasks=200, token=token), host="127.0.0.1", port=0) as server:
         database, schema = server.app.state.sandbox.scopes()[0]
-        _err(
-            "dagtop: no connection configured: showing a temporary sandbox (seed 7), not a real "
-            "scheduler. Configure one with -c NAME, ~/.config/dagtop/config.toml or --url."
-        )
+        _err("dagtop: --sandbox: showing a temporary sandbox (seed 7, simulated), not a real scheduler")
         yield sandbox_profile(server.url, token, database, schema)
 
 

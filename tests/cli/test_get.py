@@ -208,11 +208,23 @@ def test_bad_config_is_exit_2_with_one_line(dagtop, env, tmp_path):
     assert err == f'dagtop: {bad}: profiles.x.poll_interval: expected a number, got "fast"\n'
 
 
-def test_no_configuration_uses_a_temporary_sandbox(dagtop, env, tmp_path):
+def test_no_configuration_is_a_usage_error_saying_how_to_connect(dagtop, env, tmp_path):
     env["DAGTOP_CONFIG"] = str(tmp_path / "empty.toml")
     (tmp_path / "empty.toml").write_text("")
     code, out, err = dagtop("get", "tasks")
+    assert (code, out) == (2, "")
+    assert "no connection configured" in err and "-c NAME" in err and "--url" in err and "--sandbox" in err
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_only_an_explicit_sandbox_flag_reads_the_sandbox(dagtop, env, tmp_path, where):
+    env["DAGTOP_CONFIG"] = str(tmp_path / "empty.toml")
+    (tmp_path / "empty.toml").write_text("")
+    argv = ["get", "--sandbox", "tasks"] if where == "before" else ["get", "tasks", "--sandbox"]
+    code, out, err = dagtop(*argv)
     assert code == 0 and "temporary sandbox" in err and out.startswith("NAME")
+    code, _, err = dagtop("get", "tasks", "--sandbox", "-c", "sb")
+    assert code == 2 and "--sandbox" in err
 
 
 # ---------------------------------------------------------------------------------------------- safety
