@@ -23,7 +23,10 @@ Exit codes: 0 done; 1 the backend failed (its message, verbatim but made inert, 
 
 JSON output (stable; times are ISO-8601 UTC ending in ``Z``, ``null`` when unknown)::
 
-    get tasks       {"tasks": [TASK, ...]}
+    get tasks       {"tasks": [TASK + {"last_result", "last_run"}, ...]}
+                    # last_run: the graph's latest completed RUN (or null); last_result: the task's
+                    # result in it, by the console's rule (FAILED for the task that failed, NOT_RUN
+                    # for the others of a failed graph, else the run's state; null with no run)
     get task        {"task": TASK}
     get dependents  {"task": KEY, "tasks": [TASK + {"depth": N}, ...]}   # depth 0 is NAME itself
     get runs        {"root": KEY, "runs": [RUN, ...]}
@@ -63,6 +66,7 @@ from tui.config import (
     sandbox_profile,
 )
 from tui.domain import Graph, GraphRun, Task
+from tui.services.task_query import TaskRow
 from tui.text_safety import safe_text
 
 COMMANDS = frozenset({"get", "exec", "suspend", "resume"})
@@ -228,24 +232,7 @@ def _get(profile: Profile, args: argparse.Namespace, settings: Settings, env: Ma
     what = args.what
 
     if what == "tasks":
-        tasks: list[Task] = _call(profile, lambda b: b.list_tasks())
-        if json_out:
-            return _print(rt.dump_json({"tasks": [rt.task_json(t) for t in tasks]}))
-        names = {t.key: t.name for t in tasks}
-        rows = [
-            [
-                t.name,
-                rt.task_state_cell(t),
-                "" if t.is_root else names.get(t.root, t.root),
-                t.schedule.describe(),
-                t.warehouse or "",
-                t.comment or "",
-            ]
-            for t in tasks
-        ]
-        headers = ["NAME", "STATE", "ROOT", "SCHEDULE", "WAREHOUSE", "COMMENT"]
-        table = rt.render_table(headers, rows, max_widths=[40, 10, 30, 30, 20, 50], width=width, color=color)
-        return _print(table)
+        return _get_tasks(profile, tz, width, color, json_out)
 
     if what == "task":
         task: Task = _call(profile, lambda b: b.get_task(args.name))
@@ -279,6 +266,65 @@ def _get(profile: Profile, args: argparse.Namespace, settings: Settings, env: Ma
         )
 
     return _get_runs(profile, args, tz, width, color, json_out)
+
+
+def _get_tasks(profile: Profile, tz: str, width: int | None, color: bool, json_out: bool) -> int:
+    """Every task with its graph's latest completed run: the result as it concerns the task (the
+    console's rule, ``TaskRow.result``), when, and the first error."""
+    from tui.services.snapshots import graph_statuses, rows_for
+
+    async def fetch(backend: Backend) -> list[TaskRow]:
+        tasks = await backend.list_tasks()
+        roots = sorted({t.root for t in tasks})
+        return rows_for(tasks, await graph_statuses(backend, roots, with_current=False))
+
+    rows: list[TaskRow] = _call(profile, fetch)
+    now = datetime.now(UTC)
+    if json_out:
+        items = [
+            {
+                **rt.task_json(r.task),
+                "last_result": r.result.value if r.result else None,
+                "last_run": rt.run_json(r.last_run, "completed", now) if r.last_run else None,
+            }
+            for r in rows
+        ]
+        return _print(rt.dump_json({"tasks": items}))
+    names = {r.task.key: r.task.name for r in rows}
+    table = []
+    for r in rows:
+        t, run = r.task, r.last_run
+        error = (
+            " ".join(x for x in (run.first_error_task, run.first_error_code, run.first_error_message) if x)
+            if run
+            else ""
+        )
+        table.append(
+            [
+                t.name,
+                rt.task_state_cell(t),
+                rt.result_cell(r.result, run.raw_state if run else ""),
+                rt.format_time(run.completed_time or run.scheduled_time, tz) if run else "",
+                "" if t.is_root else names.get(t.root, t.root),
+                t.schedule.describe(),
+                (error, "31") if error else "",
+                t.warehouse or "",
+                t.comment or "",
+            ]
+        )
+    headers = [
+        "NAME",
+        "STATE",
+        "RESULT",
+        "LAST RUN",
+        "ROOT",
+        "SCHEDULE",
+        "FIRST ERROR",
+        "WAREHOUSE",
+        "COMMENT",
+    ]
+    caps = [40, 10, 12, 25, 30, 30, 60, 20, 50]
+    return _print(rt.render_table(headers, table, max_widths=caps, width=width, color=color))
 
 
 def _get_runs(

@@ -92,6 +92,16 @@ def run_state_cell(run: GraphRun) -> Cell:
     return (run.raw_state or run.state.value, colour)
 
 
+def result_cell(state: RunState | None, raw: str = "") -> Cell:
+    """A task's result in its graph's latest run (blank when there is none), coloured like a run."""
+    if state is None:
+        return ""
+    if state is RunState.UNKNOWN and raw:
+        return (raw, "")
+    colour = _RED if state.is_failure else _GREEN if state is RunState.SUCCEEDED else _DIM
+    return (state.value, colour)
+
+
 def format_time(value: datetime | None, timezone: str = "local") -> str:
     """A table timestamp: local time, or UTC marked with Z. Naive times are taken as UTC."""
     if value is None:

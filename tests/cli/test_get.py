@@ -106,7 +106,9 @@ def test_get_tasks_table(dagtop):
     code, out, err = dagtop("get", "tasks")
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert lines[0].split() == ["NAME", "STATE", "ROOT", "SCHEDULE", "WAREHOUSE", "COMMENT"]
+    assert lines[0].split() == [
+        "NAME", "STATE", "RESULT", "LAST", "RUN", "ROOT", "SCHEDULE", "FIRST", "ERROR", "WAREHOUSE", "COMMENT"
+    ]  # fmt: skip
     assert len(lines) > 10
     # Columns are aligned: STATE starts at the same offset on every row.
     offset = lines[0].index("STATE")
@@ -124,10 +126,41 @@ def test_get_tasks_json_shape(dagtop):
         "timeout_ms", "suspend_after_failures", "auto_retry_attempts", "finalizer_of", "created_on",
         "last_committed_on", "last_suspended_on",
     }  # fmt: skip
-    assert all(set(t) == documented for t in tasks)
+    assert all(set(t) == documented | {"last_result", "last_run"} for t in tasks)
     assert {t["state"] for t in tasks} <= {"started", "suspended", "unknown"}
     stamps = [t["created_on"] for t in tasks if t["created_on"]]
     assert stamps and all(s.endswith("Z") for s in stamps)
+
+
+def dependents(dagtop, name: str) -> list[dict]:
+    return json.loads(dagtop("get", "dependents", name, "-o", "json")[1])["tasks"]
+
+
+def test_get_tasks_says_each_graphs_latest_result_time_and_first_error(dagtop, server, scope):
+    database, schema = scope
+    engine = server.app.state.sandbox
+    # A graph whose latest run failed at a known task, with a known message.
+    root = max(_roots(dagtop), key=lambda t: len(dependents(dagtop, t["name"])))
+    graph = dependents(dagtop, root["name"])
+    assert len(graph) >= 3
+    culprit = graph[-1]["name"]
+    message = "Division by zero in step 3"
+    engine.record_failed_run(database, schema, root["name"], message=message, task=culprit)
+    code, out, _ = dagtop("get", "tasks", "-o", "json")
+    assert code == 0
+    tasks = {t["name"]: t for t in json.loads(out)["tasks"]}
+    last = tasks[root["name"]]["last_run"]
+    assert tasks[root["name"]]["last_result"] == "FAILED" and last["state"] == "FAILED"
+    assert last["first_error_message"] == message and last["completed_time"].endswith("Z")
+    assert last["first_error_task"] == culprit
+    # The console's rule for the rest of the graph: the failed task FAILED, the others did not run.
+    others = [t["name"] for t in graph[1:] if t["name"] != culprit]
+    assert tasks[culprit]["last_result"] == "FAILED"
+    assert all(tasks[n]["last_result"] == "NOT_RUN" for n in others)
+    # The table says the same: the result, when, and the first error.
+    code, out, _ = dagtop("get", "tasks")
+    row = next(line for line in out.splitlines() if line.startswith(root["name"] + " "))
+    assert "FAILED" in row and "Division by zero" in row and culprit in row
 
 
 def test_get_task_both_formats(dagtop):
