@@ -62,7 +62,8 @@ def run_console(args: argparse.Namespace) -> int:
         settings = load_settings(args)
         profile, warnings = resolve_profile(args)
     except ConfigError as exc:
-        print(f"dagtop: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():  # a config with several problems: one line each
+            print(f"dagtop: {line}", file=sys.stderr)
         return 2
     for warning in warnings:
         print(f"dagtop: warning: {warning}", file=sys.stderr)

@@ -323,15 +323,15 @@ def _problem(err: Mapping[str, Any], allowed: list[str]) -> str:
 
 
 def _raise_validation(exc: ValidationError, origin: _Origin, allowed: list[str]) -> None:
-    errors = exc.errors()
-    first = errors[0]
-    loc = [str(p) for p in first["loc"]]
-    fld = loc[0] if loc else None
-    where = origin.where(fld)
-    if len(loc) > 1:
-        where += "." + ".".join(loc[1:])
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    raise ConfigError(f"{where}: {_problem(first, allowed)}{more}") from None
+    """Every problem, one line each: fixing one only to meet the next wastes a round trip."""
+    lines = []
+    for error in exc.errors():
+        loc = [str(p) for p in error["loc"]]
+        where = origin.where(loc[0] if loc else None)
+        if len(loc) > 1:
+            where += "." + ".".join(loc[1:])
+        lines.append(f"{where}: {_problem(error, allowed)}")
+    raise ConfigError("\n".join(dict.fromkeys(lines))) from None
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -144,7 +144,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     try:
         return _run(args, env)
     except (ConfigError, UsageError) as exc:
-        _err(f"dagtop: {safe_text(exc)}")
+        for line in str(exc).splitlines() or [""]:  # a config with several problems: one line each
+            _err(f"dagtop: {safe_text(line)}")
         return 2
     except ActionOutcomeUnknown as exc:
         _err(f"dagtop: {safe_text(exc.describe())}")
