@@ -18,8 +18,10 @@ configured connection. Actions ask for confirmation
 on a terminal (a production profile wants the task name typed) unless ``--yes``; without a terminal
 they need ``--yes``. A read-only profile or ``--read-only`` refuses them.
 
-Exit codes: 0 done; 1 the backend failed (its message, verbatim but made inert, on stderr);
-2 usage or configuration error, or an action not confirmed.
+Exit codes: 0 done; 1 the backend failed or refused (its message, verbatim but made inert, on stderr),
+an action's outcome is unknown, or dagtop refused an action that cannot work; 2 usage or configuration
+error (including an action without ``--yes`` and no terminal to ask on); 3 the confirmation was declined
+(nothing was sent); 130 interrupted.
 
 JSON output (stable; times are ISO-8601 UTC ending in ``Z``, ``null`` when unknown)::
 
@@ -73,8 +75,16 @@ COMMANDS = frozenset({"get", "exec", "suspend", "resume"})
 _VERBS = {"exec": "execute", "suspend": "suspend", "resume": "resume"}
 
 
+# Exit codes (documented in the README and in ``dagtop --help``).
+EXIT_OK, EXIT_BACKEND, EXIT_USAGE, EXIT_DECLINED = 0, 1, 2, 3
+
+
 class UsageError(Exception):
     """The command cannot run as asked (exit code 2)."""
+
+
+class Declined(Exception):
+    """The user answered no at the confirmation: nothing was sent (exit code 3)."""
 
 
 # --------------------------------------------------------------------------------------------- parser
@@ -100,17 +110,21 @@ def _leaf(parent: Any, name: str, help_text: str, *, output: bool = True) -> arg
             "-o", "--output", choices=["table", "json"], default="table", help="output format"
         )
         parser.add_argument("--sandbox", action="store_true", default=argparse.SUPPRESS, help=_SANDBOX_HELP)
-    add_connection_arguments(parser, defaults=False)
+    add_connection_arguments(parser, defaults=False, actions=not output)
     return parser
 
 
 def register(subparsers: Any) -> None:
     """Add ``get``, ``exec``, ``suspend`` and ``resume`` to the CLI's subcommands."""
     get = subparsers.add_parser(
-        "get", help="print tasks, dependents or runs", description=__doc__.split("\n\n")[0]
+        "get",
+        help="print tasks, dependents or runs",
+        description="Print what the console shows, once, for scripts and SSH sessions: every task with "
+        "its graph's latest result, one task, a task and everything downstream of it, or a graph's runs; "
+        "as an aligned table or as JSON (-o json).",
     )
     get.add_argument("--sandbox", action="store_true", default=argparse.SUPPRESS, help=_SANDBOX_HELP)
-    add_connection_arguments(get, defaults=False)
+    add_connection_arguments(get, defaults=False, actions=False)
     what = get.add_subparsers(dest="what", metavar="WHAT", required=True)
     _leaf(what, "tasks", "every task in the scope")
     _leaf(what, "task", "one task, every field").add_argument("name", metavar="NAME")
@@ -147,6 +161,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
         for line in str(exc).splitlines() or [""]:  # a config with several problems: one line each
             _err(f"dagtop: {safe_text(line)}")
         return 2
+    except Declined as exc:
+        _err(f"dagtop: {safe_text(exc)}")
+        return EXIT_DECLINED
     except ActionOutcomeUnknown as exc:
         _err(f"dagtop: {safe_text(exc.describe())}")
         _err("dagtop: the action may or may not have happened; check with: dagtop get runs NAME")
@@ -367,7 +384,7 @@ def _get_runs(
             ]
         )
     headers = ["PHASE", "RUN", "STATE", "SCHEDULED", "STARTED", "COMPLETED", "DURATION", "FIRST ERROR"]
-    caps = [9, 24, 12, 20, 20, 20, 9, 80]
+    caps = [9, 24, 12, 25, 25, 25, 9, 80]
     return _print(rt.render_table(headers, rows, max_widths=caps, width=width, color=color))
 
 
@@ -502,4 +519,4 @@ def _confirm(profile: Profile, plan: Any, typed: str) -> None:
         sys.stderr.flush()
         ok = sys.stdin.readline().strip().lower() in ("y", "yes")
     if not ok:
-        raise UsageError(f"not confirmed: nothing was sent ({plan.kind.value} {plan.task.key})")
+        raise Declined(f"not confirmed: nothing was sent ({plan.kind.value} {plan.task.key})")

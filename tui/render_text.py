@@ -103,14 +103,15 @@ def result_cell(state: RunState | None, raw: str = "") -> Cell:
 
 
 def format_time(value: datetime | None, timezone: str = "local") -> str:
-    """A table timestamp: local time, or UTC marked with Z. Naive times are taken as UTC."""
+    """A table timestamp that says its zone: UTC marked with Z, local time with its offset
+    (``2025-01-02 02:04:05+01:00``). Naive times are taken as UTC."""
     if value is None:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     if timezone == "UTC":
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return value.astimezone().replace(microsecond=0).isoformat(sep=" ")
 
 
 def format_duration(value: timedelta | None) -> str:

@@ -6,6 +6,7 @@ import argparse
 import io
 import json
 import os
+import socket
 from pathlib import Path
 
 import httpx
@@ -366,7 +367,8 @@ def test_terminal_confirmation(dagtop, monkeypatch):
     name = _roots(dagtop)[0]["name"]
     monkeypatch.setattr("sys.stdin", _Tty("n\n"))
     code, _, err = dagtop("suspend", name)
-    assert code == 2 and "Proceed? [y/N]" in err and "nothing was sent" in err
+    # Declined is not a usage error: its own exit code, so a script can tell "no" from "wrong".
+    assert code == 3 and "Proceed? [y/N]" in err and "nothing was sent" in err
     assert _state(dagtop, name) == "started"
     monkeypatch.setattr("sys.stdin", _Tty("y\n"))
     assert dagtop("suspend", name)[0] == 0
@@ -377,7 +379,7 @@ def test_production_wants_the_task_name_typed(dagtop, monkeypatch):
     name = _roots(dagtop)[0]["name"]
     monkeypatch.setattr("sys.stdin", _Tty("y\n"))
     code, _, err = dagtop("suspend", name, "-c", "prod")
-    assert code == 2 and "PRODUCTION" in err and "Type the task name" in err
+    assert code == 3 and "PRODUCTION" in err and "Type the task name" in err
     assert _state(dagtop, name) == "started"
     monkeypatch.setattr("sys.stdin", _Tty(name + "\n"))
     assert dagtop("suspend", name, "-c", "prod")[0] == 0
@@ -401,3 +403,13 @@ def test_an_action_that_cannot_be_journaled_is_not_sent(dagtop, server, tmp_path
     assert code == 2 and "journal cannot be written" in err
     sent = [entry for entry in server.app.state.request_log[before:] if entry[0] == "POST"]
     assert sent == []
+
+
+def test_could_not_connect_names_the_host_and_port(dagtop, env):
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env["DAGTOP_TOKEN"] = "t"
+    code, out, err = dagtop("get", "tasks", "-c", "sb", "--url", f"http://127.0.0.1:{port}")
+    assert (code, out) == (1, "")
+    assert f"could not connect to 127.0.0.1:{port}" in err, err

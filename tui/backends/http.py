@@ -621,7 +621,8 @@ class HttpClient:
                 response = await self._send_once(method, url, params, json, attempt, action)
             except _NOT_SENT as exc:
                 failure: BackendError = TransportError(
-                    f"{what}: could not connect ({type(exc).__name__}: {self.redact(str(exc))})",
+                    f"{what}: could not connect to {self._host_port()} "
+                    f"({type(exc).__name__}: {self.redact(str(exc))})",
                     retryable=True,
                 )
             except (httpx.TimeoutException, TimeoutError) as exc:
@@ -655,6 +656,13 @@ class HttpClient:
             self.stats.retries += 1
             log.debug("%s: retrying in %.2f s after %s", what, delay, failure.describe())
             await self._sleep(delay)
+
+    def _host_port(self) -> str:
+        """``host:port`` of the server, the port spelled out even when it is the scheme's default."""
+        url = self.base_url
+        port = url.port or {"https": 443, "http": 80}.get(url.scheme, "")
+        host = f"[{url.host}]" if ":" in url.host else url.host
+        return self.redact(f"{host}:{port}")
 
     def _unknown(self, what: str, reason: str, cause: BackendError | None = None) -> ActionOutcomeUnknown:
         self.stats.failures += 1
