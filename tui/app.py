@@ -52,6 +52,7 @@ class DagtopApp(App):
         Binding("p", "toggle_pause", "Pause", id="app.pause"),
         Binding("A", "toggle_absolute", "Abs. time", show=False, id="app.absolute_time"),
         Binding("e", "show_error", "Last error", show=False, id="app.last_error"),
+        Binding("H", "open_history", "Action history", show=False, id="app.history"),
         Binding("x", "act('execute')", "Execute", id="action.execute"),
         Binding("X", "act('retry-last')", "Retry last", id="action.retry_last"),
         Binding("s", "act('suspend')", "Suspend", id="action.suspend"),
@@ -202,6 +203,11 @@ class DagtopApp(App):
             self.notify(hint or "Select a graph run first (3 or 4).", severity="warning", timeout=5)
             return
         self.push_screen(RunLogScreen(run))
+
+    def action_open_history(self) -> None:
+        from tui.screens.history import HistoryScreen
+
+        self.push_screen(HistoryScreen())
 
     def action_pick_scope(self) -> None:
         from tui.screens.scope import ScopePicker
@@ -393,6 +399,11 @@ class DagtopApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette offers every action of the current screen, and every screen."""
         yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Action journal: past actions and their outcomes",
+            "Every action of this profile, newest first (key: H)",
+            self.action_open_history,
+        )
         for key, active in screen.active_bindings.items():
             binding = active.binding
             if active.enabled and binding.description:

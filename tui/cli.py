@@ -1,7 +1,7 @@
 """The `dagtop` command: the console by default, plus `sandbox`, `get`, `exec`, `suspend`, `resume`.
 
 Textual and the backends are imported lazily so `dagtop --help` and `dagtop get` stay fast.
-Exit codes: 0 ok, 1 backend error, 2 usage or configuration error.
+Exit codes: see ``EPILOG`` (0 ok, 1 backend error, 2 usage or configuration error, 3 declined).
 """
 
 from __future__ import annotations
@@ -14,16 +14,46 @@ from tui import __version__
 
 HEADLESS_COMMANDS = frozenset({"get", "exec", "suspend", "resume"})
 
+EPILOG = """\
+environment:
+  DAGTOP_TOKEN           the token for the profile or --url (there is no --token: argv is visible)
+  DAGTOP_PROFILE         the profile to use when there is no -c
+  DAGTOP_CONFIG          dagtop's config file (default: {config})
+  DAGTOP_JOURNAL         the action journal (default: {journal})
+  DAGTOP_SANDBOX_TOKEN   the token of `dagtop sandbox` (default: random)
+  DAGTOP_SANDBOX_FAULTS  faults the sandbox injects, e.g. '429=0.05,503=0.02,drop=0.01'
+  SNOWFLAKE_HOME, SNOWFLAKE_CONNECTIONS, SNOWFLAKE_DEFAULT_CONNECTION_NAME
+                         where the Snowflake CLI's connections are read from (dagtop -c NAME)
+  NO_COLOR               no colour in `dagtop get` tables
+
+exit codes:
+  0    done
+  1    the backend failed or refused (its message on stderr), or an action's outcome is unknown
+  2    usage or configuration error; nothing was sent
+  3    an action's confirmation was declined; nothing was sent
+  130  interrupted
+
+examples:
+  dagtop -c prod                                     the console on the profile "prod"
+  dagtop get tasks -c prod -o json                   every task and its graph's latest result, as JSON
+  dagtop exec ORDERS_PIPELINE --retry-last -c prod   retry the last failed run (asks first)
+"""
+
 
 def build_parser() -> argparse.ArgumentParser:
     from tui.config import add_connection_arguments
     from tui.headless import register
+    from tui.locations import config_file, display_path, state_dir
     from tui.sandbox.cli import add_arguments as add_sandbox_arguments
 
     parser = argparse.ArgumentParser(
         prog="dagtop",
         description="A keyboard-driven console for task graphs. With no profile configured it opens "
         "on the built-in sandbox, a local simulation of the Snowflake Tasks REST API.",
+        epilog=EPILOG.format(
+            config=display_path(config_file({})), journal=display_path(state_dir() / "actions.jsonl")
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"dagtop {__version__}")
     add_connection_arguments(parser)
@@ -62,7 +92,8 @@ def run_console(args: argparse.Namespace) -> int:
         settings = load_settings(args)
         profile, warnings = resolve_profile(args)
     except ConfigError as exc:
-        print(f"dagtop: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():  # a config with several problems: one line each
+            print(f"dagtop: {line}", file=sys.stderr)
         return 2
     for warning in warnings:
         print(f"dagtop: warning: {warning}", file=sys.stderr)

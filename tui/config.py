@@ -323,15 +323,15 @@ def _problem(err: Mapping[str, Any], allowed: list[str]) -> str:
 
 
 def _raise_validation(exc: ValidationError, origin: _Origin, allowed: list[str]) -> None:
-    errors = exc.errors()
-    first = errors[0]
-    loc = [str(p) for p in first["loc"]]
-    fld = loc[0] if loc else None
-    where = origin.where(fld)
-    if len(loc) > 1:
-        where += "." + ".".join(loc[1:])
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    raise ConfigError(f"{where}: {_problem(first, allowed)}{more}") from None
+    """Every problem, one line each: fixing one only to meet the next wastes a round trip."""
+    lines = []
+    for error in exc.errors():
+        loc = [str(p) for p in error["loc"]]
+        where = origin.where(loc[0] if loc else None)
+        if len(loc) > 1:
+            where += "." + ".".join(loc[1:])
+        lines.append(f"{where}: {_problem(error, allowed)}")
+    raise ConfigError("\n".join(dict.fromkeys(lines))) from None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -709,11 +709,14 @@ def _account_from_url(url: str) -> str | None:
 # Public API
 
 
-def add_connection_arguments(parser: argparse.ArgumentParser, *, defaults: bool = True) -> None:
+def add_connection_arguments(
+    parser: argparse.ArgumentParser, *, defaults: bool = True, actions: bool = True
+) -> None:
     """The flags that choose and override a connection.
 
     With ``defaults=False`` (used on subcommands) unset flags leave no attribute, so a subparser never
     clobbers a value the main parser already parsed. ``resolve_profile`` copes with either.
+    ``actions=False`` leaves out ``--read-only`` (for commands that only read).
     Turns off the parser's prefix matching (see below).
     """
     # No prefix matching: "--token SECRET" must be an error, not "--token-file SECRET".
@@ -733,12 +736,13 @@ def add_connection_arguments(parser: argparse.ArgumentParser, *, defaults: bool 
         help="file holding the token (or export DAGTOP_TOKEN; there is no --token)",
         **kw,
     )
-    group.add_argument(
-        "--read-only",
-        action="store_true",
-        help="refuse every action",
-        **({"default": argparse.SUPPRESS} if not defaults else {}),
-    )
+    if actions:
+        group.add_argument(
+            "--read-only",
+            action="store_true",
+            help="refuse every action",
+            **({"default": argparse.SUPPRESS} if not defaults else {}),
+        )
     group.add_argument("--config", metavar="PATH", help="dagtop config file (default: XDG path)", **kw)
 
 

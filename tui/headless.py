@@ -12,17 +12,23 @@ Commands::
     dagtop resume NAME [--yes]
 
 ``get`` takes ``-o table`` (default: aligned columns, colour only on a terminal and never with
-``NO_COLOR``) or ``-o json``. With no connection configured, ``get`` starts a temporary sandbox and
-says so on stderr; actions never run without a configured connection. Actions ask for confirmation
+``NO_COLOR``) or ``-o json``. With no connection configured ``get`` exits 2 saying how to connect;
+only ``--sandbox`` reads a temporary sandbox (and says so on stderr); actions never run without a
+configured connection. Actions ask for confirmation
 on a terminal (a production profile wants the task name typed) unless ``--yes``; without a terminal
 they need ``--yes``. A read-only profile or ``--read-only`` refuses them.
 
-Exit codes: 0 done; 1 the backend failed (its message, verbatim but made inert, on stderr);
-2 usage or configuration error, or an action not confirmed.
+Exit codes: 0 done; 1 the backend failed or refused (its message, verbatim but made inert, on stderr),
+an action's outcome is unknown, or dagtop refused an action that cannot work; 2 usage or configuration
+error (including an action without ``--yes`` and no terminal to ask on); 3 the confirmation was declined
+(nothing was sent); 130 interrupted.
 
 JSON output (stable; times are ISO-8601 UTC ending in ``Z``, ``null`` when unknown)::
 
-    get tasks       {"tasks": [TASK, ...]}
+    get tasks       {"tasks": [TASK + {"last_result", "last_run"}, ...]}
+                    # last_run: the graph's latest completed RUN (or null); last_result: the task's
+                    # result in it, by the console's rule (FAILED for the task that failed, NOT_RUN
+                    # for the others of a failed graph, else the run's state; null with no run)
     get task        {"task": TASK}
     get dependents  {"task": KEY, "tasks": [TASK + {"depth": N}, ...]}   # depth 0 is NAME itself
     get runs        {"root": KEY, "runs": [RUN, ...]}
@@ -62,14 +68,23 @@ from tui.config import (
     sandbox_profile,
 )
 from tui.domain import Graph, GraphRun, Task
+from tui.services.task_query import TaskRow
 from tui.text_safety import safe_text
 
 COMMANDS = frozenset({"get", "exec", "suspend", "resume"})
 _VERBS = {"exec": "execute", "suspend": "suspend", "resume": "resume"}
 
 
+# Exit codes (documented in the README and in ``dagtop --help``).
+EXIT_OK, EXIT_BACKEND, EXIT_USAGE, EXIT_DECLINED = 0, 1, 2, 3
+
+
 class UsageError(Exception):
     """The command cannot run as asked (exit code 2)."""
+
+
+class Declined(Exception):
+    """The user answered no at the confirmation: nothing was sent (exit code 3)."""
 
 
 # --------------------------------------------------------------------------------------------- parser
@@ -85,22 +100,31 @@ def _positive(text: str) -> int:
     return value
 
 
+_SANDBOX_HELP = "read a temporary local sandbox (seed 7, simulated data), not a real scheduler"
+
+
 def _leaf(parent: Any, name: str, help_text: str, *, output: bool = True) -> argparse.ArgumentParser:
     parser = parent.add_parser(name, help=help_text, description=help_text)
     if output:
         parser.add_argument(
             "-o", "--output", choices=["table", "json"], default="table", help="output format"
         )
-    add_connection_arguments(parser, defaults=False)
+        parser.add_argument("--sandbox", action="store_true", default=argparse.SUPPRESS, help=_SANDBOX_HELP)
+    add_connection_arguments(parser, defaults=False, actions=not output)
     return parser
 
 
 def register(subparsers: Any) -> None:
     """Add ``get``, ``exec``, ``suspend`` and ``resume`` to the CLI's subcommands."""
     get = subparsers.add_parser(
-        "get", help="print tasks, dependents or runs", description=__doc__.split("\n\n")[0]
+        "get",
+        help="print tasks, dependents or runs",
+        description="Print what the console shows, once, for scripts and SSH sessions: every task with "
+        "its graph's latest result, one task, a task and everything downstream of it, or a graph's runs; "
+        "as an aligned table or as JSON (-o json).",
     )
-    add_connection_arguments(get, defaults=False)
+    get.add_argument("--sandbox", action="store_true", default=argparse.SUPPRESS, help=_SANDBOX_HELP)
+    add_connection_arguments(get, defaults=False, actions=False)
     what = get.add_subparsers(dest="what", metavar="WHAT", required=True)
     _leaf(what, "tasks", "every task in the scope")
     _leaf(what, "task", "one task, every field").add_argument("name", metavar="NAME")
@@ -134,8 +158,12 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     try:
         return _run(args, env)
     except (ConfigError, UsageError) as exc:
-        _err(f"dagtop: {safe_text(exc)}")
+        for line in str(exc).splitlines() or [""]:  # a config with several problems: one line each
+            _err(f"dagtop: {safe_text(line)}")
         return 2
+    except Declined as exc:
+        _err(f"dagtop: {safe_text(exc)}")
+        return EXIT_DECLINED
     except ActionOutcomeUnknown as exc:
         _err(f"dagtop: {safe_text(exc.describe())}")
         _err("dagtop: the action may or may not have happened; check with: dagtop get runs NAME")
@@ -157,14 +185,25 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         raise UsageError(f"unknown command {args.command!r}")
     if args.command == "get" and getattr(args, "errors_only", False) and getattr(args, "current", False):
         raise UsageError("--errors-only shows completed runs; it cannot go with --current")
+    settings = load_settings(args, env)
+    if args.command == "get" and getattr(args, "sandbox", False):
+        # Only an explicit --sandbox reads simulated data: a script with a typo must not get fake data.
+        chosen = [f for f in ("connection", "url", "backend") if getattr(args, f, None)]
+        if chosen:
+            raise UsageError(f"--sandbox reads the temporary sandbox; it cannot go with --{chosen[0]}")
+        with _temporary_sandbox() as sandbox:
+            return _get(sandbox, args, settings, env)
     profile, warnings = resolve_profile(args, env)
     for warning in warnings:
         _err(f"dagtop: warning: {warning}")
-    settings = load_settings(args, env)
     if args.command == "get":
         if profile is None:
-            with _temporary_sandbox() as sandbox:
-                return _get(sandbox, args, settings, env)
+            raise UsageError(
+                "no connection configured. Connect with -c NAME (a profile in "
+                "~/.config/dagtop/config.toml or a Snowflake CLI connection), or --url URL (with "
+                "--database/--schema for Snowflake) and the token in DAGTOP_TOKEN; or pass --sandbox to "
+                "read a temporary local sandbox"
+            )
         return _get(profile, args, settings, env)
     return _act(profile, args, env)
 
@@ -176,10 +215,7 @@ def _temporary_sandbox() -> Iterator[Profile]:
     token = secrets.token_urlsafe(24)
     with SandboxServer(SandboxConfig(seed=7, tasks=200, token=token), host="127.0.0.1", port=0) as server:
         database, schema = server.app.state.sandbox.scopes()[0]
-        _err(
-            "dagtop: no connection configured: showing a temporary sandbox (seed 7), not a real "
-            "scheduler. Configure one with -c NAME, ~/.config/dagtop/config.toml or --url."
-        )
+        _err("dagtop: --sandbox: showing a temporary sandbox (seed 7, simulated), not a real scheduler")
         yield sandbox_profile(server.url, token, database, schema)
 
 
@@ -214,24 +250,7 @@ def _get(profile: Profile, args: argparse.Namespace, settings: Settings, env: Ma
     what = args.what
 
     if what == "tasks":
-        tasks: list[Task] = _call(profile, lambda b: b.list_tasks())
-        if json_out:
-            return _print(rt.dump_json({"tasks": [rt.task_json(t) for t in tasks]}))
-        names = {t.key: t.name for t in tasks}
-        rows = [
-            [
-                t.name,
-                rt.task_state_cell(t),
-                "" if t.is_root else names.get(t.root, t.root),
-                t.schedule.describe(),
-                t.warehouse or "",
-                t.comment or "",
-            ]
-            for t in tasks
-        ]
-        headers = ["NAME", "STATE", "ROOT", "SCHEDULE", "WAREHOUSE", "COMMENT"]
-        table = rt.render_table(headers, rows, max_widths=[40, 10, 30, 30, 20, 50], width=width, color=color)
-        return _print(table)
+        return _get_tasks(profile, tz, width, color, json_out)
 
     if what == "task":
         task: Task = _call(profile, lambda b: b.get_task(args.name))
@@ -265,6 +284,65 @@ def _get(profile: Profile, args: argparse.Namespace, settings: Settings, env: Ma
         )
 
     return _get_runs(profile, args, tz, width, color, json_out)
+
+
+def _get_tasks(profile: Profile, tz: str, width: int | None, color: bool, json_out: bool) -> int:
+    """Every task with its graph's latest completed run: the result as it concerns the task (the
+    console's rule, ``TaskRow.result``), when, and the first error."""
+    from tui.services.snapshots import graph_statuses, rows_for
+
+    async def fetch(backend: Backend) -> list[TaskRow]:
+        tasks = await backend.list_tasks()
+        roots = sorted({t.root for t in tasks})
+        return rows_for(tasks, await graph_statuses(backend, roots, with_current=False))
+
+    rows: list[TaskRow] = _call(profile, fetch)
+    now = datetime.now(UTC)
+    if json_out:
+        items = [
+            {
+                **rt.task_json(r.task),
+                "last_result": r.result.value if r.result else None,
+                "last_run": rt.run_json(r.last_run, "completed", now) if r.last_run else None,
+            }
+            for r in rows
+        ]
+        return _print(rt.dump_json({"tasks": items}))
+    names = {r.task.key: r.task.name for r in rows}
+    table = []
+    for r in rows:
+        t, run = r.task, r.last_run
+        error = (
+            " ".join(x for x in (run.first_error_task, run.first_error_code, run.first_error_message) if x)
+            if run
+            else ""
+        )
+        table.append(
+            [
+                t.name,
+                rt.task_state_cell(t),
+                rt.result_cell(r.result, run.raw_state if run else ""),
+                rt.format_time(run.completed_time or run.scheduled_time, tz) if run else "",
+                "" if t.is_root else names.get(t.root, t.root),
+                t.schedule.describe(),
+                (error, "31") if error else "",
+                t.warehouse or "",
+                t.comment or "",
+            ]
+        )
+    headers = [
+        "NAME",
+        "STATE",
+        "RESULT",
+        "LAST RUN",
+        "ROOT",
+        "SCHEDULE",
+        "FIRST ERROR",
+        "WAREHOUSE",
+        "COMMENT",
+    ]
+    caps = [40, 10, 12, 25, 30, 30, 60, 20, 50]
+    return _print(rt.render_table(headers, table, max_widths=caps, width=width, color=color))
 
 
 def _get_runs(
@@ -306,7 +384,7 @@ def _get_runs(
             ]
         )
     headers = ["PHASE", "RUN", "STATE", "SCHEDULED", "STARTED", "COMPLETED", "DURATION", "FIRST ERROR"]
-    caps = [9, 24, 12, 20, 20, 20, 9, 80]
+    caps = [9, 24, 12, 25, 25, 25, 9, 80]
     return _print(rt.render_table(headers, rows, max_widths=caps, width=width, color=color))
 
 
@@ -378,8 +456,13 @@ def _print(text: str) -> int:
 
 
 def _act(profile: Profile | None, args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """Resolve NAME to its task, plan, confirm, then carry out exactly as the console does."""
+    from tui.services.actions import ActionKind, carry_out, plan_for
+    from tui.services.journal import ActionJournal, default_journal_path
+
     verb = _VERBS[args.command]
     name = args.name
+    retry_last = getattr(args, "retry_last", False)
     if getattr(args, "read_only", False) or (profile is not None and profile.read_only):
         where = "--read-only" if getattr(args, "read_only", False) else f"profile {profile.name} is read-only"
         raise UsageError(f"{where}: refusing to {verb} {name}")
@@ -387,57 +470,53 @@ def _act(profile: Profile | None, args: argparse.Namespace, env: Mapping[str, st
         raise UsageError(
             f"no connection configured: pass -c NAME, or --url with DAGTOP_TOKEN, to {verb} {name}"
         )
-    if not args.yes:
-        _confirm(profile, verb, name, getattr(args, "retry_last", False))
-
-    async def act(backend: Backend) -> str:
-        if verb == "execute":
-            return await backend.execute(name, retry_last=args.retry_last)
-        return await getattr(backend, verb)(name)
-
-    journal = _journal(profile, name, "retry-last" if getattr(args, "retry_last", False) else verb)
-    try:
-        journal("sent", "")
-    except OSError as exc:  # no trace, no action
-        raise UsageError(f"not sent: the action journal cannot be written ({exc.strerror or exc})") from None
-    try:
-        message = _call(profile, act)
-    except ActionOutcomeUnknown as exc:
-        journal("unknown", exc.describe())
-        raise
-    except BackendError as exc:
-        journal("failed", exc.describe())
-        raise
-    journal("ok", message)
-    return _print(safe_text(message) or f"{verb}: done")
-
-
-def _journal(profile: Profile, target: str, action: str) -> Any:
-    """Write one journal line per step of a scripted action, as the console does."""
-    from tui.services.journal import ActionJournal, action_steps, default_journal_path
-
-    return action_steps(
-        ActionJournal(default_journal_path()),
-        profile=profile.name,
-        location=profile.location,
-        target=target,
-        action=action,
-    )
-
-
-def _confirm(profile: Profile, verb: str, name: str, retry_last: bool) -> None:
-    if not sys.stdin.isatty():
+    if not args.yes and not sys.stdin.isatty():
         raise UsageError(f"refusing to {verb} {name} without confirmation (not a terminal): pass --yes")
+    kind = ActionKind.RETRY_LAST if retry_last else ActionKind(verb)
+    journal = ActionJournal(default_journal_path())
+
+    async def act(backend: Backend) -> Any:
+        task = await backend.get_task(name)
+        plan = await plan_for(kind, task, backend, backend.location, profile.backend)
+        if plan.blocked_reason:
+            raise _NotSent(plan.blocked_reason)
+        if not args.yes:
+            _confirm(profile, plan, name)
+        return await carry_out(
+            plan, backend, journal=journal, profile=profile.name, clock=lambda: datetime.now(UTC)
+        )
+
+    try:
+        result = _call(profile, act)
+    except _NotSent as exc:
+        _err(f"dagtop: not sent: {safe_text(exc)}")
+        return 1
+    if not result.sent:
+        raise UsageError(result.message)
+    if result.ok:
+        return _print(safe_text(result.message) or f"{verb}: done")
+    _err(f"dagtop: {safe_text(result.message)}")
+    if result.outcome_unknown:
+        _err(f"dagtop: the action may or may not have happened; check with: dagtop get runs {name}")
+    return 1
+
+
+class _NotSent(Exception):
+    """The plan says the action cannot work (e.g. executing a child task): nothing is sent (exit 1)."""
+
+
+def _confirm(profile: Profile, plan: Any, typed: str) -> None:
     env_label = "PRODUCTION " if profile.production else ""
-    what = f"{verb} {'(retry last failed run) ' if retry_last else ''}{safe_text(name)}"
-    _err(f"About to {what} on {env_label}{profile.name}: {safe_text(profile.location)}")
+    what = f"{plan.title.lower()} {safe_text(plan.task.key)}"
+    _err(f"About to {what} on {env_label}{profile.name}: {safe_text(plan.location)}")
+    _err(safe_text(plan.consequence))
     if profile.production:
-        sys.stderr.write(f"Type the task name ({safe_text(name)}) to confirm: ")
+        sys.stderr.write(f"Type the task name ({safe_text(plan.task.name)}) to confirm: ")
         sys.stderr.flush()
-        ok = sys.stdin.readline().strip() == name
+        ok = sys.stdin.readline().strip() in {plan.task.name, plan.task.key, typed}
     else:
         sys.stderr.write("Proceed? [y/N] ")
         sys.stderr.flush()
         ok = sys.stdin.readline().strip().lower() in ("y", "yes")
     if not ok:
-        raise UsageError(f"not confirmed: nothing was sent ({verb} {name})")
+        raise Declined(f"not confirmed: nothing was sent ({plan.kind.value} {plan.task.key})")

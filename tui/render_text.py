@@ -92,15 +92,26 @@ def run_state_cell(run: GraphRun) -> Cell:
     return (run.raw_state or run.state.value, colour)
 
 
+def result_cell(state: RunState | None, raw: str = "") -> Cell:
+    """A task's result in its graph's latest run (blank when there is none), coloured like a run."""
+    if state is None:
+        return ""
+    if state is RunState.UNKNOWN and raw:
+        return (raw, "")
+    colour = _RED if state.is_failure else _GREEN if state is RunState.SUCCEEDED else _DIM
+    return (state.value, colour)
+
+
 def format_time(value: datetime | None, timezone: str = "local") -> str:
-    """A table timestamp: local time, or UTC marked with Z. Naive times are taken as UTC."""
+    """A table timestamp that says its zone: UTC marked with Z, local time with its offset
+    (``2025-01-02 02:04:05+01:00``). Naive times are taken as UTC."""
     if value is None:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     if timezone == "UTC":
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return value.astimezone().replace(microsecond=0).isoformat(sep=" ")
 
 
 def format_duration(value: timedelta | None) -> str:

@@ -6,6 +6,7 @@ import argparse
 import io
 import json
 import os
+import socket
 from pathlib import Path
 
 import httpx
@@ -106,7 +107,9 @@ def test_get_tasks_table(dagtop):
     code, out, err = dagtop("get", "tasks")
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert lines[0].split() == ["NAME", "STATE", "ROOT", "SCHEDULE", "WAREHOUSE", "COMMENT"]
+    assert lines[0].split() == [
+        "NAME", "STATE", "RESULT", "LAST", "RUN", "ROOT", "SCHEDULE", "FIRST", "ERROR", "WAREHOUSE", "COMMENT"
+    ]  # fmt: skip
     assert len(lines) > 10
     # Columns are aligned: STATE starts at the same offset on every row.
     offset = lines[0].index("STATE")
@@ -124,10 +127,41 @@ def test_get_tasks_json_shape(dagtop):
         "timeout_ms", "suspend_after_failures", "auto_retry_attempts", "finalizer_of", "created_on",
         "last_committed_on", "last_suspended_on",
     }  # fmt: skip
-    assert all(set(t) == documented for t in tasks)
+    assert all(set(t) == documented | {"last_result", "last_run"} for t in tasks)
     assert {t["state"] for t in tasks} <= {"started", "suspended", "unknown"}
     stamps = [t["created_on"] for t in tasks if t["created_on"]]
     assert stamps and all(s.endswith("Z") for s in stamps)
+
+
+def dependents(dagtop, name: str) -> list[dict]:
+    return json.loads(dagtop("get", "dependents", name, "-o", "json")[1])["tasks"]
+
+
+def test_get_tasks_says_each_graphs_latest_result_time_and_first_error(dagtop, server, scope):
+    database, schema = scope
+    engine = server.app.state.sandbox
+    # A graph whose latest run failed at a known task, with a known message.
+    root = max(_roots(dagtop), key=lambda t: len(dependents(dagtop, t["name"])))
+    graph = dependents(dagtop, root["name"])
+    assert len(graph) >= 3
+    culprit = graph[-1]["name"]
+    message = "Division by zero in step 3"
+    engine.record_failed_run(database, schema, root["name"], message=message, task=culprit)
+    code, out, _ = dagtop("get", "tasks", "-o", "json")
+    assert code == 0
+    tasks = {t["name"]: t for t in json.loads(out)["tasks"]}
+    last = tasks[root["name"]]["last_run"]
+    assert tasks[root["name"]]["last_result"] == "FAILED" and last["state"] == "FAILED"
+    assert last["first_error_message"] == message and last["completed_time"].endswith("Z")
+    assert last["first_error_task"] == culprit
+    # The console's rule for the rest of the graph: the failed task FAILED, the others did not run.
+    others = [t["name"] for t in graph[1:] if t["name"] != culprit]
+    assert tasks[culprit]["last_result"] == "FAILED"
+    assert all(tasks[n]["last_result"] == "NOT_RUN" for n in others)
+    # The table says the same: the result, when, and the first error.
+    code, out, _ = dagtop("get", "tasks")
+    row = next(line for line in out.splitlines() if line.startswith(root["name"] + " "))
+    assert "FAILED" in row and "Division by zero" in row and culprit in row
 
 
 def test_get_task_both_formats(dagtop):
@@ -208,11 +242,23 @@ def test_bad_config_is_exit_2_with_one_line(dagtop, env, tmp_path):
     assert err == f'dagtop: {bad}: profiles.x.poll_interval: expected a number, got "fast"\n'
 
 
-def test_no_configuration_uses_a_temporary_sandbox(dagtop, env, tmp_path):
+def test_no_configuration_is_a_usage_error_saying_how_to_connect(dagtop, env, tmp_path):
     env["DAGTOP_CONFIG"] = str(tmp_path / "empty.toml")
     (tmp_path / "empty.toml").write_text("")
     code, out, err = dagtop("get", "tasks")
+    assert (code, out) == (2, "")
+    assert "no connection configured" in err and "-c NAME" in err and "--url" in err and "--sandbox" in err
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_only_an_explicit_sandbox_flag_reads_the_sandbox(dagtop, env, tmp_path, where):
+    env["DAGTOP_CONFIG"] = str(tmp_path / "empty.toml")
+    (tmp_path / "empty.toml").write_text("")
+    argv = ["get", "--sandbox", "tasks"] if where == "before" else ["get", "tasks", "--sandbox"]
+    code, out, err = dagtop(*argv)
     assert code == 0 and "temporary sandbox" in err and out.startswith("NAME")
+    code, _, err = dagtop("get", "tasks", "--sandbox", "-c", "sb")
+    assert code == 2 and "--sandbox" in err
 
 
 # ---------------------------------------------------------------------------------------------- safety
@@ -258,11 +304,34 @@ def test_exec_with_yes_and_retry_last_flag_parses(dagtop):
     assert parse("exec", name, "--retry-last", "--yes").retry_last is True
 
 
-def test_exec_of_a_child_is_refused_by_the_server(dagtop):
+def test_exec_of_a_child_is_refused_before_anything_is_sent(dagtop, server):
     code, out, _ = dagtop("get", "tasks", "-o", "json")
     child = next(t for t in json.loads(out)["tasks"] if not t["is_root"])
+    before = len(server.app.state.request_log)
     code, _, err = dagtop("exec", child["name"], "--yes")
-    assert code == 1 and err.startswith("dagtop: HTTP ")
+    # The same plan as the console's: a child cannot be executed, and the root to use is named.
+    assert code == 1 and err.startswith("dagtop: not sent: ") and "child task" in err
+    assert [e for e in server.app.state.request_log[before:] if e[0] == "POST"] == []
+
+
+def test_the_journal_names_the_target_fully_qualified_however_it_was_typed(
+    dagtop, scope, tmp_path, monkeypatch
+):
+    journal = tmp_path / "journal.jsonl"
+    monkeypatch.setenv("DAGTOP_JOURNAL", str(journal))
+    name = _roots(dagtop)[0]["name"]
+    database, schema = scope
+    typings = (name, name.lower(), f"{database}.{schema}.{name}", f"{database.lower()}.{schema}.{name}")
+    for verb, typed in zip(("suspend", "resume") * 2, typings, strict=True):
+        code, _, err = dagtop(verb, typed, "--yes")
+        assert code == 0, err
+    entries = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert {e["target"] for e in entries} == {f"{database}.{schema}.{name}"}
+    assert [e["result"] for e in entries] == ["sent", "ok"] * 4
+    # Who and where, in every entry; the steps of one action share an id.
+    assert all(e["user"] and e["host"] for e in entries)
+    assert [e["id"] for e in entries[::2]] == [e["id"] for e in entries[1::2]]
+    assert len({e["id"] for e in entries}) == 4
 
 
 def test_action_without_a_terminal_needs_yes(dagtop, monkeypatch):
@@ -298,7 +367,8 @@ def test_terminal_confirmation(dagtop, monkeypatch):
     name = _roots(dagtop)[0]["name"]
     monkeypatch.setattr("sys.stdin", _Tty("n\n"))
     code, _, err = dagtop("suspend", name)
-    assert code == 2 and "Proceed? [y/N]" in err and "nothing was sent" in err
+    # Declined is not a usage error: its own exit code, so a script can tell "no" from "wrong".
+    assert code == 3 and "Proceed? [y/N]" in err and "nothing was sent" in err
     assert _state(dagtop, name) == "started"
     monkeypatch.setattr("sys.stdin", _Tty("y\n"))
     assert dagtop("suspend", name)[0] == 0
@@ -309,7 +379,7 @@ def test_production_wants_the_task_name_typed(dagtop, monkeypatch):
     name = _roots(dagtop)[0]["name"]
     monkeypatch.setattr("sys.stdin", _Tty("y\n"))
     code, _, err = dagtop("suspend", name, "-c", "prod")
-    assert code == 2 and "PRODUCTION" in err and "Type the task name" in err
+    assert code == 3 and "PRODUCTION" in err and "Type the task name" in err
     assert _state(dagtop, name) == "started"
     monkeypatch.setattr("sys.stdin", _Tty(name + "\n"))
     assert dagtop("suspend", name, "-c", "prod")[0] == 0
@@ -333,3 +403,13 @@ def test_an_action_that_cannot_be_journaled_is_not_sent(dagtop, server, tmp_path
     assert code == 2 and "journal cannot be written" in err
     sent = [entry for entry in server.app.state.request_log[before:] if entry[0] == "POST"]
     assert sent == []
+
+
+def test_could_not_connect_names_the_host_and_port(dagtop, env):
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env["DAGTOP_TOKEN"] = "t"
+    code, out, err = dagtop("get", "tasks", "-c", "sb", "--url", f"http://127.0.0.1:{port}")
+    assert (code, out) == (1, "")
+    assert f"could not connect to 127.0.0.1:{port}" in err, err

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime, timedelta, timezone
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
 
 from tui.render_text import dump_json, format_duration, format_time, iso_utc, render_table, use_color
 
@@ -46,11 +49,23 @@ def test_times():
     assert iso_utc(datetime(2025, 1, 2, 3, 4, 5)) == "2025-01-02T03:04:05Z"  # naive = UTC
     assert iso_utc(None) is None
     assert format_time(aware, "UTC") == "2025-01-02 01:04:05Z"
-    assert format_time(datetime(2025, 1, 2, tzinfo=UTC), "local") == datetime(
-        2025, 1, 2, tzinfo=UTC
-    ).astimezone().strftime("%Y-%m-%d %H:%M:%S")
     assert [format_duration(timedelta(seconds=s)) for s in (5, 65, 3725)] == ["5s", "1m05s", "1h02m"]
     assert format_duration(None) == ""
+
+
+@pytest.fixture
+def paris(monkeypatch):
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_local_times_say_their_offset(paris):
+    aware = datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2)))
+    assert format_time(aware, "local") == "2025-01-02 02:04:05+01:00"
+    assert format_time(datetime(2025, 7, 2, 1, 4, 5), "local") == "2025-07-02 03:04:05+02:00"  # naive = UTC
 
 
 def test_json_escapes_what_json_dumps_leaves_raw_and_keeps_the_data():

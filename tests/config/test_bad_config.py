@@ -190,3 +190,12 @@ def test_bad_settings(home, env, parse, write, text, message):
     with pytest.raises(ConfigError) as info:
         load_settings(parse(), env)
     assert str(info.value) == message
+
+
+def test_several_problems_are_all_listed(home, env, parse, write):
+    text = "[profiles.prod]\n" + GOOD + 'poll_interval = "fast"\nread_only = "yes"\npol_interval = 3\n'
+    assert _error(home, env, parse, write, text).splitlines() == [
+        f'{F}: profiles.prod.poll_interval: expected a number, got "fast"',
+        f'{F}: profiles.prod.read_only: expected true or false, got "yes"',
+        f'{F}: profiles.prod.pol_interval: unknown key (did you mean "poll_interval"?)',
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import socket
 import subprocess
 import sys
 import time
@@ -205,6 +206,30 @@ def test_cli_runs_and_serves():
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
         assert r.status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.tcp
+def test_the_banner_appears_only_once_the_socket_accepts():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui.sandbox.cli", "--port", "0", "--token", "t0k", "--tasks", "50"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = []
+        while not lines or not lines[-1].startswith("started in"):
+            line = proc.stdout.readline()
+            assert line, "the sandbox exited before its banner"
+            lines.append(line)
+        url = httpx.URL(lines[0].rsplit(" ", 1)[1].strip())
+        # Right after the banner, with no retry: the connection is accepted and answered.
+        with socket.create_connection((url.host, url.port), timeout=5) as sock:
+            sock.sendall(b"GET /api/v2/databases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t0k\r\n\r\n")
+            assert sock.recv(12) == b"HTTP/1.1 200"
     finally:
         proc.terminate()
         proc.wait(timeout=10)

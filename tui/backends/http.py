@@ -108,6 +108,10 @@ class HttpSettings:
     rate: float | None = 20.0  # client-side requests per second (None: unlimited)
     burst: int = 20
     user_agent: str = "dagtop"
+    # Idle pooled connections are dropped after this long: below the 5 s of uvicorn (Airflow 3's
+    # api-server, the sandbox), so a poll never races the server's close. Balancers may forget sooner,
+    # which is why actions never use a pooled connection at all (see HttpClient).
+    keepalive_expiry: float = 4.0
 
 
 def _tls_context(verify: bool | str) -> ssl.SSLContext | bool:
@@ -362,6 +366,10 @@ _UNKNOWN_NOTE = "The action may or may not have happened: check the runs before 
 class HttpClient:
     """One keep-alive connection pool to one server, with dagtop's retry, polling and error policy.
 
+    Reads share the pool. Actions go out on a connection of their own, opened for them and closed after:
+    a pooled connection may have been closed by the server or forgotten by a load balancer while idle,
+    and a request lost that way has an unknown outcome. One handshake is cheap next to that.
+
     ``transport`` (e.g. ``httpx.ASGITransport``), ``sleep``, ``clock`` and ``rng`` are injectable so tests
     run against an in-process app and check backoff without waiting.
     """
@@ -396,21 +404,30 @@ class HttpClient:
         if limiter is None and s.rate:
             limiter = TokenBucket(s.rate, s.burst, clock=clock, sleep=sleep)
         self._limiter = limiter
-        self._client = httpx.AsyncClient(
-            base_url=self.base_url,
-            auth=auth,
-            headers={"Accept": "application/json", "User-Agent": s.user_agent, **(headers or {})},
-            timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout, pool=s.connect_timeout),
-            transport=transport,
-            follow_redirects=False,
-            verify=_tls_context(verify),
-        )
+        tls = _tls_context(verify)
+
+        def client(limits: httpx.Limits) -> httpx.AsyncClient:
+            return httpx.AsyncClient(
+                base_url=self.base_url,
+                auth=auth,
+                headers={"Accept": "application/json", "User-Agent": s.user_agent, **(headers or {})},
+                timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout, pool=s.connect_timeout),
+                transport=transport,
+                follow_redirects=False,
+                verify=tls,
+                limits=limits,
+            )
+
+        self._client = client(httpx.Limits(keepalive_expiry=s.keepalive_expiry))
+        # No idle connections kept: every action opens its own (an injected transport is shared as is).
+        self._action_client = client(httpx.Limits(max_keepalive_connections=0))
 
     def __repr__(self) -> str:
         return f"HttpClient(base_url={redact(str(self.base_url))!r}, auth={self._auth!r})"
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        await self._action_client.aclose()
 
     async def __aenter__(self) -> HttpClient:
         return self
@@ -564,7 +581,7 @@ class HttpClient:
         return self._rng.uniform(0, min(s.backoff_cap, s.backoff_base * 2 ** (attempt - 1)))
 
     async def _send_once(
-        self, method: str, url: str, params: dict[str, Any] | None, json: Any, attempt: int
+        self, method: str, url: str, params: dict[str, Any] | None, json: Any, attempt: int, action: bool
     ) -> httpx.Response:
         if self._limiter is not None:
             await self._limiter.acquire()
@@ -572,7 +589,8 @@ class HttpClient:
         shown = self.redact(url)
         try:
             with anyio.fail_after(self.settings.call_timeout):
-                response = await self._client.request(method, url, params=params or None, json=json)
+                client = self._action_client if action else self._client
+                response = await client.request(method, url, params=params or None, json=json)
         except BaseException as exc:
             if isinstance(exc, Exception):
                 self._event(RequestEvent(method, shown, None, attempt, type(exc).__name__))
@@ -600,10 +618,11 @@ class HttpClient:
             attempt += 1
             retry_after: float | None = None
             try:
-                response = await self._send_once(method, url, params, json, attempt)
+                response = await self._send_once(method, url, params, json, attempt, action)
             except _NOT_SENT as exc:
                 failure: BackendError = TransportError(
-                    f"{what}: could not connect ({type(exc).__name__}: {self.redact(str(exc))})",
+                    f"{what}: could not connect to {self._host_port()} "
+                    f"({type(exc).__name__}: {self.redact(str(exc))})",
                     retryable=True,
                 )
             except (httpx.TimeoutException, TimeoutError) as exc:
@@ -637,6 +656,13 @@ class HttpClient:
             self.stats.retries += 1
             log.debug("%s: retrying in %.2f s after %s", what, delay, failure.describe())
             await self._sleep(delay)
+
+    def _host_port(self) -> str:
+        """``host:port`` of the server, the port spelled out even when it is the scheme's default."""
+        url = self.base_url
+        port = url.port or {"https": 443, "http": 80}.get(url.scheme, "")
+        host = f"[{url.host}]" if ":" in url.host else url.host
+        return self.redact(f"{host}:{port}")
 
     def _unknown(self, what: str, reason: str, cause: BackendError | None = None) -> ActionOutcomeUnknown:
         self.stats.failures += 1

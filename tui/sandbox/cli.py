@@ -22,19 +22,35 @@ TOKEN_ENV = "DAGTOP_SANDBOX_TOKEN"  # noqa: S105 - a variable name, not a secret
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
-    parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default: %(default)s, loopback only)"
+    )
+    parser.add_argument("--port", type=int, default=0, help="port (default: a free one, printed at start)")
     parser.add_argument("--token-file", help=f"read the bearer token from this file (or set {TOKEN_ENV})")
     parser.add_argument("--token", help="the bearer token (default: random; prefer --token-file)")
-    parser.add_argument("--tasks", type=int, default=200, help="how many tasks to generate (default 200)")
-    parser.add_argument("--graphs", type=int, default=None, help="how many graphs (default: ~tasks/8)")
-    parser.add_argument("--seed", type=int, default=7, help="random seed for the generated account")
-    parser.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second")
     parser.add_argument(
-        "--faults", help=f"fault spec, e.g. '429=0.05,retry_after=3,drop=0.01' (or {FAULTS_ENV})"
+        "--tasks", type=int, default=200, help="how many tasks to generate (default: %(default)s)"
     )
-    parser.add_argument("--async-probability", type=float, default=0.0, help="chance of a 202 answer")
-    parser.add_argument("--page-size", type=int, default=1000, help="rows per page of long list results")
+    parser.add_argument("--graphs", type=int, default=None, help="how many graphs (default: about tasks/8)")
+    parser.add_argument(
+        "--seed", type=int, default=7, help="random seed for the generated account (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--speed", type=float, default=60.0, help="simulated seconds per real second (default: %(default)g)"
+    )
+    parser.add_argument(
+        "--faults",
+        help=f"fault spec, e.g. '429=0.05,retry_after=3,drop=0.01' (or {FAULTS_ENV}; default: none)",
+    )
+    parser.add_argument(
+        "--async-probability", type=float, default=0.0, help="chance of a 202 answer (default: %(default)g)"
+    )
+    parser.add_argument(
+        "--page-size",
+        type=int,
+        default=1000,
+        help="rows per page of long list results (default: %(default)s)",
+    )
 
 
 def resolve_token(args: argparse.Namespace) -> str:
@@ -82,11 +98,18 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"dagtop sandbox: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
+    # The banner comes only once the socket accepts: a script may connect the moment it reads it.
+    try:
+        server.start()
+    except RuntimeError as exc:
+        print(f"dagtop sandbox: {exc}", file=sys.stderr)
+        return 1
     describe(
         server.url, server.token, server.app.state.sandbox.scopes(), time.perf_counter() - started, sys.stdout
     )
     with contextlib.suppress(KeyboardInterrupt):
-        server.serve_forever()
+        server.wait()
+    server.stop()
     return 0
 
 

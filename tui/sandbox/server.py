@@ -14,13 +14,21 @@ from tui.sandbox.clock import Clock
 from tui.sandbox.config import SandboxConfig
 from tui.sandbox.faults import RAW_SEND
 
+KEEP_ALIVE = 5.0
+
 
 class SandboxServer:
     """``with SandboxServer(config) as server:`` serves on ``server.url`` until the block ends."""
 
     def __init__(
-        self, config: SandboxConfig, host: str = "127.0.0.1", port: int = 0, clock: Clock | None = None
+        self,
+        config: SandboxConfig,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Clock | None = None,
+        keep_alive: float = KEEP_ALIVE,
     ) -> None:
+        """``keep_alive``: seconds an idle connection stays open (uvicorn's default, like Airflow 3's)."""
         self.config = config
         self.token = config.token
         self.app = create_app(config, clock=clock)
@@ -34,7 +42,7 @@ class SandboxServer:
         self._server = uvicorn.Server(
             uvicorn.Config(
                 self._asgi, interface="asgi3", log_level="warning", access_log=False, lifespan="off",
-                timeout_graceful_shutdown=1, timeout_keep_alive=5,
+                timeout_graceful_shutdown=1, timeout_keep_alive=keep_alive,  # type: ignore[arg-type]
             )
         )  # fmt: skip
         self._thread: threading.Thread | None = None
@@ -65,10 +73,10 @@ class SandboxServer:
                 self._thread.join(timeout=5)
         self._sock.close()
 
-    def serve_forever(self) -> None:
-        """Run in the calling thread until Ctrl-C (the CLI)."""
-        self._server.run(sockets=[self._sock])
-        self._sock.close()
+    def wait(self) -> None:
+        """Block until the server stops (Ctrl-C interrupts the wait; then call ``stop``)."""
+        while self._thread is not None and self._thread.is_alive():
+            self._thread.join(timeout=0.5)
 
     def __enter__(self) -> SandboxServer:
         return self.start()

@@ -140,6 +140,17 @@ class ActionResult:
     ok: bool
     message: str
     outcome_unknown: bool = False
+    sent: bool = True  # False: refused before anything left the machine (the journal cannot be written)
+
+
+async def plan_for(
+    kind: ActionKind, task: Task, backend: Backend, location: str, backend_name: str
+) -> ActionPlan:
+    """``plan_action`` with what only the backend can say beforehand (what a retry would re-run)."""
+    preview: list[str] | None = None
+    if kind is ActionKind.RETRY_LAST and backend.capabilities.task_runs:
+        preview = await backend.retry_preview(task.root)  # type: ignore[attr-defined]
+    return plan_action(kind, task, location, backend.capabilities, backend=backend_name, preview=preview)
 
 
 async def carry_out(
@@ -151,7 +162,10 @@ async def carry_out(
     clock: Callable[[], datetime],
     conf: dict[str, Any] | None = None,
 ) -> ActionResult:
-    """Send the action once, journal it before and after, and say what the server said."""
+    """Send the action once, journal it before and after, and say what the server said.
+
+    The one way an action is performed, from the console and from ``dagtop exec/suspend/resume``: the
+    journal names the target by the task's key, the same fully-qualified form from both."""
     target = plan.task.key
     step = action_steps(
         journal, profile=profile, location=plan.location, target=target, action=plan.kind.value, clock=clock
@@ -160,7 +174,8 @@ async def carry_out(
         step("sent")
     except OSError as exc:
         # No trace, no action: an action that cannot be journaled is not sent.
-        return ActionResult(False, f"not sent: the action journal cannot be written ({exc.strerror or exc})")
+        reason = f"not sent: the action journal cannot be written ({exc.strerror or exc})"
+        return ActionResult(False, reason, sent=False)
     try:
         if plan.kind is ActionKind.EXECUTE and conf and backend.capabilities.trigger_conf:
             run = await backend.trigger(target, conf=conf)  # type: ignore[attr-defined]

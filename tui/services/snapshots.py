@@ -27,8 +27,11 @@ class GraphStatus:
     next_time: datetime | None
 
 
-async def graph_statuses(backend: Backend, roots: Sequence[str]) -> dict[str, GraphStatus]:
-    """Two requests per graph: its latest completed run and its current/scheduled runs."""
+async def graph_statuses(
+    backend: Backend, roots: Sequence[str], *, with_current: bool = True
+) -> dict[str, GraphStatus]:
+    """Two requests per graph: its latest completed run and its current/scheduled runs (only the
+    first without ``with_current``)."""
     results: dict[str, GraphStatus] = {}
     limiter = anyio.Semaphore(CONCURRENCY)
 
@@ -36,7 +39,7 @@ async def graph_statuses(backend: Backend, roots: Sequence[str]) -> dict[str, Gr
         async with limiter:
             try:
                 completed = await backend.completed_runs(root, limit=1)
-                current = await backend.current_runs(root, limit=10)
+                current = await backend.current_runs(root, limit=10) if with_current else []
             except NotFoundError:
                 return  # dropped since the task list was read: it will be gone next poll
             except AuthError as exc:
