@@ -297,22 +297,15 @@ class DagtopApp(App):
         from tui.services.actions import plan_action
 
         backend, connection = self.backend, self.connection  # the action goes where it was planned
-        preview: list[str] | None = None
-        if kind is ActionKind.RETRY_LAST and backend.capabilities.task_runs:
-            try:
-                preview = await backend.retry_preview(task.root)  # type: ignore[attr-defined]
-            except Exception as exc:
-                self._action_in_flight = False
-                error = exc.describe() if isinstance(exc, BackendError) else f"{type(exc).__name__}: {exc}"
-                self.notify(error, title="Cannot retry", severity="error")
-                return
+        try:
+            facts = await _retry_facts(backend, task) if kind is ActionKind.RETRY_LAST else {}
+        except Exception as exc:
+            self._action_in_flight = False
+            error = exc.describe() if isinstance(exc, BackendError) else f"{type(exc).__name__}: {exc}"
+            self.notify(error, title="Cannot retry", severity="error")
+            return
         plan = plan_action(
-            kind,
-            task,
-            connection.location,
-            backend.capabilities,
-            backend=connection.backend,
-            preview=preview,
+            kind, task, connection.location, backend.capabilities, backend=connection.backend, **facts
         )
         environment = f"{connection.profile} · {connection.backend} · {connection.location}"
 
@@ -324,11 +317,35 @@ class DagtopApp(App):
 
         confirm = ConfirmAction(
             plan,
+            now=self.now(),
+            tz=self.tz,
             production=connection.production,
             environment=environment,
             ask_conf=backend.capabilities.trigger_conf,
         )
         self.push_screen(confirm, answered)
+
+    def show_task(self, key: str) -> None:
+        """Back to the task list with the cursor on ``key`` (from a dialog or the palette)."""
+        from textual.widgets.data_table import RowDoesNotExist
+
+        from tui.screens.tasks import TasksScreen
+        from tui.widgets.keyed_table import KeyedTable
+
+        while len(self.screen_stack) > 2 or not isinstance(self.screen, TasksScreen):
+            if len(self.screen_stack) <= 1:
+                return
+            self.pop_screen()
+        table = self.screen.query_one(KeyedTable)
+        try:
+            table.move_cursor(row=table.get_row_index(key), animate=False)
+        except RowDoesNotExist:
+            name = key.rsplit(".", 1)[-1]
+            self.notify(
+                f"{name} is hidden by the filter: clear it (escape, f) to see it.", severity="warning"
+            )
+            return
+        table.focus()
 
     @work(group="action", exit_on_error=False)
     async def perform_action(self, plan, backend: Backend, profile: str, conf: dict | None = None) -> None:
@@ -399,6 +416,31 @@ class DagtopApp(App):
                     f"Key: {self.get_key_display(binding) or key}",
                     lambda a=action, n=active.node: self.run_action(a, n),
                 )
+
+
+async def _retry_facts(backend: Backend, task: Task) -> dict[str, Any]:
+    """What the retry dialog names: the run it acts on and what it re-runs, fetched beforehand."""
+    if not task.is_root:
+        return {}
+    if backend.capabilities.task_runs:  # Airflow: the latest failed run, and a dry run of the clear
+        failed = await backend.completed_runs(task.root, limit=1, errors_only=True)
+        preview = await backend.retry_preview(task.root)  # type: ignore[attr-defined]
+        run = failed[0] if failed else None
+        if run is not None and run.first_error_task is None:  # name the task instance that failed first
+            instances = await backend.task_runs(task.root, run.run_id)  # type: ignore[attr-defined]
+            never = datetime.max.replace(tzinfo=UTC)
+            bad = sorted(
+                (ti for ti in instances if ti.state.is_failure),
+                key=lambda ti: ti.completed_time or ti.started_time or never,
+            )
+            if bad:
+                run = run.model_copy(update={"first_error_task": bad[0].task})
+        return {"last_run": run, "preview": preview}
+    # Snowflake: retryLast acts on the graph's last completed run; the graph says what is downstream.
+    runs = await backend.completed_runs(task.root, limit=1)
+    last = runs[0] if runs else None
+    graph = await backend.get_graph(task.root) if last is not None and last.state.is_failure else None
+    return {"last_run": last, "graph": graph}
 
 
 def make_app(backend: Backend, connection: ConnectionInfo, **options: Any) -> DagtopApp:

@@ -82,3 +82,38 @@ async def test_execute_from_the_console_triggers_a_run_with_the_typed_conf(live:
         await settle(pilot)
     runs = raw_get(live, "/dags/tui_chain/dagRuns").json()["dag_runs"]
     assert any(run.get("conf") == {"source": "dagtop-test"} for run in runs)
+
+
+async def test_typed_run_conf_full_of_y_and_n_never_confirms_and_never_leaks(live: Live, tmp_path):
+    """The conf field has focus when the dialog opens: every key typed goes into it, none confirms,
+    cancels or reaches the Tasks screen, nothing is sent and nothing journaled."""
+    from textual.widgets import Input
+
+    from tests.airflow.test_live import raw_get
+    from tui.screens.confirm import ConfirmAction
+    from tui.screens.tasks import TasksScreen
+    from tui.services.journal import ActionJournal
+
+    journal = tmp_path / "actions.jsonl"
+    api = backend(live)
+    info = ConnectionInfo(profile="airflow-test", backend="airflow", location=api.location, poll_interval=2.0)
+    app = make_app(api, info, auto_poll=False, journal=ActionJournal(journal))
+    before = len(raw_get(live, "/dags/tui_chain/dagRuns").json()["dag_runs"])
+    typed = '{"mode": "dry", "yes": "nny"}'
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await select_task(pilot, "tui_chain")
+        await pilot.press("x")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ConfirmAction)
+        await pilot.press(*typed)
+        await settle(pilot)
+        assert app.screen is modal
+        assert modal.query_one("#confirm-conf", Input).value == typed
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TasksScreen)
+        assert app.screen.query_one("#filter", Input).value == ""  # nothing typed reached the list
+    assert not journal.exists()
+    assert len(raw_get(live, "/dags/tui_chain/dagRuns").json()["dag_runs"]) == before

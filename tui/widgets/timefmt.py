@@ -19,9 +19,19 @@ def relative(now: datetime, when: datetime | None) -> str:
 
 
 def absolute(when: datetime | None, tz: tzinfo | None) -> str:
+    """A clock time with its zone, so it cannot be misread: ``2026-01-05 14:03:22 UTC``."""
     if when is None:
         return ""
-    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+    local = when.astimezone(tz)
+    return f"{local.strftime('%Y-%m-%d %H:%M:%S')} {zone_name(local)}"
+
+
+def zone_name(when: datetime) -> str:
+    """``UTC``, ``CET`` or, for a zone with no abbreviation, its offset (``+05:30``)."""
+    name = when.tzname() or ""
+    if name and name.replace("+", "").replace("-", "").isalpha():
+        return name
+    return when.strftime("%z")[:3] + ":" + when.strftime("%z")[3:] if when.utcoffset() is not None else name
 
 
 def moment(now: datetime, when: datetime | None, tz: tzinfo | None, show_absolute: bool) -> str:
