@@ -6,7 +6,7 @@ Built by ``make_app`` so tests get seeded sandbox data, a frozen clock and polli
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from textual import work
@@ -24,6 +24,7 @@ from tui.text_safety import safe_text
 from tui.widgets.header import ConnectionInfo
 
 Clock = Callable[[], datetime]
+SKEW_NOISE = timedelta(seconds=2)  # Date has whole seconds, and a response takes a while to arrive
 
 
 def system_clock() -> datetime:
@@ -109,8 +110,29 @@ class DagtopApp(App):
 
     # -- wiring used by screens ---------------------------------------------------------------------
     def now(self) -> datetime:
-        """Now, for the times in the data (runs, schedules)."""
-        return self.clock()
+        """Now, for the times in the data (runs, schedules): on the server's clock, so a run that
+        already happened never reads as in the future when the server's clock is ahead of ours."""
+        return self.clock() + self.clock_skew()
+
+    def clock_skew(self) -> timedelta:
+        """How far the server's clock is ahead of ours (negative: behind), from its Date headers;
+        zero within the Date header's one-second resolution."""
+        server_clock = getattr(self.backend, "server_clock", None)
+        skew = server_clock.offset if server_clock is not None else None
+        if skew is None or abs(skew) <= SKEW_NOISE:
+            return timedelta(0)
+        return skew
+
+    @property
+    def backend(self) -> Backend:
+        return self._backend
+
+    @backend.setter
+    def backend(self, backend: Backend) -> None:
+        self._backend = backend
+        server_clock = getattr(backend, "server_clock", None)
+        if server_clock is not None:  # its Date headers are compared with our clock (late-bound)
+            server_clock.local_clock = lambda: self.clock()
 
     def wall(self) -> datetime:
         """Now, for freshness, poll timers and the journal."""

@@ -34,6 +34,7 @@ from tui.backends.base import (
     RateLimitedError,
     TransportError,
 )
+from tui.backends.server_clock import ServerClock
 
 log = logging.getLogger("dagtop.http")
 
@@ -396,6 +397,7 @@ class HttpClient:
         if limiter is None and s.rate:
             limiter = TokenBucket(s.rate, s.burst, clock=clock, sleep=sleep)
         self._limiter = limiter
+        self.server_clock = ServerClock()  # what time the server says it is (its Date headers)
         self._client = httpx.AsyncClient(
             base_url=self.base_url,
             auth=auth,
@@ -404,6 +406,7 @@ class HttpClient:
             transport=transport,
             follow_redirects=False,
             verify=_tls_context(verify),
+            event_hooks={"response": [self.server_clock.observe]},
         )
 
     def __repr__(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
 
-from tui.services.freshness import format_age
+from tui.services.freshness import clock_time, format_age
 
 
 def relative(now: datetime, when: datetime | None) -> str:
@@ -19,19 +19,10 @@ def relative(now: datetime, when: datetime | None) -> str:
 
 
 def absolute(when: datetime | None, tz: tzinfo | None) -> str:
-    """A clock time with its zone, so it cannot be misread: ``2026-01-05 14:03:22 UTC``."""
+    """A date and clock time with its zone: ``2026-01-05 14:03:22 UTC``."""
     if when is None:
         return ""
-    local = when.astimezone(tz)
-    return f"{local.strftime('%Y-%m-%d %H:%M:%S')} {zone_name(local)}"
-
-
-def zone_name(when: datetime) -> str:
-    """``UTC``, ``CET`` or, for a zone with no abbreviation, its offset (``+05:30``)."""
-    name = when.tzname() or ""
-    if name and name.replace("+", "").replace("-", "").isalpha():
-        return name
-    return when.strftime("%z")[:3] + ":" + when.strftime("%z")[3:] if when.utcoffset() is not None else name
+    return clock_time(when, tz, "%Y-%m-%d %H:%M:%S")
 
 
 def moment(now: datetime, when: datetime | None, tz: tzinfo | None, show_absolute: bool) -> str:
