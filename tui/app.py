@@ -5,17 +5,18 @@ Built by ``make_app`` so tests get seeded sandbox data, a frozen clock and polli
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tui.backends.base import Backend
+from tui.commands import DagtopCommands, TaskJump
 from tui.domain import GraphRun, Task
 from tui.services.actions import ActionKind
 from tui.services.journal import ActionJournal
@@ -37,6 +38,7 @@ class DagtopApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "dagtop"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = {DagtopCommands, TaskJump}  # dagtop's commands with synonyms, and tasks by name
 
     BINDINGS = [
         Binding("1", "home", "Tasks", id="app.tasks"),
@@ -425,19 +427,6 @@ class DagtopApp(App):
 
         title = getattr(self.screen, "TITLE_TEXT", "this screen")
         self.push_screen(HelpScreen(title, binding_rows(self.screen)))
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The command palette offers every action of the current screen, and every screen."""
-        yield from super().get_system_commands(screen)
-        for key, active in screen.active_bindings.items():
-            binding = active.binding
-            if active.enabled and binding.description:
-                action = binding.action
-                yield SystemCommand(
-                    f"{binding.description} ({self.get_key_display(binding) or key})",
-                    f"Key: {self.get_key_display(binding) or key}",
-                    lambda a=action, n=active.node: self.run_action(a, n),
-                )
 
 
 async def _retry_facts(backend: Backend, task: Task) -> dict[str, Any]:
