@@ -144,8 +144,8 @@ class DagtopCommands(Provider):
     def _display(self, command: PaletteCommand) -> Content:
         return Content.assemble(command.title, (f"  {command.key}", "dim") if command.key else "")
 
-    def _help(self, command: PaletteCommand) -> str:
-        return f"Key: {command.key}" if command.key else ""
+    def _help(self, command: PaletteCommand) -> str | None:
+        return None  # the key is on the title's line: one line per command
 
     def _runner(self, command: PaletteCommand):
         return partial(self.app.run_action, command.action, command.node)
