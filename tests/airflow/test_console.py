@@ -117,3 +117,26 @@ async def test_typed_run_conf_full_of_y_and_n_never_confirms_and_never_leaks(liv
         assert app.screen.query_one("#filter", Input).value == ""  # nothing typed reached the list
     assert not journal.exists()
     assert len(raw_get(live, "/dags/tui_chain/dagRuns").json()["dag_runs"]) == before
+
+
+async def test_retry_dialog_names_the_failed_run_its_failed_task_and_what_it_clears(live: Live):
+    from textual.widgets import Button, Static
+
+    from tests.airflow.test_live import raw_get
+    from tui.screens.confirm import ConfirmAction
+
+    failed = raw_get(live, "/dags/tui_fail/dagRuns?state=failed&order_by=-start_date&limit=1").json()
+    run_id = failed["dag_runs"][0]["dag_run_id"]
+    app = console(live)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await select_task(pilot, "tui_fail")
+        await pilot.press("X")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ConfirmAction)
+        text = "\n".join(str(w.content) for w in modal.query(Static) if not isinstance(w, Button))
+        assert run_id in text and "failed" in text.lower()
+        assert "failed first: boom" in text, text  # the task instance that failed
+        assert "Would clear:" in text and "boom" in text.split("Would clear:")[1]
+        await pilot.press("escape")

@@ -110,7 +110,7 @@ class ConfirmAction(ModalScreen["Confirmed | None"]):
             line.append(f" {relative(self.now, ended)} ({when})" if self.now else f" {when}")
         if run.first_error_task:
             line.append(" · failed first: ")
-            line.append_text(literal(run.first_error_task.rsplit(".", 1)[-1], "bold"))
+            line.append_text(literal(run.first_error_task, "bold"))
         return line
 
     def on_mount(self) -> None:

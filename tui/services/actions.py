@@ -120,8 +120,8 @@ def _blocked(kind: ActionKind, task: Task, location: str, why: str, instead: str
     return ActionPlan(kind, task, location, why, why, instead=instead)
 
 
-def _names(keys: list[str] | set[str], graph: Graph | None = None) -> str:
-    names = sorted(graph.tasks[k].name if graph and k in graph.tasks else k.rsplit(".", 1)[-1] for k in keys)
+def _names(keys: set[str], graph: Graph) -> str:
+    names = sorted(graph.tasks[k].name for k in keys if k in graph.tasks)
     shown = ", ".join(names[:MAX_NAMED])
     return shown + (f" and {len(names) - MAX_NAMED} more" if len(names) > MAX_NAMED else "")
 
@@ -144,10 +144,10 @@ def _plan_retry_last(task: Task, location: str, run: GraphRun | None, graph: Gra
         f"{run.run_id}"
     )
     if run.first_error_task:
-        first = run.first_error_task.rsplit(".", 1)[-1]
+        first = run.first_error_task  # a bare task name
         what += f" (the first to fail: {first})"
         if graph is not None:
-            failed_key = next((k for k in graph.tasks if k.rsplit(".", 1)[-1] == first), None)
+            failed_key = next((k for k, t in graph.tasks.items() if t.name == first), None)
             downstream = graph.downstream_of([failed_key]) if failed_key else set()
             if downstream:
                 what += f", and what depends on them ({_names(downstream, graph)})"
@@ -167,7 +167,11 @@ def _plan_airflow(
         if not task.is_root:
             what = f"{task.name} is a task of {dag}: this triggers a run of the whole DAG {dag}."
     elif kind is ActionKind.RETRY_LAST:
-        names = _names(preview or []) if preview else "none"
+        names = ", ".join(key.split("/", 1)[-1] for key in preview or []) or "none"
+        if last_run is not None and last_run.first_error_task:  # a task key: say its bare name
+            last_run = last_run.model_copy(
+                update={"first_error_task": last_run.first_error_task.split("/", 1)[-1]}
+            )
         run = f"run {last_run.run_id}" if last_run else "the latest failed run"
         what = (
             f"Clears the failed task instances of {run} of {dag} so the scheduler runs them "
