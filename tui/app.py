@@ -5,18 +5,19 @@ Built by ``make_app`` so tests get seeded sandbox data, a frozen clock and polli
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from typing import Any
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tui.backends.base import Backend
-from tui.commands import DagtopCommands, TaskJump
+from tui.commands import DagtopCommands, TaskJump, palette_commands
 from tui.domain import GraphRun, Task
 from tui.services.actions import ActionKind
 from tui.services.journal import ActionJournal
@@ -427,6 +428,13 @@ class DagtopApp(App):
 
         title = getattr(self.screen, "TITLE_TEXT", "this screen")
         self.push_screen(HelpScreen(title, binding_rows(self.screen)))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """dagtop's commands for ``screen`` (what the palette offers, without synonyms)."""
+        for command in palette_commands(screen):
+            title = f"{command.title} ({command.key})" if command.key else command.title
+            callback = partial(self.run_action, command.action, command.node)
+            yield SystemCommand(title, f"Key: {command.key}" if command.key else "", callback)
 
 
 async def _retry_facts(backend: Backend, task: Task) -> dict[str, Any]:
