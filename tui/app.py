@@ -418,6 +418,8 @@ class DagtopApp(App):
         self.show_absolute = not self.show_absolute
         if hasattr(self.screen, "render_rows"):
             self.screen.render_rows()
+        if hasattr(self.screen, "refresh_header"):
+            self.screen.refresh_header()
 
     def action_show_error(self) -> None:
         if hasattr(self.screen, "action_show_error"):

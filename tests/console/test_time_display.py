@@ -61,6 +61,7 @@ async def test_absolute_times_and_the_stale_clock_time_carry_their_zone(console)
         await settle(pilot)
         row = next(r for r in console.app.screen.rows if r.last_run is not None)
         assert last_run_cell(console.app, row.task.key).endswith(" UTC")
+        assert f"updated {console.clock.now():%H:%M:%S} UTC" in header(console.app)
         console.sandbox.state.faults.unavailable_probability = 1.0
         await pilot.press("ctrl+r")
         await settle(pilot)

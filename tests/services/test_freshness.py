@@ -48,3 +48,9 @@ def test_paused_is_loud_and_its_age_keeps_counting():
 def test_clock_times_name_their_zone_or_offset():
     assert clock_time(T0, UTC) == "12:00:00 UTC"
     assert clock_time(T0, timezone(timedelta(hours=5, minutes=30))) == "17:30:00 +05:30"
+
+
+def test_absolute_mode_says_when_it_was_updated_with_the_zone():
+    f = Freshness(interval=5)
+    f.succeeded(T0)
+    assert f.describe(T0 + timedelta(seconds=9), UTC, absolute=True) == "updated 12:00:00 UTC"

@@ -59,12 +59,17 @@ class Freshness:
     def schedule(self, now: datetime, delay: float) -> None:
         self.next_poll_at = now + timedelta(seconds=delay)
 
-    def describe(self, now: datetime, tz: tzinfo | None = None) -> str:
-        """The words the freshness bar shows; clock times in ``tz`` (local time when None)."""
+    def describe(self, now: datetime, tz: tzinfo | None = None, absolute: bool = False) -> str:
+        """The words the freshness bar shows; clock times in ``tz`` (local time when None), and
+        with ``absolute`` the update time as a clock time rather than an age."""
+
+        def updated(when: datetime) -> str:
+            return f"updated {clock_time(when, tz) if absolute else format_age(now - when) + ' ago'}"
+
         if self.paused:  # loud, and the age keeps counting: paused data is not current
             prefix = "PAUSED"
             if self.last_success is not None:
-                prefix += f" · updated {format_age(now - self.last_success)} ago"
+                prefix += f" · {updated(self.last_success)}"
             return prefix
         if self.failing_since is not None:
             text = f"stale since {clock_time(self.failing_since, tz)}"
@@ -76,7 +81,7 @@ class Freshness:
             return text
         if self.last_success is None:
             return "loading…"
-        return f"updated {format_age(now - self.last_success)} ago"
+        return updated(self.last_success)
 
 
 def format_age(delta: timedelta) -> str:

@@ -97,7 +97,7 @@ class HeaderBar(Horizontal):
         right = Text(no_wrap=True)
         if self.freshness is not None:
             now = app.wall()  # type: ignore[attr-defined]
-            words = self.freshness.describe(now, app.tz)  # type: ignore[attr-defined]
+            words = self.freshness.describe(now, app.tz, app.show_absolute)  # type: ignore[attr-defined]
             paused = self.freshness.paused
             style = ""
             if self.freshness.stale:
