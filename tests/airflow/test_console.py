@@ -140,3 +140,33 @@ async def test_retry_dialog_names_the_failed_run_its_failed_task_and_what_it_cle
         assert "failed first: boom" in text, text  # the task instance that failed
         assert "Would clear:" in text and "boom" in text.split("Would clear:")[1]
         await pilot.press("escape")
+
+
+async def test_production_trigger_takes_the_conf_then_the_typed_name(live: Live):
+    """On production both fields are text: enter in the conf moves to the name box; y and n stay letters."""
+    from textual.widgets import Input
+
+    from tests.airflow.test_live import raw_get
+    from tui.screens.confirm import ConfirmAction
+
+    api = backend(live)
+    info = ConnectionInfo(
+        profile="airflow-prod", backend="airflow", location=api.location, production=True, poll_interval=2.0
+    )
+    app = make_app(api, info, auto_poll=False)
+    conf = {"mode": "dry", "yes": "nny"}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await select_task(pilot, "tui_chain")
+        await pilot.press("x")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ConfirmAction)
+        await pilot.press(*'{"mode": "dry", "yes": "nny"}', "enter")
+        await settle(pilot)
+        assert app.screen is modal and modal.query_one("#confirm-name", Input).has_focus
+        await pilot.press(*"tui_chain", "enter")
+        await settle(pilot)
+        assert app.screen is not modal
+    runs = raw_get(live, "/dags/tui_chain/dagRuns").json()["dag_runs"]
+    assert any(run.get("conf") == conf for run in runs)
