@@ -6,7 +6,8 @@ Built by ``make_app`` so tests get seeded sandbox data, a frozen clock and polli
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from typing import Any
 
 from textual import work
@@ -16,6 +17,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tui.backends.base import Backend
+from tui.commands import DagtopCommands, TaskJump, palette_commands
 from tui.domain import GraphRun, Task
 from tui.services.actions import ActionKind
 from tui.services.journal import ActionJournal
@@ -24,6 +26,7 @@ from tui.text_safety import safe_text
 from tui.widgets.header import ConnectionInfo
 
 Clock = Callable[[], datetime]
+SKEW_NOISE = timedelta(seconds=2)  # Date has whole seconds, and a response takes a while to arrive
 
 
 def system_clock() -> datetime:
@@ -36,6 +39,7 @@ class DagtopApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "dagtop"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = {DagtopCommands, TaskJump}  # dagtop's commands with synonyms, and tasks by name
 
     BINDINGS = [
         Binding("1", "home", "Tasks", id="app.tasks"),
@@ -110,8 +114,29 @@ class DagtopApp(App):
 
     # -- wiring used by screens ---------------------------------------------------------------------
     def now(self) -> datetime:
-        """Now, for the times in the data (runs, schedules)."""
-        return self.clock()
+        """Now, for the times in the data (runs, schedules): on the server's clock, so a run that
+        already happened never reads as in the future when the server's clock is ahead of ours."""
+        return self.clock() + self.clock_skew()
+
+    def clock_skew(self) -> timedelta:
+        """How far the server's clock is ahead of ours (negative: behind), from its Date headers;
+        zero within the Date header's one-second resolution."""
+        server_clock = getattr(self.backend, "server_clock", None)
+        skew = server_clock.offset if server_clock is not None else None
+        if skew is None or abs(skew) <= SKEW_NOISE:
+            return timedelta(0)
+        return skew
+
+    @property
+    def backend(self) -> Backend:
+        return self._backend
+
+    @backend.setter
+    def backend(self, backend: Backend) -> None:
+        self._backend = backend
+        server_clock = getattr(backend, "server_clock", None)
+        if server_clock is not None:  # its Date headers are compared with our clock (late-bound)
+            server_clock.local_clock = lambda: self.clock()
 
     def wall(self) -> datetime:
         """Now, for freshness, poll timers and the journal."""
@@ -306,22 +331,15 @@ class DagtopApp(App):
         from tui.services.actions import plan_action
 
         backend, connection = self.backend, self.connection  # the action goes where it was planned
-        preview: list[str] | None = None
-        if kind is ActionKind.RETRY_LAST and backend.capabilities.task_runs:
-            try:
-                preview = await backend.retry_preview(task.root)  # type: ignore[attr-defined]
-            except Exception as exc:
-                self._action_in_flight = False
-                error = exc.describe() if isinstance(exc, BackendError) else f"{type(exc).__name__}: {exc}"
-                self.notify(error, title="Cannot retry", severity="error")
-                return
+        try:
+            facts = await _retry_facts(backend, task) if kind is ActionKind.RETRY_LAST else {}
+        except Exception as exc:
+            self._action_in_flight = False
+            error = exc.describe() if isinstance(exc, BackendError) else f"{type(exc).__name__}: {exc}"
+            self.notify(error, title="Cannot retry", severity="error")
+            return
         plan = plan_action(
-            kind,
-            task,
-            connection.location,
-            backend.capabilities,
-            backend=connection.backend,
-            preview=preview,
+            kind, task, connection.location, backend.capabilities, backend=connection.backend, **facts
         )
         environment = f"{connection.profile} · {connection.backend} · {connection.location}"
 
@@ -333,11 +351,35 @@ class DagtopApp(App):
 
         confirm = ConfirmAction(
             plan,
+            now=self.now(),
+            tz=self.tz,
             production=connection.production,
             environment=environment,
             ask_conf=backend.capabilities.trigger_conf,
         )
         self.push_screen(confirm, answered)
+
+    def show_task(self, key: str) -> None:
+        """Back to the task list with the cursor on ``key`` (from a dialog or the palette)."""
+        from textual.widgets.data_table import RowDoesNotExist
+
+        from tui.screens.tasks import TasksScreen
+        from tui.widgets.keyed_table import KeyedTable
+
+        while len(self.screen_stack) > 2 or not isinstance(self.screen, TasksScreen):
+            if len(self.screen_stack) <= 1:
+                return
+            self.pop_screen()
+        table = self.screen.query_one(KeyedTable)
+        try:
+            table.move_cursor(row=table.get_row_index(key), animate=False)
+        except RowDoesNotExist:
+            name = key.rsplit(".", 1)[-1]
+            self.notify(
+                f"{name} is hidden by the filter: clear it (escape, f) to see it.", severity="warning"
+            )
+            return
+        table.focus()
 
     @work(group="action", exit_on_error=False)
     async def perform_action(self, plan, backend: Backend, profile: str, conf: dict | None = None) -> None:
@@ -385,6 +427,8 @@ class DagtopApp(App):
         self.show_absolute = not self.show_absolute
         if hasattr(self.screen, "render_rows"):
             self.screen.render_rows()
+        if hasattr(self.screen, "refresh_header"):
+            self.screen.refresh_header()
 
     def action_show_error(self) -> None:
         if hasattr(self.screen, "action_show_error"):
@@ -397,22 +441,36 @@ class DagtopApp(App):
         self.push_screen(HelpScreen(title, binding_rows(self.screen)))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The command palette offers every action of the current screen, and every screen."""
-        yield from super().get_system_commands(screen)
-        yield SystemCommand(
-            "Action journal: past actions and their outcomes",
-            "Every action of this profile, newest first (key: H)",
-            self.action_open_history,
-        )
-        for key, active in screen.active_bindings.items():
-            binding = active.binding
-            if active.enabled and binding.description:
-                action = binding.action
-                yield SystemCommand(
-                    f"{binding.description} ({self.get_key_display(binding) or key})",
-                    f"Key: {self.get_key_display(binding) or key}",
-                    lambda a=action, n=active.node: self.run_action(a, n),
-                )
+        """dagtop's commands for ``screen`` (what the palette offers, without synonyms)."""
+        for command in palette_commands(screen):
+            title = f"{command.title} ({command.key})" if command.key else command.title
+            callback = partial(self.run_action, command.action, command.node)
+            yield SystemCommand(title, f"Key: {command.key}" if command.key else "", callback)
+
+
+async def _retry_facts(backend: Backend, task: Task) -> dict[str, Any]:
+    """What the retry dialog names: the run it acts on and what it re-runs, fetched beforehand."""
+    if not task.is_root:
+        return {}
+    if backend.capabilities.task_runs:  # Airflow: the latest failed run, and a dry run of the clear
+        failed = await backend.completed_runs(task.root, limit=1, errors_only=True)
+        preview = await backend.retry_preview(task.root)  # type: ignore[attr-defined]
+        run = failed[0] if failed else None
+        if run is not None and run.first_error_task is None:  # name the task instance that failed first
+            instances = await backend.task_runs(task.root, run.run_id)  # type: ignore[attr-defined]
+            never = datetime.max.replace(tzinfo=UTC)
+            bad = sorted(
+                (ti for ti in instances if ti.state.is_failure),
+                key=lambda ti: ti.completed_time or ti.started_time or never,
+            )
+            if bad:
+                run = run.model_copy(update={"first_error_task": bad[0].task})
+        return {"last_run": run, "preview": preview}
+    # Snowflake: retryLast acts on the graph's last completed run; the graph says what is downstream.
+    runs = await backend.completed_runs(task.root, limit=1)
+    last = runs[0] if runs else None
+    graph = await backend.get_graph(task.root) if last is not None and last.state.is_failure else None
+    return {"last_run": last, "graph": graph}
 
 
 def make_app(backend: Backend, connection: ConnectionInfo, **options: Any) -> DagtopApp:

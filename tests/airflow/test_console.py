@@ -157,3 +157,91 @@ def test_get_runs_names_the_failed_index_of_a_mapped_task(live: Live, tmp_path):
     assert dumped.returncode == 0, dumped.stderr
     runs = json.loads(dumped.stdout)["runs"]
     assert [r["first_error_task"] for r in runs if r["run_id"] == live.runs["tui_mapped"]] == ["process[4]"]
+
+
+async def test_typed_run_conf_full_of_y_and_n_never_confirms_and_never_leaks(live: Live, tmp_path):
+    """The conf field has focus when the dialog opens: every key typed goes into it, none confirms,
+    cancels or reaches the Tasks screen, nothing is sent and nothing journaled."""
+    from textual.widgets import Input
+
+    from tests.airflow.test_live import raw_get
+    from tui.screens.confirm import ConfirmAction
+    from tui.screens.tasks import TasksScreen
+    from tui.services.journal import ActionJournal
+
+    journal = tmp_path / "actions.jsonl"
+    api = backend(live)
+    info = ConnectionInfo(profile="airflow-test", backend="airflow", location=api.location, poll_interval=2.0)
+    app = make_app(api, info, auto_poll=False, journal=ActionJournal(journal))
+    before = len(raw_get(live, "/dags/tui_chain/dagRuns").json()["dag_runs"])
+    typed = '{"mode": "dry", "yes": "nny"}'
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await select_task(pilot, "tui_chain")
+        await pilot.press("x")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ConfirmAction)
+        await pilot.press(*typed)
+        await settle(pilot)
+        assert app.screen is modal
+        assert modal.query_one("#confirm-conf", Input).value == typed
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TasksScreen)
+        assert app.screen.query_one("#filter", Input).value == ""  # nothing typed reached the list
+    assert not journal.exists()
+    assert len(raw_get(live, "/dags/tui_chain/dagRuns").json()["dag_runs"]) == before
+
+
+async def test_retry_dialog_names_the_failed_run_its_failed_task_and_what_it_clears(live: Live):
+    from textual.widgets import Button, Static
+
+    from tests.airflow.test_live import raw_get
+    from tui.screens.confirm import ConfirmAction
+
+    failed = raw_get(live, "/dags/tui_fail/dagRuns?state=failed&order_by=-start_date&limit=1").json()
+    run_id = failed["dag_runs"][0]["dag_run_id"]
+    app = console(live)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await select_task(pilot, "tui_fail")
+        await pilot.press("X")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ConfirmAction)
+        text = "\n".join(str(w.content) for w in modal.query(Static) if not isinstance(w, Button))
+        assert run_id in text and "failed" in text.lower()
+        assert "failed first: boom" in text, text  # the task instance that failed
+        assert "Would clear:" in text and "boom" in text.split("Would clear:")[1]
+        await pilot.press("escape")
+
+
+async def test_production_trigger_takes_the_conf_then_the_typed_name(live: Live):
+    """On production both fields are text: enter in the conf moves to the name box; y and n stay letters."""
+    from textual.widgets import Input
+
+    from tests.airflow.test_live import raw_get
+    from tui.screens.confirm import ConfirmAction
+
+    api = backend(live)
+    info = ConnectionInfo(
+        profile="airflow-prod", backend="airflow", location=api.location, production=True, poll_interval=2.0
+    )
+    app = make_app(api, info, auto_poll=False)
+    conf = {"mode": "dry", "yes": "nny"}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await select_task(pilot, "tui_chain")
+        await pilot.press("x")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ConfirmAction)
+        await pilot.press(*'{"mode": "dry", "yes": "nny"}', "enter")
+        await settle(pilot)
+        assert app.screen is modal and modal.query_one("#confirm-name", Input).has_focus
+        await pilot.press(*"tui_chain", "enter")
+        await settle(pilot)
+        assert app.screen is not modal
+    runs = raw_get(live, "/dags/tui_chain/dagRuns").json()["dag_runs"]
+    assert any(run.get("conf") == conf for run in runs)

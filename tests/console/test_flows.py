@@ -293,7 +293,7 @@ async def test_pause_stops_polling_and_says_so(console):
         await settle(pilot)
         await pilot.press("p")
         await settle(pilot)
-        assert "paused" in header(console.app)
+        assert "PAUSED" in header(console.app)
         await pilot.press("p")
         await settle(pilot)
         assert "updated" in header(console.app)

@@ -121,7 +121,7 @@ async def test_pause_holds_when_coming_back_to_a_screen(console):
         await pilot.press("escape")
         await settle(pilot)
         assert len(console.sandbox.state.request_log) == before
-        assert "paused" in header(console.app)
+        assert "PAUSED" in header(console.app)
 
 
 async def test_views_replace_each_other_instead_of_piling_up(console):

@@ -34,6 +34,7 @@ from tui.backends.base import (
     RateLimitedError,
     TransportError,
 )
+from tui.backends.server_clock import ServerClock
 
 log = logging.getLogger("dagtop.http")
 
@@ -404,6 +405,7 @@ class HttpClient:
         if limiter is None and s.rate:
             limiter = TokenBucket(s.rate, s.burst, clock=clock, sleep=sleep)
         self._limiter = limiter
+        self.server_clock = ServerClock()  # what time the server says it is (its Date headers)
         tls = _tls_context(verify)
 
         def client(limits: httpx.Limits) -> httpx.AsyncClient:
@@ -416,6 +418,7 @@ class HttpClient:
                 follow_redirects=False,
                 verify=tls,
                 limits=limits,
+                event_hooks={"response": [self.server_clock.observe]},
             )
 
         self._client = client(httpx.Limits(keepalive_expiry=s.keepalive_expiry))

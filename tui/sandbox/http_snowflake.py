@@ -11,6 +11,8 @@ import json
 import random
 import uuid
 from collections.abc import Callable
+from datetime import UTC
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -295,8 +297,12 @@ class RequestContext:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [h for h in message.get("headers", []) if h[0].lower() != b"x-snowflake-request-id"]
+                own = (b"x-snowflake-request-id", b"date")
+                headers = [h for h in message.get("headers", []) if h[0].lower() not in own]
                 headers.append((b"x-snowflake-request-id", request_id.encode()))
+                # Like any server, the Date is its own clock's (the simulated one may run ahead).
+                date = format_datetime(self.state.sandbox.clock.now().astimezone(UTC), usegmt=True)
+                headers.append((b"date", date.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 

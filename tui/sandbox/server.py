@@ -43,6 +43,7 @@ class SandboxServer:
             uvicorn.Config(
                 self._asgi, interface="asgi3", log_level="warning", access_log=False, lifespan="off",
                 timeout_graceful_shutdown=1, timeout_keep_alive=keep_alive,  # type: ignore[arg-type]
+                date_header=False,  # the app sends its own clock's Date
             )
         )  # fmt: skip
         self._thread: threading.Thread | None = None

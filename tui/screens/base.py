@@ -39,6 +39,7 @@ class PolledScreen(Screen):
         super().__init__(**kwargs)
         self.freshness = Freshness(interval=self.app.connection.poll_interval)  # type: ignore[attr-defined]
         self._timer: Timer | None = None
+        self._ageing: Timer | None = None  # while paused: redraw so relative times keep ageing
         self._polling = False
         self._poll_again = False
         self._active = False
@@ -61,6 +62,8 @@ class PolledScreen(Screen):
         self.freshness.paused = self.app.polling_paused  # type: ignore[attr-defined]
         if self.freshness.paused and self.freshness.last_success is not None:
             self.refresh_header()  # paused means paused, also when coming back to this screen
+            self.render_rows()
+            self._age_while_paused(True)
         elif self.freshness.last_success is None or self._is_due():
             self.poll_now()
         else:
@@ -69,6 +72,15 @@ class PolledScreen(Screen):
     def on_screen_suspend(self, _event: events.ScreenSuspend) -> None:
         self._active = False
         self._cancel_timer()
+        self._age_while_paused(False)
+
+    def _age_while_paused(self, on: bool) -> None:
+        """Paused data is not fetched, but its "3m ago" must still grow: redraw it each interval."""
+        if self._ageing is not None:
+            self._ageing.stop()
+            self._ageing = None
+        if on and self._active:
+            self._ageing = self.set_interval(self.freshness.interval, self.render_rows)
 
     def _is_due(self) -> bool:
         return self._remaining() <= 0
@@ -149,6 +161,7 @@ class PolledScreen(Screen):
 
     def set_paused(self, paused: bool) -> None:
         self.freshness.paused = paused
+        self._age_while_paused(paused)
         if paused:
             self._cancel_timer()
         else:

@@ -1,13 +1,16 @@
 """The confirmation before any action: names the exact target and environment and what will happen.
 
 A production profile makes the user type the task's name. The dialog answers once, so a double key
-press can never confirm twice.
+press can never confirm twice. A dialog with a text field (run conf, the name) focuses it on open, and
+its single-key answers (y, n) act only while no text field has focus: typed text never confirms,
+cancels, or falls through to the screen below.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import Any
 
 from rich.text import Text
@@ -18,8 +21,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from tui.domain import GraphRun
 from tui.services.actions import ActionKind, ActionPlan
 from tui.widgets.literal import literal
+from tui.widgets.timefmt import absolute, relative
 
 
 @dataclass(frozen=True)
@@ -32,15 +37,25 @@ class Confirmed:
 class ConfirmAction(ModalScreen["Confirmed | None"]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="confirm.cancel"),
-        Binding("n", "cancel", "No", show=False, id="confirm.no"),
-        Binding("y", "confirm", "Yes", show=False, id="confirm.yes"),
+        Binding("n", "key_answer(False)", "No", show=False, id="confirm.no"),
+        Binding("y", "key_answer(True)", "Yes", show=False, id="confirm.yes"),
+        Binding("g", "go_instead", "Go to root", show=False, id="confirm.go_instead"),
     ]
 
     def __init__(
-        self, plan: ActionPlan, *, production: bool, environment: str, ask_conf: bool = False
+        self,
+        plan: ActionPlan,
+        *,
+        production: bool,
+        environment: str,
+        ask_conf: bool = False,
+        now: datetime | None = None,
+        tz: tzinfo | None = None,
     ) -> None:
         super().__init__()
         self.plan = plan
+        self.now = now
+        self.tz = tz
         self.ask_conf = ask_conf and plan.kind is ActionKind.EXECUTE
         self.production = production
         self.environment = environment
@@ -59,12 +74,15 @@ class ConfirmAction(ModalScreen["Confirmed | None"]):
             where = Text("On:      ", style="dim")
             where.append_text(literal(self.environment))
             yield Static(where)
-            yield Static(literal(plan.consequence, single_line=False), id="confirm-consequence")
-            if plan.blocked_reason:
+            if plan.run is not None:
+                yield Static(self._run_line(plan.run), id="confirm-run")
+            if plan.blocked_reason:  # what will not happen and why, said once
                 yield Static(literal(plan.blocked_reason, single_line=False), id="confirm-blocked")
             else:
+                yield Static(literal(plan.consequence, single_line=False), id="confirm-consequence")
                 if self.ask_conf:
-                    yield Label("Run conf (JSON object, optional; tab to it, enter confirms):")
+                    then = "enter, then type the name" if self.production else "enter confirms"
+                    yield Label(f"Run conf (JSON object, optional; {then}):")
                     yield Input(placeholder='{"key": "value"}', id="confirm-conf")
                 if self.production:
                     prompt = Text("Production profile: type the task name to confirm: ")
@@ -73,16 +91,43 @@ class ConfirmAction(ModalScreen["Confirmed | None"]):
                     yield Input(placeholder=plan.task.name, id="confirm-name")
             with Horizontal(id="confirm-buttons"):
                 if not plan.blocked_reason:
-                    yield Button(f"{plan.title.split()[0]} (y)", variant="error", id="confirm-yes")
+                    # With a text field, y is a letter of the text: enter confirms.
+                    key = "enter" if self.ask_conf or self.production else "y"
+                    yield Button(f"{plan.title.split()[0]} ({key})", variant="error", id="confirm-yes")
+                if plan.instead:
+                    root = plan.instead.rsplit(".", 1)[-1]
+                    yield Button(literal(f"Go to {root} (g)"), variant="primary", id="confirm-instead")
                 yield Button("Cancel (esc)", id="confirm-no")
 
+    def _run_line(self, run: GraphRun) -> Text:
+        """Which run the action acts on: its id, how and when it ended, and which task failed."""
+        line = Text("Run:     ", style="dim")
+        line.append_text(literal(run.run_id, "bold"))
+        line.append(f" · {run.raw_state or run.state}")
+        ended = run.completed_time or run.started_time
+        if ended is not None:
+            when = absolute(ended, self.tz)
+            line.append(f" {relative(self.now, ended)} ({when})" if self.now else f" {when}")
+        if run.first_error_task:
+            line.append(" · failed first: ")
+            line.append_text(literal(run.first_error_task, "bold"))
+        return line
+
     def on_mount(self) -> None:
-        if self.plan.blocked_reason:
-            self.query_one("#confirm-no", Button).focus()
-        elif self.production:
-            self.query_one("#confirm-name", Input).focus()
+        fields = list(self.query(Input))
+        if fields:
+            fields[0].focus()
         else:
             self.query_one("#confirm-no", Button).focus()
+
+    def action_key_answer(self, yes: bool) -> None:
+        """y / n: only while no text field has focus (there they are letters of the text)."""
+        if isinstance(self.focused, Input):
+            return
+        if yes:
+            self.action_confirm()
+        else:
+            self.action_cancel()
 
     def _typed_ok(self) -> bool:
         if not self.production:
@@ -112,6 +157,12 @@ class ConfirmAction(ModalScreen["Confirmed | None"]):
     def action_cancel(self) -> None:
         self._answer(None)
 
+    def action_go_instead(self) -> None:
+        """Close, and put the cursor on the task to use instead (a child's root)."""
+        if self.plan.instead and not self._answered:
+            self._answer(None)
+            self.app.show_task(self.plan.instead)  # type: ignore[attr-defined]
+
     def _answer(self, value: Confirmed | None) -> None:
         if not self._answered:
             self._answered = True
@@ -121,11 +172,21 @@ class ConfirmAction(ModalScreen["Confirmed | None"]):
     def yes_pressed(self) -> None:
         self.action_confirm()
 
+    @on(Button.Pressed, "#confirm-instead")
+    def instead_pressed(self) -> None:
+        self.action_go_instead()
+
     @on(Button.Pressed, "#confirm-no")
     def no_pressed(self) -> None:
         self.action_cancel()
 
     @on(Input.Submitted, "#confirm-name")
-    @on(Input.Submitted, "#confirm-conf")
-    def input_submitted(self) -> None:
+    def name_submitted(self) -> None:
         self.action_confirm()
+
+    @on(Input.Submitted, "#confirm-conf")
+    def conf_submitted(self) -> None:
+        if self.production:  # the name is still to type
+            self.query_one("#confirm-name", Input).focus()
+        else:
+            self.action_confirm()

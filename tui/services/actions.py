@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from tui.backends.base import ActionOutcomeUnknown, Backend, BackendError
-from tui.domain import Capabilities, Task, TaskState
+from tui.domain import Capabilities, Graph, GraphRun, Task, TaskState
 from tui.services.journal import ActionJournal, action_steps
 
 
@@ -31,6 +31,10 @@ class ActionPlan:
     location: str
     consequence: str
     blocked_reason: str | None = None
+    # The task to use instead (a child's root), which the dialog offers to jump to.
+    instead: str | None = None
+    # The graph run a retry acts on (its id, when it failed, which task failed), when known.
+    run: GraphRun | None = None
 
     @property
     def title(self) -> str:
@@ -42,6 +46,9 @@ class ActionPlan:
         }[self.kind]
 
 
+MAX_NAMED = 8  # a retry names this many tasks it re-runs, then says how many more
+
+
 def plan_action(
     kind: ActionKind,
     task: Task,
@@ -50,34 +57,36 @@ def plan_action(
     *,
     backend: str = "snowflake",
     preview: list[str] | None = None,
+    last_run: GraphRun | None = None,
+    graph: Graph | None = None,
 ) -> ActionPlan:
-    """Describe ``kind`` on ``task``: what happens, or why it cannot.
+    """Describe ``kind`` on ``task``: what happens, or what will not and why.
 
     ``preview`` lists what a retry would re-run, where the backend can say beforehand (Airflow's
-    dry-run clear)."""
+    dry-run clear). ``last_run`` is the run a retry acts on (Snowflake: the graph's last completed
+    run; Airflow: its latest failed run) and ``graph`` its graph, to say what is downstream."""
     if backend == "airflow":
-        return _plan_airflow(kind, task, location, preview)
+        return _plan_airflow(kind, task, location, preview, last_run)
     name = task.qualified_name
     root = task.root.rsplit(".", 1)[-1]
-    blocked: str | None = None
     if kind in (ActionKind.EXECUTE, ActionKind.RETRY_LAST):
         if not capabilities.execute or (kind is ActionKind.RETRY_LAST and not capabilities.retry_last):
-            blocked = "This backend cannot do that."
-        elif not task.is_root:
-            blocked = (
-                f"{task.name} is a child task: only a graph's root (or a standalone task) can be executed. "
-                f"Execute its root {root} instead."
+            return _blocked(kind, task, location, "This backend cannot do that.")
+        if not task.is_root:
+            verb = "executed" if kind is ActionKind.EXECUTE else "retried"
+            why = (
+                f"Nothing is {verb}: {task.name} is a child task, and only a graph's root (or a standalone "
+                f"task) can be executed or retried. Use its root {root} instead (g goes to it)."
             )
+            return _blocked(kind, task, location, why, instead=task.root)
         if kind is ActionKind.EXECUTE:
             what = f"Starts a run of the whole graph rooted at {name} now."
             if task.state is TaskState.SUSPENDED:
                 what += " The root stays suspended; suspended child tasks are skipped."
-        else:
-            what = (
-                f"Starts a new run of {name}'s graph from the tasks that failed or were cancelled in its "
-                "last run; tasks that succeeded are not run again."
-            )
-    elif kind is ActionKind.SUSPEND:
+            return ActionPlan(kind, task, location, what)
+        return _plan_retry_last(task, location, last_run, graph)
+    blocked: str | None = None
+    if kind is ActionKind.SUSPEND:
         if not capabilities.suspend_resume:
             blocked = "This backend cannot suspend tasks."
         elif task.state is TaskState.SUSPENDED:
@@ -106,7 +115,49 @@ def plan_action(
     return ActionPlan(kind, task, location, what, blocked)
 
 
-def _plan_airflow(kind: ActionKind, task: Task, location: str, preview: list[str] | None) -> ActionPlan:
+def _blocked(kind: ActionKind, task: Task, location: str, why: str, instead: str | None = None) -> ActionPlan:
+    """A plan that cannot run: one message, said once (as the consequence and as the reason)."""
+    return ActionPlan(kind, task, location, why, why, instead=instead)
+
+
+def _names(keys: set[str], graph: Graph) -> str:
+    names = sorted(graph.tasks[k].name for k in keys if k in graph.tasks)
+    shown = ", ".join(names[:MAX_NAMED])
+    return shown + (f" and {len(names) - MAX_NAMED} more" if len(names) > MAX_NAMED else "")
+
+
+def _plan_retry_last(task: Task, location: str, run: GraphRun | None, graph: Graph | None) -> ActionPlan:
+    """Snowflake's retryLast re-runs the last graph run from its failed or cancelled tasks."""
+    kind = ActionKind.RETRY_LAST
+    if run is None:
+        why = f"Nothing is retried: {task.name}'s graph has no completed run (retryLast needs a failed one)."
+        return _blocked(kind, task, location, why)
+    if not run.state.is_failure:
+        why = (
+            f"Nothing is retried: the last run of {task.name} (run {run.run_id}) is "
+            f"{run.raw_state or run.state}, and retryLast only retries a last run"
+            " that FAILED or was CANCELLED."
+        )
+        return ActionPlan(kind, task, location, why, why, run=run)
+    what = (
+        f"Starts a new run of {task.name}'s graph from the tasks that failed or were cancelled in run "
+        f"{run.run_id}"
+    )
+    if run.first_error_task:
+        first = run.first_error_task  # a bare task name
+        what += f" (the first to fail: {first})"
+        if graph is not None:
+            failed_key = next((k for k, t in graph.tasks.items() if t.name == first), None)
+            downstream = graph.downstream_of([failed_key]) if failed_key else set()
+            if downstream:
+                what += f", and what depends on them ({_names(downstream, graph)})"
+    what += ". Tasks that succeeded are not run again."
+    return ActionPlan(kind, task, location, what, run=run)
+
+
+def _plan_airflow(
+    kind: ActionKind, task: Task, location: str, preview: list[str] | None, last_run: GraphRun | None
+) -> ActionPlan:
     dag = task.root.split("/", 1)[0]
     blocked: str | None = None
     if kind is ActionKind.EXECUTE:
@@ -117,12 +168,18 @@ def _plan_airflow(kind: ActionKind, task: Task, location: str, preview: list[str
             what = f"{task.name} is a task of {dag}: this triggers a run of the whole DAG {dag}."
     elif kind is ActionKind.RETRY_LAST:
         names = ", ".join(key.split("/", 1)[-1] for key in preview or []) or "none"
+        if last_run is not None and last_run.first_error_task:  # a task key: say its bare name
+            last_run = last_run.model_copy(
+                update={"first_error_task": last_run.first_error_task.split("/", 1)[-1]}
+            )
+        run = f"run {last_run.run_id}" if last_run else "the latest failed run"
         what = (
-            f"Clears the failed task instances of the latest failed run of {dag} so the scheduler runs them "
+            f"Clears the failed task instances of {run} of {dag} so the scheduler runs them "
             f"(and what depends on them) again. Would clear: {names}."
         )
         if preview is not None and not preview:
-            blocked = f"The latest failed run of {dag} has no failed task instance to clear."
+            blocked = f"Nothing is cleared: {run} of {dag} has no failed task instance to clear."
+        return ActionPlan(kind, task, location, what, blocked, run=last_run)
     elif kind is ActionKind.SUSPEND:
         what = f"Pauses the DAG {dag}: no new runs are scheduled; running task instances finish."
         if task.state is TaskState.SUSPENDED:

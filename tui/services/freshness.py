@@ -59,15 +59,20 @@ class Freshness:
     def schedule(self, now: datetime, delay: float) -> None:
         self.next_poll_at = now + timedelta(seconds=delay)
 
-    def describe(self, now: datetime, tz: tzinfo | None = None) -> str:
-        """The words the freshness bar shows; clock times in ``tz`` (local time when None)."""
-        if self.paused:
-            prefix = "paused"
+    def describe(self, now: datetime, tz: tzinfo | None = None, absolute: bool = False) -> str:
+        """The words the freshness bar shows; clock times in ``tz`` (local time when None), and
+        with ``absolute`` the update time as a clock time rather than an age."""
+
+        def updated(when: datetime) -> str:
+            return f"updated {clock_time(when, tz) if absolute else format_age(now - when) + ' ago'}"
+
+        if self.paused:  # loud, and the age keeps counting: paused data is not current
+            prefix = "PAUSED"
             if self.last_success is not None:
-                prefix += f", updated {format_age(now - self.last_success)} ago"
+                prefix += f" · {updated(self.last_success)}"
             return prefix
         if self.failing_since is not None:
-            text = f"stale since {self.failing_since.astimezone(tz).strftime('%H:%M:%S')}"
+            text = f"stale since {clock_time(self.failing_since, tz)}"
             if self.last_success is None:
                 text = "no data yet"
             if self.next_poll_at is not None:
@@ -76,7 +81,7 @@ class Freshness:
             return text
         if self.last_success is None:
             return "loading…"
-        return f"updated {format_age(now - self.last_success)} ago"
+        return updated(self.last_success)
 
 
 def format_age(delta: timedelta) -> str:
@@ -89,3 +94,18 @@ def format_age(delta: timedelta) -> str:
     if seconds < 86400:
         return f"{seconds // 3600}h"
     return f"{seconds // 86400}d"
+
+
+def clock_time(when: datetime, tz: tzinfo | None, fmt: str = "%H:%M:%S") -> str:
+    """A clock time with its zone, so it cannot be misread: ``14:03:22 UTC``, ``09:03:22 -05:00``."""
+    local = when.astimezone(tz)
+    return f"{local.strftime(fmt)} {zone_name(local)}"
+
+
+def zone_name(when: datetime) -> str:
+    """``UTC``, ``CET``, or the offset (``+05:30``) for a zone with no abbreviation."""
+    name = when.tzname() or ""
+    if name.isalpha():
+        return name
+    offset = when.strftime("%z")
+    return f"{offset[:3]}:{offset[3:5]}" if offset else name

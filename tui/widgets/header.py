@@ -7,13 +7,16 @@ READ-ONLY, TLS OFF), and the active view's freshness: "updated 3s ago" or "stale
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from rich.text import Text
 from textual.containers import Horizontal
 from textual.widgets import Static
 
-from tui.services.freshness import Freshness
+from tui.services.freshness import Freshness, format_age
 from tui.text_safety import safe_text
+
+SKEW_SHOWN = timedelta(seconds=30)  # a server clock further off than this is named in the header
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class HeaderBar(Horizontal):
     HeaderBar > #header-left { width: 1fr; height: 1; }
     HeaderBar > #header-right { width: auto; height: 1; padding: 0 1; }
     HeaderBar.-stale > #header-right { background: $error-muted; }
+    HeaderBar.-paused > #header-right { background: $warning-muted; }
     """
 
     def __init__(self, title: str, freshness: Freshness | None = None) -> None:
@@ -93,9 +97,22 @@ class HeaderBar(Horizontal):
         right = Text(no_wrap=True)
         if self.freshness is not None:
             now = app.wall()  # type: ignore[attr-defined]
-            words = self.freshness.describe(now, app.tz)  # type: ignore[attr-defined]
-            style = f"bold {colors.get('error', '')}" if self.freshness.stale else ""
+            words = self.freshness.describe(now, app.tz, app.show_absolute)  # type: ignore[attr-defined]
+            paused = self.freshness.paused
+            style = ""
+            if self.freshness.stale:
+                style = f"bold {colors.get('error', '')}"
+            elif paused:
+                style = f"bold {colors.get('warning', '')}"
             right.append(words, style=style)
             right.append(f" · every {self.freshness.interval:g}s")
             self.set_class(self.freshness.stale, "-stale")
+            self.set_class(paused and not self.freshness.stale, "-paused")
+        skew = app.clock_skew() if hasattr(app, "clock_skew") else None
+        if skew is not None and abs(skew) > SKEW_SHOWN:  # times are corrected for it: say so
+            sign = "+" if skew > timedelta(0) else "-"
+            right.append(" · ")
+            right.append(
+                f"server clock {sign}{format_age(abs(skew))}", style=f"bold {colors.get('warning', '')}"
+            )
         self.query_one("#header-right", Static).update(right)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
 
-from tui.services.freshness import format_age
+from tui.services.freshness import clock_time, format_age
 
 
 def relative(now: datetime, when: datetime | None) -> str:
@@ -19,9 +19,10 @@ def relative(now: datetime, when: datetime | None) -> str:
 
 
 def absolute(when: datetime | None, tz: tzinfo | None) -> str:
+    """A date and clock time with its zone: ``2026-01-05 14:03:22 UTC``."""
     if when is None:
         return ""
-    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+    return clock_time(when, tz, "%Y-%m-%d %H:%M:%S")
 
 
 def moment(now: datetime, when: datetime | None, tz: tzinfo | None, show_absolute: bool) -> str:

@@ -18,6 +18,7 @@ from tui.backends.airflow.auth import LoginAuth
 from tui.backends.airflow.client import PAGE_LIMIT, AirflowClient, Api
 from tui.backends.base import ConfigError, ConflictError, NotFoundError
 from tui.backends.http import HttpClient, HttpSettings
+from tui.backends.server_clock import ServerClock
 
 _MAX_RUNS = 1000
 # What a failed-only clear takes (with include_downstream, what waits on a failure too).
@@ -66,6 +67,11 @@ class AirflowBackend:
         return cls(http, api=api, page_limit=page_limit)
 
     # ----------------------------------------------------------------------------- description
+
+    @property
+    def server_clock(self) -> ServerClock:
+        """The server's time, from its Date headers (the UI corrects its "ago" for clock skew)."""
+        return self.http.server_clock
 
     @property
     def location(self) -> str:

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from tui import domain
 from tui.backends.base import ConfigError, NotFoundError
 from tui.backends.http import HttpClient, HttpSettings
+from tui.backends.server_clock import ServerClock
 from tui.backends.snowflake import mapping
 from tui.backends.snowflake.auth import KeyPairJwtAuth, token_auth
 from tui.backends.snowflake.client import SnowflakeClient
@@ -122,6 +123,11 @@ class SnowflakeBackend:
     @property
     def scope(self) -> str:
         return scope_of(self.database, self.schema)
+
+    @property
+    def server_clock(self) -> ServerClock:
+        """The server's time, from its Date headers (the UI corrects its "ago" for clock skew)."""
+        return self.client.http.server_clock
 
     @property
     def location(self) -> str:
