@@ -332,11 +332,13 @@ class DagtopApp(App):
 
         backend, connection = self.backend, self.connection  # the action goes where it was planned
         try:
+            if backend.capabilities.acts_on_graph and not task.is_root:
+                task = await backend.get_task(task.root)  # the target is the graph: name it
             facts = await _retry_facts(backend, task) if kind is ActionKind.RETRY_LAST else {}
         except Exception as exc:
             self._action_in_flight = False
             error = exc.describe() if isinstance(exc, BackendError) else f"{type(exc).__name__}: {exc}"
-            self.notify(error, title="Cannot retry", severity="error")
+            self.notify(error, title=f"Cannot {kind.value}", severity="error")
             return
         plan = plan_action(
             kind, task, connection.location, backend.capabilities, backend=connection.backend, **facts

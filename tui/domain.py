@@ -213,6 +213,9 @@ class Capabilities(_Frozen):
     logs: bool = False
     scopes: bool = False
     trigger_conf: bool = False  # execute accepts a JSON conf for the run (Airflow)
+    # Actions act on the whole graph whichever of its tasks is selected (an Airflow DAG is triggered,
+    # cleared, paused as one): the confirmation and the journal then name the graph, not the task.
+    acts_on_graph: bool = False
 
 
 class LogChunk(_Frozen):

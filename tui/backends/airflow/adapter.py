@@ -37,6 +37,7 @@ class AirflowBackend:
         logs=True,
         scopes=False,
         trigger_conf=True,
+        acts_on_graph=True,
     )
 
     def __init__(self, http: HttpClient, *, api: Api | None = None, page_limit: int = PAGE_LIMIT) -> None:
