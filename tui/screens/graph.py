@@ -12,6 +12,7 @@ from textual.widgets import Label
 from textual.widgets.tree import TreeNode
 
 from tui.domain import Graph, GraphRun, RunState, Task, TaskRun
+from tui.plural import plural
 from tui.services.graph_view import TreeLine, layout, with_indexes
 from tui.services.outcomes import index_counts, task_outcomes
 from tui.widgets.lists import ListTree
@@ -268,7 +269,7 @@ class GraphScreen(PolledScreen):
         root = data.graph.tasks.get(data.graph.root)
         text = Text(" ")
         text.append_text(literal(root.qualified_name if root else data.graph.root, "bold"))
-        text.append(f"  {len(data.graph.tasks)} tasks")
+        text.append(f"  {plural(len(data.graph.tasks), 'task')}")
         run = data.run
         if run is not None:
             text.append("  ·  run " if self.pinned_run else "  ·  last run ")

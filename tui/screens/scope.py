@@ -12,6 +12,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from tui.backends.base import Backend, BackendError
+from tui.plural import plural
 from tui.widgets.lists import ListOptions
 from tui.widgets.literal import literal
 
@@ -50,7 +51,7 @@ class ScopePicker(ModalScreen[str | None]):
         current = getattr(self.backend, "scope", None)
         if current in scopes:
             options.highlighted = scopes.index(current)
-        status.update(f"{len(scopes)} scopes · enter to switch · esc to cancel")
+        status.update(f"{plural(len(scopes), 'scope')} · enter to switch · esc to cancel")
         options.focus()
 
     @on(OptionList.OptionSelected)
@@ -73,7 +74,7 @@ class NamePicker(ModalScreen[str | None]):
         with Vertical(id="scope-box"):
             yield Label(Text(self.title_text, style="bold"))
             yield ListOptions(*(Option(literal(name), id=name) for name in self.names), id="scope-list")
-            hint = f"{len(self.names)} profiles · enter to switch · esc to cancel"
+            hint = f"{plural(len(self.names), 'profile')} · enter to switch · esc to cancel"
             yield Label(hint if self.names else "No profiles configured.", id="scope-status")
 
     def on_mount(self) -> None:

@@ -106,6 +106,12 @@ class KeyedTable(ListTable):
             # content in the same frame (Textual is pinned exactly, so this private call is stable).
             changed, self._updated_cells = self._updated_cells, set()
             self._update_column_widths(changed)
+        if self._require_update_dimensions:
+            # New rows are measured on idle too: a frame (or a snapshot) taken before that idle showed
+            # auto-width columns at their old, narrow width. Measure them now, O(new rows).
+            self._require_update_dimensions = False
+            new_rows, self._new_rows = self._new_rows, set()
+            self._update_dimensions(new_rows)
         order = {key: index for index, (key, _) in enumerate(rows)}
         if [k.value for k in self._ordered_keys()] != [k for k, _ in rows]:
             self._reorder(order)

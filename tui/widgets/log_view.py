@@ -27,6 +27,7 @@ from textual.strip import Strip
 from textual.widgets import Input, Label, Log
 
 from tui import locations
+from tui.plural import plural
 from tui.text_safety import safe_text
 from tui.widgets.lists import ListKeys
 
@@ -261,9 +262,9 @@ class LogView(Vertical):
         return out
 
     def update_status(self) -> None:
-        parts = [f"{len(self.buffer)} lines"]
+        parts = [plural(len(self.buffer), "line")]
         if self.dropped:
-            parts.append(f"{self.dropped} oldest lines dropped (limit {self.buffer.maxlen})")
+            parts.append(f"{plural(self.dropped, 'oldest line')} dropped (limit {self.buffer.maxlen})")
         if self.finished:
             parts.append("complete")  # nothing more will come: following is moot
         else:
@@ -281,8 +282,7 @@ class LogView(Vertical):
         if not self.matches:
             return f"no match for {quoted}"
         if self.match_index < 0:
-            count = len(self.matches)
-            return f"{count} {'match' if count == 1 else 'matches'} for {quoted}"
+            return f"{plural(len(self.matches), 'match')} for {quoted}"
         return f"match {self.match_index + 1} of {len(self.matches)} for {quoted}"
 
     # -- follow pauses when the user scrolls up ---------------------------------------------------

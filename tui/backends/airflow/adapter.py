@@ -19,6 +19,7 @@ from tui.backends.airflow.client import PAGE_LIMIT, AirflowClient, Api
 from tui.backends.base import ConfigError, ConflictError, NotFoundError
 from tui.backends.http import HttpClient, HttpSettings
 from tui.backends.server_clock import ServerClock
+from tui.plural import plural
 
 _MAX_RUNS = 1000
 # What a failed-only clear takes (with include_downstream, what waits on a failure too).
@@ -295,7 +296,7 @@ class AirflowBackend:
         run_id = await self._latest_failed(dag_id)
         cleared = await self._clear(dag_id, run_id, dry_run=False)
         names = ", ".join(k.split(mapping.SEP, 1)[-1] for k in cleared) or "nothing"
-        return f"cleared {len(cleared)} task instance(s) of run {run_id}: {names}"
+        return f"cleared {plural(len(cleared), 'task instance')} of run {run_id}: {names}"
 
     async def set_run_state(self, root: str, run_id: str, state: str) -> domain.GraphRun:
         """Mark a DAG run ``success`` or ``failed`` (or ``queued`` to rerun it)."""
