@@ -32,8 +32,11 @@ lint: $(STAMP_TEST)
 	$(BIN)/ruff format --check tui tests
 	$(BIN)/lint-imports
 
+# Two workers; the tests that use the real Airflow servers share one worker (xdist_group "airflow", set in
+# tests/conftest.py), so the servers start once. `make test PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= 2
 test: lint airflow-servers
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 screenshots: $(STAMP_TEST)
 	$(BIN)/python -m tui.tools.screenshots screenshots

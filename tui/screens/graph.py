@@ -252,7 +252,7 @@ class GraphScreen(PolledScreen):
         return text
 
     def indexes_label(self, count: int) -> Text:
-        return Text(f"{count} map {'index' if count == 1 else 'indexes'}", style="dim")
+        return Text(plural(count, "map index"), style="dim")
 
     def index_label(self, run: TaskRun | None) -> Text:
         colors = self.app.theme_colors  # type: ignore[attr-defined]

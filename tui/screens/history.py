@@ -13,9 +13,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from tui.services.journal import ActionRecord, history
+from tui.widgets.footer import KeyFooter
 from tui.widgets.header import HeaderBar
 from tui.widgets.keyed_table import KeyedTable
 from tui.widgets.literal import literal
@@ -62,7 +63,7 @@ class HistoryScreen(Screen):
             table.add_column(label, key=key)
         yield table
         yield Static("", id="history-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.poll_now()

@@ -237,7 +237,7 @@ class TasksScreen(PolledScreen):
             status.append_text(literal(self.filter_text, "bold"))
         if self.app.connection.sandbox:  # type: ignore[attr-defined]
             # Early, so a narrow terminal still shows how to leave the simulation.
-            sandbox = Text("sandbox = simulation · real: ", style="dim")
+            sandbox = Text("simulated · real: ", style="dim")
             sandbox.append("dagtop -c NAME", style="bold")
             status = sandbox.append("  ·  ").append_text(status)
         hint = self.selection_hint
