@@ -304,8 +304,11 @@ class DagtopApp(App):
         self.notify(f"Scope: {scope}", timeout=3, markup=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Read-only removes actions everywhere: keys, footer, help and the command palette.
-        return not (action == "act" and self.connection.read_only)
+        # Read-only removes actions everywhere: keys, footer, help and the command palette; so does a
+        # screen that has no task to act on (the action history).
+        if action != "act":
+            return True
+        return not self.connection.read_only and getattr(self.screen, "HAS_TARGETS", True)
 
     def action_act(self, kind: str) -> None:
         """Confirm, then carry out an action on the selected task of the current screen."""

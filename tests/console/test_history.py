@@ -134,3 +134,23 @@ def test_snapshot(snap_compare, tmp_path, size):
         await settle(pilot)
 
     assert snap_compare(h.app, terminal_size=SIZES[size], run_before=open_history)
+
+
+async def test_the_history_offers_no_action_keys(tmp_path):
+    """Nothing on the history is a task: x/X/s/r are neither in its footer nor do they act."""
+    from textual.widgets._footer import FooterKey
+
+    from tui.harness import build
+    from tui.screens.history import HistoryScreen
+
+    h = build(journal_path=tmp_path / "actions.jsonl")
+    async with h.app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("H")
+        await pilot.pause()
+        assert isinstance(h.app.screen, HistoryScreen)
+        keys = {key.key for key in h.app.screen.query(FooterKey)}
+        assert keys and not keys & {"x", "X", "s", "r"}
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(h.app.screen, HistoryScreen)  # no confirmation opened

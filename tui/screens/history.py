@@ -38,6 +38,7 @@ def stamp(when: datetime, tz: tzinfo | None) -> str:
 
 class HistoryScreen(Screen):
     TITLE_TEXT = "Action history"
+    HAS_TARGETS = False  # no task to act on here: the app hides its action keys
     BINDINGS = [Binding("escape", "app.back", "Back", id="history.back")]
     DEFAULT_CSS = """
     #history-summary { width: 100%; padding: 0 1; background: $boost; }
