@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import anyio
 import httpx
@@ -77,20 +77,50 @@ async def test_retry_after_seconds_is_honoured() -> None:
     assert fake.sleeps == [7.0]
 
 
-async def test_retry_after_is_capped() -> None:
-    script = Script(json_response(503, {}, **{"Retry-After": "9999"}), OK)
-    client, fake = make_client(script, retry_after_cap=12.0, retry_budget=100.0)
-    await client.get_json("/x")
-    assert fake.sleeps == [12.0]
-
-
-async def test_retry_budget_stops_before_a_wait_that_would_exceed_it() -> None:
-    script = Script(json_response(429, {"message": "slow down"}, **{"Retry-After": "20"}))
-    client, fake = make_client(script, retry_budget=10.0)
-    with pytest.raises(RateLimitedError) as info:
+@pytest.mark.parametrize(
+    ("status", "kind", "settings"),
+    [
+        (503, TransportError, {"retry_after_cap": 12.0, "retry_budget": 100.0}),  # over the cap
+        (429, RateLimitedError, {"retry_after_cap": 12.0, "retry_budget": 100.0}),
+        (429, RateLimitedError, {"retry_budget": 10.0}),  # under the cap, over the budget
+    ],
+)
+async def test_a_longer_retry_after_is_never_cut_short_but_given_up_on_naming_when(
+    status: int, kind: type[BackendError], settings: dict[str, float]
+) -> None:
+    wait = "9999" if status == 503 or "retry_after_cap" in settings else "20"
+    script = Script(json_response(status, {"message": "slow down"}, **{"Retry-After": wait}), OK)
+    client, fake = make_client(script, **settings)
+    before = datetime.now(UTC)
+    with pytest.raises(kind) as info:
         await client.get_json("/x")
+    after = datetime.now(UTC)
+    assert script.count == 1 and fake.sleeps == []  # not retried sooner than asked: not retried at all
+    error = info.value
+    assert error.status == status and error.retry_after == float(wait)
+    said, zone = error.message.split("try again after ")[1].split()[:2]  # an absolute clock time
+    assert zone.startswith("UTC")
+    said_time = datetime.strptime(said, "%H:%M:%S").time()
+    earliest = before + timedelta(seconds=float(wait) - 1)
+    latest = after + timedelta(seconds=float(wait))
+    days = {earliest.date(), latest.date()}
+    assert any(earliest <= datetime.combine(day, said_time, UTC) <= latest for day in days)
+
+
+async def test_an_action_refused_with_a_long_retry_after_is_not_resent() -> None:
+    script = Script(json_response(429, {"message": "too many"}, **{"Retry-After": "600"}), OK)
+    client, fake = make_client(script)
+    with pytest.raises(RateLimitedError) as info:
+        await client.send_action("POST", "/t:execute")
     assert script.count == 1 and fake.sleeps == []
-    assert info.value.status == 429
+    assert "try again after" in info.value.message
+
+
+async def test_an_action_refused_with_a_short_retry_after_is_resent_after_it() -> None:
+    script = Script(json_response(429, {}, **{"Retry-After": "3"}), OK)
+    client, fake = make_client(script)
+    await client.send_action("POST", "/t:execute")
+    assert script.count == 2 and fake.sleeps == [3.0]
 
 
 async def test_429_after_all_attempts_is_rate_limited() -> None:
@@ -223,7 +253,7 @@ async def test_202_same_host_absolute_location_is_accepted() -> None:
     [
         "https://evil.example.net/api/v2/results/h",
         "//evil.example.net/x",
-        "results/h",
+        "https://acct.example.com:8443/x",
         "http://acct.example.com/x",
     ],
 )

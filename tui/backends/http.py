@@ -1,8 +1,15 @@
 """The one HTTP policy every backend uses.
 
-Timeouts, retries (reads freely, actions only where the server provably did not act), 202 polling,
-pagination strategies, a client-side rate limit, typed errors and secret redaction. Backends only say
-*what* to fetch; how to survive the network is decided here, once.
+Timeouts, retries, redirects, 202 polling, pagination strategies, a response-size cap, a client-side
+rate limit, typed errors and secret redaction. Backends only say *what* to fetch; how to survive the
+network is decided here, once.
+
+Retries: a read is resent after a connection failure, a timeout, a dropped connection, 429, 503 or 504
+(never after 500 or 502: the server may be failing on this very request); an action is resent only
+where the server provably did not act (the connection never opened, or 429). A ``Retry-After`` is never
+cut short: asked to wait longer than ``retry_after_cap`` or the remaining budget, the client gives up at
+once and says when to try again. Redirects: a read follows same-origin ones up to ``max_redirects``
+times; a redirected action is a failed action naming where it pointed (it was not carried out there).
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -100,7 +107,9 @@ class HttpSettings:
     retry_budget: float = 60.0  # total seconds of attempts + backoff for one logical request
     backoff_base: float = 0.5
     backoff_cap: float = 10.0
-    retry_after_cap: float = 30.0  # a server asking for longer is not waited for
+    retry_after_cap: float = 30.0  # a server asking for longer is not waited for: give up, say when
+    max_redirects: int = 3  # same-origin redirects a read follows
+    max_body_bytes: int = 64 * 1024 * 1024  # a longer answer is cut off, not buffered
     poll_base: float = 0.25  # 202 polling: first delay, growth and cap
     poll_growth: float = 1.3
     poll_cap: float = 5.0
@@ -168,6 +177,17 @@ class PageRequest:
     params: dict[str, Any] | None = None
 
 
+def resolve(response: httpx.Response, url: str) -> str:
+    """A URL the server gave (a Link, a Location), made absolute against the URL it came from.
+
+    Absolute, so httpx does not prefix it with the base URL's path a second time (``/airflow/airflow/``).
+    """
+    try:
+        return str(response.url.join(url))
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise ProtocolError(f"unusable URL from server: {redact(str(url))[:200]}") from exc
+
+
 class Pagination(Protocol):
     """How a list endpoint pages: where the items are in a body, and where the next page is."""
 
@@ -199,7 +219,8 @@ class LinkHeaderPagination:
         self, response: httpx.Response, body: Any, request: PageRequest, seen: int
     ) -> PageRequest | None:
         nxt = response.links.get("next", {}).get("url")
-        return PageRequest(nxt) if nxt else None
+        # Resolved against the page's own URL (RFC 3986), never re-prefixed with the base path.
+        return PageRequest(resolve(response, nxt)) if nxt else None
 
 
 class _ItemsUnderKey:
@@ -233,7 +254,7 @@ class CursorLinkPagination(_ItemsUnderKey):
             return None
         if not isinstance(node, str):
             raise ProtocolError(f"next-page link is not a string: {type(node).__name__}")
-        return PageRequest(node)
+        return PageRequest(resolve(response, node))
 
 
 class OffsetLimitPagination(_ItemsUnderKey):
@@ -516,7 +537,8 @@ class HttpClient:
         return response, body
 
     def _same_origin(self, url: str) -> str:
-        """A host-relative path for ``url``; anything pointing elsewhere is a protocol error."""
+        """``url`` if it is on this server: an absolute URL (see ``resolve``) or a path under the base URL;
+        anything pointing elsewhere is a protocol error."""
         try:
             parsed = httpx.URL(url)
         except (httpx.InvalidURL, TypeError) as exc:
@@ -529,7 +551,7 @@ class HttpClient:
             )
             if not same:
                 raise ProtocolError(f"server pointed at another host: {self.redact(url)[:200]}")
-            return parsed.raw_path.decode("ascii")
+            return str(parsed)
         if not url.startswith("/"):
             raise ProtocolError(f"server gave a relative location: {self.redact(url)[:200]}")
         return url
@@ -560,6 +582,8 @@ class HttpClient:
             if not isinstance(handle, str) or not handle:
                 raise ProtocolError("202 Accepted without a Location header or result handler")
             location = f"/api/v2/results/{quote(handle, safe='')}"
+        else:
+            location = resolve(response, location)
         path = self._same_origin(location)
         s = self.settings
         start = self._clock()
@@ -580,7 +604,7 @@ class HttpClient:
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         s = self.settings
         if retry_after is not None:
-            return min(retry_after, s.retry_after_cap)
+            return retry_after  # never sooner (a longer ask is refused in _retrying)
         return self._rng.uniform(0, min(s.backoff_cap, s.backoff_base * 2 ** (attempt - 1)))
 
     async def _send_once(
@@ -593,7 +617,8 @@ class HttpClient:
         try:
             with anyio.fail_after(self.settings.call_timeout):
                 client = self._action_client if action else self._client
-                response = await client.request(method, url, params=params or None, json=json)
+                request = client.build_request(method, url, params=params or None, json=json)
+                response = await self._capped(await client.send(request, stream=True), method, action)
         except BaseException as exc:
             if isinstance(exc, Exception):
                 self._event(RequestEvent(method, shown, None, attempt, type(exc).__name__))
@@ -601,6 +626,47 @@ class HttpClient:
         self.stats.by_status[response.status_code] = self.stats.by_status.get(response.status_code, 0) + 1
         self._event(RequestEvent(method, shown, response.status_code, attempt))
         return response
+
+    async def _capped(self, response: httpx.Response, method: str, action: bool) -> httpx.Response:
+        """The response with its body read, but never more than ``max_body_bytes`` of it (decoded)."""
+        limit = self.settings.max_body_bytes
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            declared = response.headers.get("Content-Length", "")
+            if not (declared.isdigit() and int(declared) > limit):
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > limit:
+                        break
+                    chunks.append(chunk)
+            else:
+                size = int(declared)
+        finally:
+            await response.aclose()
+        if size > limit:
+            what = f"{method} {self.redact(str(response.request.url))}"
+            reason = (
+                f"the server's answer (HTTP {response.status_code}) is larger than {limit} bytes "
+                f"({limit / 2**20:g} MiB, HttpSettings.max_body_bytes); not read further"
+            )
+            if action:
+                raise self._unknown(what, reason)
+            self.stats.failures += 1
+            raise ProtocolError(f"{what}: {reason}", status=response.status_code)
+        # The body is already decoded: the rebuilt response must not decode it again.
+        headers = [
+            (k, v)
+            for k, v in response.headers.multi_items()
+            if k not in ("content-encoding", "content-length")
+        ]
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=b"".join(chunks),
+            request=response.request,
+            extensions=response.extensions,
+        )
 
     def _event(self, event: RequestEvent) -> None:
         log.debug(
@@ -612,7 +678,55 @@ class HttpClient:
     async def _exchange(
         self, method: str, url: str, params: dict[str, Any] | None, json: Any, *, action: bool
     ) -> httpx.Response:
-        """One logical request under the retry policy; returns any response below 400 (202 included)."""
+        """One logical request: the retry policy, then redirects; returns a 1xx/2xx response (202 included).
+
+        A redirect is never success: an action redirected was not carried out at this URL (a failure
+        naming where it pointed, not "outcome unknown"); a read follows same-origin redirects a few times.
+        """
+        hops = 0
+        while True:
+            response = await self._retrying(method, url, params, json, action=action)
+            status = response.status_code
+            if not 300 <= status < 400:
+                return response
+            what = f"{method} {self.redact(url)}"
+            location = response.headers.get("Location")
+            shown = self.redact(location)[:200] if location else "nowhere (no Location header)"
+            request_id = self._request_id(response)
+            if action or not location or hops >= self.settings.max_redirects:
+                self.stats.failures += 1
+            if action:
+                raise ProtocolError(
+                    f"{what}: the server redirected it (HTTP {status}) to {shown}; the action was not "
+                    "carried out. Check the server URL of this connection.",
+                    status=status,
+                    request_id=request_id,
+                )
+            if not location or hops >= self.settings.max_redirects:
+                raise ProtocolError(
+                    f"{what}: redirected (HTTP {status}) to {shown}, after {hops} redirects already "
+                    f"(at most {self.settings.max_redirects} are followed)",
+                    status=status,
+                    request_id=request_id,
+                )
+            target = resolve(response, location)
+            try:
+                url = self._same_origin(target)
+            except ProtocolError:
+                self.stats.failures += 1
+                origin = self.redact(f"{self.base_url.scheme}://{self._host_port()}")
+                raise ProtocolError(
+                    f"{what}: redirected (HTTP {status}) to {self.redact(target)[:200]}, another server; "
+                    f"only redirects within {origin} are followed",
+                    status=status,
+                    request_id=request_id,
+                ) from None
+            params, hops = None, hops + 1
+
+    async def _retrying(
+        self, method: str, url: str, params: dict[str, Any] | None, json: Any, *, action: bool
+    ) -> httpx.Response:
+        """One request under the retry policy; returns any response below 400 (202 and 3xx included)."""
         s = self.settings
         start = self._clock()
         what = f"{method} {self.redact(url)}"
@@ -651,6 +765,11 @@ class HttpClient:
                 else:
                     self.stats.failures += 1
                     raise failure from None
+            if retry_after is not None:
+                remaining = s.retry_budget - (self._clock() - start)
+                if retry_after > min(s.retry_after_cap, remaining):
+                    self.stats.failures += 1
+                    raise self._come_back_later(failure, retry_after) from None
             delay = self._backoff(attempt, retry_after)
             over_budget = self._clock() - start + delay > s.retry_budget
             if attempt >= s.max_attempts or over_budget:
@@ -659,6 +778,20 @@ class HttpClient:
             self.stats.retries += 1
             log.debug("%s: retrying in %.2f s after %s", what, delay, failure.describe())
             await self._sleep(delay)
+
+    @staticmethod
+    def _come_back_later(failure: BackendError, retry_after: float) -> BackendError:
+        """``failure`` saying when the server will take requests again: it is not asked sooner."""
+        at = datetime.now(UTC) + timedelta(seconds=retry_after)
+        return type(failure)(
+            f"{failure.message} (the server asks to wait {retry_after:.0f} s: try again after "
+            f"{at:%H:%M:%S} UTC)",
+            status=failure.status,
+            code=failure.code,
+            request_id=failure.request_id,
+            retryable=failure.retryable,
+            retry_after=retry_after,
+        )
 
     def _host_port(self) -> str:
         """``host:port`` of the server, the port spelled out even when it is the scheme's default."""
