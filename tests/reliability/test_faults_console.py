@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -130,7 +131,9 @@ async def test_console_rides_out_a_fault_and_recovers(fault: Fault) -> None:
         freshness = screen.freshness
         assert freshness.stale and freshness.failing_since >= switched_on
         text = header(app)
-        assert f"stale since {freshness.failing_since:%H:%M:%S}" in text and "retrying in" in text
+        assert f"stale since {freshness.failing_since:%H:%M:%S}" in text
+        # When the next try is: a backoff, or the time a rate-limiting server named.
+        assert ("rate-limited until" if fault.retry_after else "retrying in") in text
         assert "updated" not in text
         assert screen.query_one(HeaderBar).has_class("-stale")
         assert table_keys(app) == shown
@@ -161,10 +164,42 @@ async def test_console_rides_out_a_fault_and_recovers(fault: Fault) -> None:
         # The fault clears: the poll the header announced recovers, with no key pressed.
         fault.off(rig)
         announced = armed_delay(app, rig.clock)
-        assert f"retrying in {int(announced)}s" in header(app) or announced >= 60
+        if fault.retry_after:  # the time the server named is shown, and the poll follows it closely
+            until = screen.freshness.rate_limited_until
+            assert f"rate-limited until {until:%H:%M:%S}" in header(app)
+            assert 0 <= (rig.clock.now() + timedelta(seconds=announced) - until).total_seconds() <= INTERVAL
+        else:
+            assert f"retrying in {int(announced)}s" in header(app) or announced >= 60
         waited = await tick(rig.clock, pilot)
         assert waited == pytest.approx(announced)
         assert not screen.freshness.stale
         assert "updated 0s ago" in header(app) and not screen.query_one(HeaderBar).has_class("-stale")
         assert armed_delay(app, rig.clock) == pytest.approx(INTERVAL)
         assert app.is_running
+
+
+async def test_a_retry_after_beyond_the_cap_is_waited_for_and_the_header_says_until_when() -> None:
+    settings = HttpSettings(rate=None, call_timeout=5.0, retry_after_cap=30.0)
+    rig = build(settings=settings)
+    app = rig.app
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        rig.faults.rate_limit_probability = 1.0
+        rig.faults.retry_after = 600  # ten minutes: longer than the client's cap
+        before = rig.requests()
+        await tick(rig.clock, pilot)
+        polled_at = rig.clock.now()
+        assert rig.requests() - before == 1  # given up at once, not retried sooner than asked
+
+        # The next poll is not sooner than the server asked, and the header says when that is.
+        assert armed_delay(app, rig.clock) >= 600
+        until = polled_at + timedelta(seconds=600)
+        assert f"rate-limited until {until:%H:%M:%S} UTC" in header(app)
+        await pilot.press("e")
+        assert any("try again after" in n for n in notifications(app)), notifications(app)
+
+        # The server takes requests again: the poll at that time recovers.
+        rig.faults.rate_limit_probability = 0.0
+        assert await tick(rig.clock, pilot) >= 600
+        assert not screen.freshness.stale and "rate-limited" not in header(app)

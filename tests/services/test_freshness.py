@@ -38,6 +38,15 @@ def test_retry_after_is_honoured():
     assert f.next_delay(retry_after=30) >= 30
 
 
+def test_a_long_retry_after_is_waited_for_and_named_as_a_time():
+    f = Freshness(interval=5)
+    f.failed(T0, "429", retry_after=600)
+    assert 600 <= f.next_delay(retry_after=600) <= 605  # not cut to the one-minute backoff ceiling
+    assert f.describe(T0, UTC).endswith("rate-limited until 12:10:00 UTC")
+    f.succeeded(T0)
+    assert "rate-limited" not in f.describe(T0, UTC)
+
+
 def test_paused_is_loud_and_its_age_keeps_counting():
     f = Freshness(interval=5)
     f.succeeded(T0)

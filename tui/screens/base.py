@@ -126,7 +126,7 @@ class PolledScreen(Screen):
                 message = error.describe()
             else:
                 message = f"{type(error).__name__}: {error}"
-            self.freshness.failed(self.app.wall(), message)  # type: ignore[attr-defined]
+            self.freshness.failed(self.app.wall(), message, retry_after)  # type: ignore[attr-defined]
             # Redraw what is shown so relative times keep ageing: stale rows never read as fresh.
             with self.app.batch_update():
                 self.render_rows()

@@ -1,7 +1,8 @@
 """How current a view's data is, and when to poll next.
 
 Pure state, no Textual: each polled view owns one. The header reads it to say "updated 3s ago" or
-"stale since 03:12:09, retrying in 8s", so stale data is never shown as current.
+"stale since 03:12:09, retrying in 8s" (or "rate-limited until 03:22:09" when the server asked to wait),
+so stale data is never shown as current.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class Freshness:
     failures: int = 0
     paused: bool = False
     next_poll_at: datetime | None = None
+    rate_limited_until: datetime | None = None  # the server's Retry-After, as a time
     _rng: random.Random = field(default_factory=lambda: random.Random(0), repr=False)
 
     @property
@@ -36,25 +38,28 @@ class Freshness:
         self.failing_since = None
         self.last_error = None
         self.failures = 0
+        self.rate_limited_until = None
 
-    def failed(self, now: datetime, error: str) -> None:
+    def failed(self, now: datetime, error: str, retry_after: float | None = None) -> None:
+        """``retry_after``: seconds a rate-limiting server asked to wait (its ``Retry-After``)."""
         if self.failing_since is None:
             self.failing_since = now
         self.last_error = error
         self.failures += 1
+        self.rate_limited_until = None if retry_after is None else now + timedelta(seconds=retry_after)
 
     def next_delay(self, retry_after: float | None = None) -> float:
         """Seconds until the next poll: the interval, or a jittered backoff while failing.
 
-        Backoff doubles per consecutive failure up to a minute; a server's Retry-After wins if longer.
+        Backoff doubles per consecutive failure up to a minute; a server's Retry-After replaces it:
+        never sooner than the server asked (however long that is), and not much later.
         """
         if self.failures == 0:
             return self.interval
+        if retry_after is not None:  # the server said when: then (jittered by at most one interval)
+            return max(self.interval, retry_after + self._rng.uniform(0, self.interval))
         ceiling = min(MAX_BACKOFF_SECONDS, self.interval * 2 ** min(self.failures, 6))
-        delay = max(self.interval, self._rng.uniform(ceiling / 2, ceiling))
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, MAX_BACKOFF_SECONDS))
-        return delay
+        return max(self.interval, self._rng.uniform(ceiling / 2, ceiling))
 
     def schedule(self, now: datetime, delay: float) -> None:
         self.next_poll_at = now + timedelta(seconds=delay)
@@ -75,7 +80,9 @@ class Freshness:
             text = f"stale since {clock_time(self.failing_since, tz)}"
             if self.last_success is None:
                 text = "no data yet"
-            if self.next_poll_at is not None:
+            if self.rate_limited_until is not None and self.rate_limited_until > now:
+                text += f", rate-limited until {clock_time(self.rate_limited_until, tz)}"
+            elif self.next_poll_at is not None:
                 wait = max(0.0, (self.next_poll_at - now).total_seconds())
                 text += f", retrying in {format_age(timedelta(seconds=wait))}"
             return text
