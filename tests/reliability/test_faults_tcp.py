@@ -161,7 +161,9 @@ ACTION_MODES = {
 async def test_an_action_over_tcp_is_sent_once(fault: str, bad: MisbehavingServer, tmp_path) -> None:
     mode, unknown = ACTION_MODES[fault]
     journal = tmp_path / "journal.jsonl"
-    rig = tcp_rig(bad, HttpSettings(**{**SETTINGS.__dict__, "call_timeout": 0.3}), journal_path=journal)
+    # Long enough for a fresh connection on a loaded machine (each action opens its own), short enough
+    # that the silent modes end quickly: at 0.3 s the POST sometimes never left before the deadline.
+    rig = tcp_rig(bad, HttpSettings(**{**SETTINGS.__dict__, "call_timeout": 1.5}), journal_path=journal)
     app = rig.app
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
