@@ -23,7 +23,7 @@ from tui.services.actions import ActionKind
 from tui.services.journal import ActionJournal
 from tui.services.profiles import ProfileSource
 from tui.text_safety import safe_text
-from tui.widgets.header import ConnectionInfo
+from tui.widgets.header import ConnectionInfo, connection_info
 
 Clock = Callable[[], datetime]
 SKEW_NOISE = timedelta(seconds=2)  # Date has whole seconds, and a response takes a while to arrive
@@ -267,8 +267,7 @@ class DagtopApp(App):
 
     @work(group="profile", exclusive=True, exit_on_error=False)
     async def open_profile(self, name: str) -> None:
-        from tui.backends.base import BackendError, ConfigError
-        from tui.console import connection_info
+        from tui.errors import BackendError, ConfigError
         from tui.screens.tasks import TasksScreen
 
         assert self.profiles is not None
@@ -329,7 +328,7 @@ class DagtopApp(App):
     @work(group="action", exit_on_error=False)
     async def prepare_action(self, kind: ActionKind, task: Task) -> None:
         """Plan (with the backend's preview of a retry, where it has one), then ask to confirm."""
-        from tui.backends.base import BackendError
+        from tui.errors import BackendError
         from tui.screens.confirm import ConfirmAction, Confirmed
         from tui.services.actions import plan_action
 

@@ -85,8 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_console(args: argparse.Namespace) -> int:
-    from tui.backends.base import ConfigError
     from tui.config import load_settings, resolve_profile
+    from tui.errors import ConfigError
 
     try:
         settings = load_settings(args)

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.timer import Timer
 
-from tui.backends.base import BackendError, RateLimitedError
+from tui.errors import BackendError, RateLimitedError
 from tui.services.freshness import Freshness
 from tui.widgets.footer import KeyFooter
 from tui.widgets.header import HeaderBar

@@ -180,7 +180,7 @@ class TaskLogScreen(Screen):
 
     @work(group="tasklog", exclusive=True, exit_on_error=False)
     async def load(self) -> None:
-        from tui.backends.base import BackendError, NotFoundError
+        from tui.errors import BackendError, NotFoundError
 
         backend = self.app.backend  # type: ignore[attr-defined]
         interval = self.app.connection.poll_interval  # type: ignore[attr-defined]

@@ -11,7 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from tui.backends.base import Backend, BackendError
+from tui.backends.base import Backend
+from tui.errors import BackendError
 from tui.plural import plural
 from tui.widgets.lists import ListOptions
 from tui.widgets.literal import literal

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tui.backends.base import ActionOutcomeUnknown, Backend, BackendError
+from tui.backends.base import Backend
 from tui.domain import Capabilities, Graph, GraphRun, Task, TaskState
+from tui.errors import ActionOutcomeUnknown, BackendError
 from tui.services.journal import ActionJournal, action_steps
 
 
