@@ -13,7 +13,7 @@ def launch(profile: Any, settings: Any, *, utc: bool = False, args: Any = None) 
     """Run the console until the user quits. With no profile, on a sandbox started here."""
     from tui.app import make_app, system_clock
     from tui.backends.factory import open_backend
-    from tui.errors import BackendError, ConfigError
+    from tui.errors import BackendError, ConfigError, describe_error
     from tui.widgets.header import connection_info
 
     options: dict[str, Any] = {}
@@ -27,7 +27,7 @@ def launch(profile: Any, settings: Any, *, utc: bool = False, args: Any = None) 
         try:
             backend = open_backend(profile)
         except (ConfigError, BackendError) as exc:
-            print(f"dagtop: {exc}", file=sys.stderr)
+            print(f"dagtop: {describe_error(exc)}", file=sys.stderr)
             return 2
 
         from tui.services.journal import ActionJournal, default_journal_path

@@ -6,6 +6,13 @@ can raise and catch these without depending on a layer above it.
 
 from __future__ import annotations
 
+import logging
+
+_log = logging.getLogger("dagtop.errors")
+# Nothing is written unless the debug log is enabled (``tui.services.debug_log``); without a handler,
+# logging's last resort would print tracebacks over the console's screen.
+logging.getLogger("dagtop").addHandler(logging.NullHandler())
+
 
 class BackendError(Exception):
     """Something the backend (or the way to it) said no to.
@@ -79,3 +86,17 @@ class ActionOutcomeUnknown(BackendError):
 
 class ConfigError(Exception):
     """Bad configuration: names the file and the key. The CLI turns it into exit code 2."""
+
+
+def describe_error(exc: BaseException) -> str:
+    """The one way an exception becomes words for a status bar, a toast or stderr.
+
+    A backend's error says what the server said; a configuration error names its file and key. Anything
+    else is a bug: its traceback goes to the debug log (when one is enabled), so it leaves a trace.
+    """
+    if isinstance(exc, BackendError):
+        return exc.describe()
+    if isinstance(exc, ConfigError):
+        return str(exc)
+    _log.error("unexpected %s", type(exc).__name__, exc_info=exc)
+    return f"{type(exc).__name__}: {exc}"
