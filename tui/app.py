@@ -19,11 +19,12 @@ from textual.screen import Screen
 from tui.backends.base import Backend
 from tui.commands import DagtopCommands, TaskJump, palette_commands
 from tui.domain import GraphRun, Task
+from tui.errors import describe_error
 from tui.services.actions import ActionKind
 from tui.services.journal import ActionJournal
 from tui.services.profiles import ProfileSource
 from tui.text_safety import safe_text
-from tui.widgets.header import ConnectionInfo
+from tui.widgets.header import ConnectionInfo, connection_info
 
 Clock = Callable[[], datetime]
 SKEW_NOISE = timedelta(seconds=2)  # Date has whole seconds, and a response takes a while to arrive
@@ -256,7 +257,7 @@ class DagtopApp(App):
         try:
             names = self.profiles.names()
         except Exception as exc:  # a broken config file must not take the console down
-            self.notify(str(exc), title="Profiles", severity="error", markup=False)
+            self.notify(describe_error(exc), title="Profiles", severity="error", markup=False)
             return
 
         def chosen(name: str | None) -> None:
@@ -267,8 +268,7 @@ class DagtopApp(App):
 
     @work(group="profile", exclusive=True, exit_on_error=False)
     async def open_profile(self, name: str) -> None:
-        from tui.backends.base import BackendError, ConfigError
-        from tui.console import connection_info
+        from tui.errors import BackendError, ConfigError
         from tui.screens.tasks import TasksScreen
 
         assert self.profiles is not None
@@ -329,7 +329,6 @@ class DagtopApp(App):
     @work(group="action", exit_on_error=False)
     async def prepare_action(self, kind: ActionKind, task: Task) -> None:
         """Plan (with the backend's preview of a retry, where it has one), then ask to confirm."""
-        from tui.backends.base import BackendError
         from tui.screens.confirm import ConfirmAction, Confirmed
         from tui.services.actions import plan_action
 
@@ -340,8 +339,7 @@ class DagtopApp(App):
             facts = await _retry_facts(backend, task) if kind is ActionKind.RETRY_LAST else {}
         except Exception as exc:
             self._action_in_flight = False
-            error = exc.describe() if isinstance(exc, BackendError) else f"{type(exc).__name__}: {exc}"
-            self.notify(error, title=f"Cannot {kind.value}", severity="error")
+            self.notify(describe_error(exc), title=f"Cannot {kind.value}", severity="error")
             return
         plan = plan_action(
             kind, task, connection.location, backend.capabilities, backend=connection.backend, **facts

@@ -7,6 +7,7 @@ Exit codes: see ``EPILOG`` (0 ok, 1 backend error, 2 usage or configuration erro
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -20,6 +21,8 @@ environment:
   DAGTOP_PROFILE         the profile to use when there is no -c
   DAGTOP_CONFIG          dagtop's config file (default: {config})
   DAGTOP_JOURNAL         the action journal (default: {journal})
+  DAGTOP_LOG             the debug log (tracebacks of unexpected errors, redacted): a file,
+                         or 1 for dagtop.log in the state directory; default off
   DAGTOP_SANDBOX_TOKEN   the token of `dagtop sandbox` (default: random)
   DAGTOP_SANDBOX_FAULTS  faults the sandbox injects, e.g. '429=0.05,503=0.02,drop=0.01'
   SNOWFLAKE_HOME, SNOWFLAKE_CONNECTIONS, SNOWFLAKE_DEFAULT_CONNECTION_NAME
@@ -58,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dagtop {__version__}")
     add_connection_arguments(parser)
     parser.add_argument("--utc", action="store_true", help="show times in UTC instead of local time")
+    parser.add_argument(
+        "--log",
+        metavar="FILE",
+        help="append a debug log (tracebacks of unexpected errors, secrets redacted) to FILE",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sandbox = sub.add_parser(
         "sandbox",
@@ -73,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _debug_log(args.log)
     if args.command == "sandbox":
         from tui.sandbox.cli import run as run_sandbox
 
@@ -84,9 +93,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_console(args)
 
 
+def _debug_log(option: str | None) -> None:
+    from tui.services.debug_log import enable, log_path
+
+    path = log_path(option, os.environ)
+    if path is not None:
+        try:
+            enable(path)
+        except OSError as exc:  # a debug aid must not stop the console
+            print(f"dagtop: warning: no debug log at {path}: {exc.strerror or exc}", file=sys.stderr)
+
+
 def run_console(args: argparse.Namespace) -> int:
-    from tui.backends.base import ConfigError
     from tui.config import load_settings, resolve_profile
+    from tui.errors import ConfigError
 
     try:
         settings = load_settings(args)

@@ -86,7 +86,7 @@ from pydantic import (
     model_validator,
 )
 
-from tui.backends.base import ConfigError
+from tui.errors import ConfigError
 from tui.locations import config_file, display_path, snowflake_dir
 
 __all__ = [

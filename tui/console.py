@@ -12,8 +12,9 @@ from typing import Any
 def launch(profile: Any, settings: Any, *, utc: bool = False, args: Any = None) -> int:
     """Run the console until the user quits. With no profile, on a sandbox started here."""
     from tui.app import make_app, system_clock
-    from tui.backends.base import BackendError, ConfigError
     from tui.backends.factory import open_backend
+    from tui.errors import BackendError, ConfigError, describe_error
+    from tui.widgets.header import connection_info
 
     options: dict[str, Any] = {}
     with contextlib.ExitStack() as stack:
@@ -26,7 +27,7 @@ def launch(profile: Any, settings: Any, *, utc: bool = False, args: Any = None) 
         try:
             backend = open_backend(profile)
         except (ConfigError, BackendError) as exc:
-            print(f"dagtop: {exc}", file=sys.stderr)
+            print(f"dagtop: {describe_error(exc)}", file=sys.stderr)
             return 2
 
         from tui.services.journal import ActionJournal, default_journal_path
@@ -65,20 +66,3 @@ def _sandbox_profile():
     with SandboxServer(config, host="127.0.0.1", port=0, clock=clock) as server:
         database, schema = server.app.state.sandbox.scopes()[0]
         yield sandbox_profile(server.url, token, database, schema), clock
-
-
-def connection_info(profile: Any, backend: Any):
-    """What the header shows, from a profile and the backend it opened."""
-    from tui.widgets.header import ConnectionInfo
-
-    return ConnectionInfo(
-        profile=profile.name,
-        backend=profile.backend,
-        location=backend.location,
-        scope=getattr(backend, "scope", ""),
-        sandbox=profile.sandbox,
-        production=profile.production,
-        read_only=profile.read_only,
-        verify_tls=profile.verify_tls,
-        poll_interval=profile.poll_interval,
-    )

@@ -58,7 +58,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tui import render_text as rt
-from tui.backends.base import ActionOutcomeUnknown, Backend, BackendError, ConfigError
+from tui.backends.base import Backend
 from tui.config import (
     Profile,
     Settings,
@@ -68,6 +68,7 @@ from tui.config import (
     sandbox_profile,
 )
 from tui.domain import Graph, GraphRun, Task
+from tui.errors import ActionOutcomeUnknown, BackendError, ConfigError
 from tui.services.task_query import TaskRow
 from tui.text_safety import safe_text
 

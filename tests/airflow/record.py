@@ -32,8 +32,8 @@ import anyio
 from tests.airflow import servers as srv
 from tui.app import make_app
 from tui.backends.airflow import AirflowBackend, LoginAuth
-from tui.backends.base import BackendError
 from tui.backends.http import HttpSettings
+from tui.errors import BackendError
 from tui.harness_airflow import RECORDED, TOUR_AIRFLOW, RecordingTransport
 from tui.widgets.header import ConnectionInfo
 

@@ -23,7 +23,8 @@ from tests.airflow.conftest import Live
 from tui import domain
 from tui.backends.airflow import AirflowBackend, CommandTokenAuth, LoginAuth
 from tui.backends.auth import BearerAuth
-from tui.backends.base import AuthError, Backend, BackendError, ConflictError, NotFoundError, TaskRunBackend
+from tui.backends.base import Backend, TaskRunBackend
+from tui.errors import AuthError, BackendError, ConflictError, NotFoundError
 
 pytestmark = [pytest.mark.anyio, pytest.mark.tcp, pytest.mark.timeout(300)]
 

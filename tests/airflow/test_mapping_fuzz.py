@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tui import domain
 from tui.backends.airflow import mapping
-from tui.backends.base import ProtocolError
+from tui.errors import ProtocolError
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),

@@ -16,8 +16,8 @@ import pytest
 from tests.airflow import servers as srv
 from tui import domain
 from tui.backends.airflow import AirflowBackend, mapping, models
-from tui.backends.base import BackendError, ConflictError, NotFoundError
 from tui.backends.http import HttpSettings
+from tui.errors import BackendError, ConflictError, NotFoundError
 from tui.harness_airflow import RECORDED, RECORDINGS, Recording, ReplayTransport, load
 
 pytestmark = pytest.mark.anyio

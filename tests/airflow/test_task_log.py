@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.backends.base import TransportError
+from tui.errors import TransportError
 from tui.harness import settle
 from tui.harness_airflow import RECORDINGS, TOUR_AIRFLOW, build_airflow
 from tui.screens.run_detail import TaskLogScreen

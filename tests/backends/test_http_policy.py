@@ -11,7 +11,8 @@ import pytest
 
 from tests.backends.fakes import BASE, TOKEN, FakeTime, Script, json_response, make_client
 from tui.backends.auth import BearerAuth
-from tui.backends.base import (
+from tui.backends.http import TokenBucket, error_from_response, parse_retry_after, redact
+from tui.errors import (
     ActionOutcomeUnknown,
     AuthError,
     BackendError,
@@ -21,7 +22,6 @@ from tui.backends.base import (
     RateLimitedError,
     TransportError,
 )
-from tui.backends.http import TokenBucket, error_from_response, parse_retry_after, redact
 
 pytestmark = pytest.mark.anyio
 

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from tests.backends.fakes import FakeTime
-from tui.backends.base import ActionOutcomeUnknown, ProtocolError
+from tui.errors import ActionOutcomeUnknown, ProtocolError
 from tui.backends.http import HttpClient, HttpSettings
 
 pytestmark = pytest.mark.anyio

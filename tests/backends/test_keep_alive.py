@@ -16,10 +16,10 @@ import anyio
 import pytest
 
 from tests.backends.balancer import IdleDroppingBalancer
-from tui.backends.base import ActionOutcomeUnknown
 from tui.backends.http import HttpSettings
 from tui.backends.snowflake import SnowflakeBackend
 from tui.backends.snowflake.identifiers import quote_ident
+from tui.errors import ActionOutcomeUnknown
 from tui.sandbox import FaultConfig, SandboxConfig, SandboxServer
 from tui.sandbox.server import KEEP_ALIVE
 

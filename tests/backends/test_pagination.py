@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from tests.backends.fakes import BASE, make_client
-from tui.backends.base import ProtocolError
 from tui.backends.http import CursorLinkPagination, OffsetLimitPagination
+from tui.errors import ProtocolError
 
 pytestmark = pytest.mark.anyio
 

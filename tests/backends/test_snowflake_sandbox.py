@@ -9,17 +9,17 @@ import pytest
 
 from tests.backends.conftest import Rig
 from tui import domain
-from tui.backends.base import (
+from tui.backends.base import Backend
+from tui.backends.snowflake import models
+from tui.backends.snowflake.identifiers import raw_name, scope_of, split_ident
+from tui.errors import (
     ActionOutcomeUnknown,
     AuthError,
-    Backend,
     ConflictError,
     NotFoundError,
     ProtocolError,
     RateLimitedError,
 )
-from tui.backends.snowflake import models
-from tui.backends.snowflake.identifiers import raw_name, scope_of, split_ident
 
 pytestmark = pytest.mark.anyio
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from tests.backends.fakes import FakeTime
-from tui.backends.base import ActionOutcomeUnknown, TransportError
 from tui.backends.http import HttpSettings, RequestEvent
 from tui.backends.snowflake import SnowflakeBackend
 from tui.backends.snowflake.identifiers import quote_ident
+from tui.errors import ActionOutcomeUnknown, TransportError
 
 pytestmark = [pytest.mark.anyio, pytest.mark.tcp]
 

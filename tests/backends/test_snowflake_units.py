@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from tui import domain
-from tui.backends.base import ConfigError, ProtocolError
 from tui.backends.snowflake import mapping, models
 from tui.backends.snowflake.auth import KeyPairJwtAuth, account_identifier, load_private_key, token_auth
 from tui.backends.snowflake.client import SnowflakeClient
@@ -29,6 +28,7 @@ from tui.backends.snowflake.identifiers import (
     resolve,
     split_ident,
 )
+from tui.errors import ConfigError, ProtocolError
 
 # ------------------------------------------------------------------------------------------ identifiers
 

@@ -7,9 +7,9 @@ import pytest
 
 from tui.backends.airflow import AirflowBackend, CommandTokenAuth, LoginAuth
 from tui.backends.auth import BearerAuth
-from tui.backends.base import ConfigError
 from tui.backends.factory import open_backend
 from tui.config import resolve_profile
+from tui.errors import ConfigError
 
 PROFILES = """
 [profiles.af3]

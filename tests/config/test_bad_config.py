@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tui.backends.base import ConfigError
 from tui.config import load_settings, resolve_profile
+from tui.errors import ConfigError
 
 GOOD = 'url = "https://a.snowflakecomputing.com"\ndatabase = "D"\nschema = "S"\ntoken_env = "T"\n'
 

@@ -6,8 +6,8 @@ import argparse
 
 import pytest
 
-from tui.backends.base import ConfigError
 from tui.config import add_connection_arguments, resolve_profile, sandbox_profile
+from tui.errors import ConfigError
 
 PROFILES = """
 default_profile = "prod"

@@ -6,8 +6,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tui.backends.base import ConfigError
 from tui.config import resolve_profile
+from tui.errors import ConfigError
 
 CONN = 'account = "{acct}"\ndatabase = "DB"\nschema = "SCH"\ntoken = "tok-{acct}"\n'
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tui import harness
-from tui.backends.base import AuthError, BackendError, TransportError
 from tui.domain import RunState
+from tui.errors import AuthError, BackendError, TransportError
 from tui.harness import select_task, settle
 from tui.screens.run_detail import RunDetailScreen, RunLogScreen
 from tui.screens.runs import CurrentRunsScreen
@@ -155,7 +155,7 @@ async def test_escape_closes_the_log_search_not_the_log(console, tmp_path, monke
 
 
 async def test_an_unexpected_error_in_an_action_is_told_and_frees_the_next_action(console, monkeypatch):
-    from tui.backends.base import ConfigError
+    from tui.errors import ConfigError
 
     async def broken(*_args, **_kwargs):
         raise ConfigError("token command failed: exit status 1")

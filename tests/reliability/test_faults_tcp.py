@@ -23,8 +23,8 @@ from tests.reliability.support import (
     settle,
     tick,
 )
-from tui.backends.base import TransportError
 from tui.backends.http import HttpSettings
+from tui.errors import TransportError
 from tui.sandbox import FaultConfig, SandboxConfig, SandboxServer
 from tui.screens.confirm import ConfirmAction
 from tui.screens.help import HelpScreen

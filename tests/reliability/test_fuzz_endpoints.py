@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.reliability.support import SIZE, build, settle, tick
-from tui.backends.base import BackendError, ProtocolError
 from tui.backends.http import HttpSettings
 from tui.backends.snowflake import SnowflakeBackend
+from tui.errors import BackendError, ProtocolError
 
 pytestmark = pytest.mark.anyio
 

@@ -24,12 +24,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from tests.reliability.support import SIZE, TOKEN, build, console_app, header, notifications, settle, tick
-from tui.backends.base import TransportError
 from tui.backends.factory import open_backend
 from tui.backends.http import HttpClient, HttpSettings
 from tui.config import resolve_profile
-from tui.console import connection_info
+from tui.errors import TransportError
 from tui.sandbox import ManualClock
+from tui.widgets.header import connection_info
 
 pytestmark = pytest.mark.anyio
 LOOPBACK = "127.0.0.1"

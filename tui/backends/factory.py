@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.backends.base import Backend, ConfigError
+from tui.backends.base import Backend
 from tui.backends.http import HttpSettings
+from tui.errors import ConfigError
 
 
 def open_backend(profile: Any, **http_options: Any) -> Backend:

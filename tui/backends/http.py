@@ -31,7 +31,8 @@ from urllib.parse import quote
 import anyio
 import httpx
 
-from tui.backends.base import (
+from tui.backends.server_clock import ServerClock
+from tui.errors import (
     ActionOutcomeUnknown,
     AuthError,
     BackendError,
@@ -41,7 +42,6 @@ from tui.backends.base import (
     RateLimitedError,
     TransportError,
 )
-from tui.backends.server_clock import ServerClock
 
 log = logging.getLogger("dagtop.http")
 

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.timer import Timer
 
-from tui.backends.base import BackendError, RateLimitedError
+from tui.errors import RateLimitedError, describe_error
 from tui.services.freshness import Freshness
 from tui.widgets.footer import KeyFooter
 from tui.widgets.header import HeaderBar
@@ -121,12 +121,9 @@ class PolledScreen(Screen):
             data = await self.fetch()
         except Exception as exc:  # a bug or an unexpected payload must not kill the console
             error = first_error(exc)
-            if isinstance(error, BackendError):
-                retry_after = error.retry_after if isinstance(error, RateLimitedError) else None
-                message = error.describe()
-            else:
-                message = f"{type(error).__name__}: {error}"
-            self.freshness.failed(self.app.wall(), message, retry_after)  # type: ignore[attr-defined]
+            if isinstance(error, RateLimitedError):
+                retry_after = error.retry_after
+            self.freshness.failed(self.app.wall(), describe_error(error), retry_after)  # type: ignore[attr-defined]
             # Redraw what is shown so relative times keep ageing: stale rows never read as fresh.
             with self.app.batch_update():
                 self.render_rows()

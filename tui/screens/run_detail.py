@@ -180,7 +180,7 @@ class TaskLogScreen(Screen):
 
     @work(group="tasklog", exclusive=True, exit_on_error=False)
     async def load(self) -> None:
-        from tui.backends.base import BackendError, NotFoundError
+        from tui.errors import NotFoundError, describe_error
 
         backend = self.app.backend  # type: ignore[attr-defined]
         interval = self.app.connection.poll_interval  # type: ignore[attr-defined]
@@ -205,8 +205,7 @@ class TaskLogScreen(Screen):
             except Exception as exc:  # keep following: say what failed, back off, try again
                 failures += 1
                 delay = min(60.0, interval * 2**failures)
-                words = exc.describe() if isinstance(exc, BackendError) else f"{type(exc).__name__}: {exc}"
-                self.error = f"{words} (retrying in {delay:g}s)"
+                self.error = f"{describe_error(exc)} (retrying in {delay:g}s)"
                 self.query_one("#tasklog-title", Static).update(self.title_text())
                 await anyio.sleep(delay)
                 continue

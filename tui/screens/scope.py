@@ -11,7 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from tui.backends.base import Backend, BackendError
+from tui.backends.base import Backend
+from tui.errors import describe_error
 from tui.plural import plural
 from tui.widgets.lists import ListOptions
 from tui.widgets.literal import literal
@@ -41,8 +42,7 @@ class ScopePicker(ModalScreen[str | None]):
         try:
             scopes = await self.backend.list_scopes()
         except Exception as exc:
-            words = exc.describe() if isinstance(exc, BackendError) else f"{type(exc).__name__}: {exc}"
-            status.update(literal(words, single_line=False))
+            status.update(literal(describe_error(exc), single_line=False))
             return
         scopes = list(dict.fromkeys(scopes))  # option ids must be unique
         options = self.query_one(OptionList)

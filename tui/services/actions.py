@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tui.backends.base import ActionOutcomeUnknown, Backend, BackendError
+from tui.backends.base import Backend
 from tui.domain import Capabilities, Graph, GraphRun, Task, TaskState
+from tui.errors import ActionOutcomeUnknown, BackendError, describe_error
 from tui.services.journal import ActionJournal, action_steps
 
 
@@ -251,7 +252,7 @@ async def carry_out(
     except BackendError as exc:
         result = ActionResult(False, exc.describe())
     except Exception as exc:  # e.g. a token command that fails: the request may or may not have gone out
-        words = f"{type(exc).__name__}: {exc}; the action may or may not have happened"
+        words = f"{describe_error(exc)}; the action may or may not have happened"
         result = ActionResult(False, words, outcome_unknown=True)
     try:
         step("ok" if result.ok else ("unknown" if result.outcome_unknown else "failed"), result.message)

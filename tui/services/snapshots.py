@@ -9,8 +9,9 @@ from datetime import datetime
 
 import anyio
 
-from tui.backends.base import AuthError, Backend, NotFoundError
+from tui.backends.base import Backend
 from tui.domain import Graph, GraphRun, RunState, Task
+from tui.errors import AuthError, NotFoundError
 from tui.services.outcomes import task_outcomes
 from tui.services.task_query import TaskRow
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from rich.text import Text
 from textual.containers import Horizontal
@@ -32,6 +33,21 @@ class ConnectionInfo:
     verify_tls: bool = True
     poll_interval: float = 5.0
     scope: str = ""  # e.g. DB.SCHEMA; shown right after the profile so narrow terminals keep it
+
+
+def connection_info(profile: Any, backend: Any) -> ConnectionInfo:
+    """What the header shows, from a profile and the backend it opened."""
+    return ConnectionInfo(
+        profile=profile.name,
+        backend=profile.backend,
+        location=backend.location,
+        scope=getattr(backend, "scope", ""),
+        sandbox=profile.sandbox,
+        production=profile.production,
+        read_only=profile.read_only,
+        verify_tls=profile.verify_tls,
+        poll_interval=profile.poll_interval,
+    )
 
 
 class HeaderBar(Horizontal):

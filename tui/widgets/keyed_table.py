@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import events
 from textual.coordinate import Coordinate
 from textual.message import Message
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import CellDoesNotExist, RowKey
 
 from tui.widgets.lists import ListTable
 
@@ -53,7 +53,7 @@ class KeyedTable(ListTable):
             return None
         try:
             row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        except Exception:
+        except CellDoesNotExist:  # the cursor is past the rows while the table refills
             return None
         return row_key.value
 

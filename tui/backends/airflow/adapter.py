@@ -16,9 +16,9 @@ from tui import domain
 from tui.backends.airflow import mapping, models
 from tui.backends.airflow.auth import LoginAuth
 from tui.backends.airflow.client import PAGE_LIMIT, AirflowClient, Api
-from tui.backends.base import ConfigError, ConflictError, NotFoundError
 from tui.backends.http import HttpClient, HttpSettings
 from tui.backends.server_clock import ServerClock
+from tui.errors import ConfigError, ConflictError, NotFoundError
 from tui.plural import plural
 
 _MAX_RUNS = 1000

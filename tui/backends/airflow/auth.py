@@ -25,8 +25,8 @@ import httpx
 from pydantic import SecretStr
 
 from tui.backends.auth import RedactingAuth, _secret
-from tui.backends.base import AuthError, ConfigError
 from tui.backends.http import error_from_response
+from tui.errors import AuthError, ConfigError
 
 RENEW_MARGIN = 60.0  # renew a JWT this many seconds before it expires
 

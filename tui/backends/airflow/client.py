@@ -12,8 +12,8 @@ from urllib.parse import quote
 
 import httpx
 
-from tui.backends.base import NotFoundError, ProtocolError
 from tui.backends.http import HttpClient, OffsetLimitPagination, PageRequest
+from tui.errors import NotFoundError, ProtocolError
 
 Api = Literal["v1", "v2"]
 PAGE_LIMIT = 100  # both versions cap a page at 100 ([api] maximum_page_limit)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from tui import domain
 from tui.backends.airflow import models
-from tui.backends.base import ProtocolError
+from tui.errors import ProtocolError
 
 SEP = "/"
 M = TypeVar("M", bound=BaseModel)

@@ -9,7 +9,6 @@ import httpx
 from pydantic import SecretStr
 
 from tui import domain
-from tui.backends.base import ConfigError, NotFoundError
 from tui.backends.http import HttpClient, HttpSettings
 from tui.backends.server_clock import ServerClock
 from tui.backends.snowflake import mapping
@@ -24,6 +23,7 @@ from tui.backends.snowflake.identifiers import (
     split_ident,
     task_key,
 )
+from tui.errors import ConfigError, NotFoundError
 
 _MAX_RESULT_LIMIT = 10000  # the spec's range for resultLimit is 1..10000
 _MAX_ROOT_HOPS = 100  # a graph is at most 1000 tasks; a deeper chain is a bad payload

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 
 from tui.backends.auth import BearerAuth, RedactingAuth
-from tui.backends.base import ConfigError
+from tui.errors import ConfigError
 
 TOKEN_TYPE_HEADER = "X-Snowflake-Authorization-Token-Type"  # noqa: S105 - a header name
 TOKEN_TYPES = ("PROGRAMMATIC_ACCESS_TOKEN", "OAUTH", "KEYPAIR_JWT")

@@ -11,10 +11,10 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
 
-from tui.backends.base import ActionOutcomeUnknown, ProtocolError
 from tui.backends.http import HttpClient
 from tui.backends.snowflake import models
 from tui.backends.snowflake.identifiers import path_segment
+from tui.errors import ActionOutcomeUnknown, ProtocolError
 
 CreateMode = Literal["errorIfExists", "orReplace", "ifNotExists"]
 

@@ -11,10 +11,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from tui import domain
-from tui.backends.base import ProtocolError
 from tui.backends.snowflake import models
 from tui.backends.snowflake.client import parse_runs, parse_tasks
 from tui.backends.snowflake.identifiers import raw_name, resolve_lenient, scope_of, task_key
+from tui.errors import ProtocolError
 
 _RUN_STATES = {
     "SCHEDULED": domain.RunState.SCHEDULED,
