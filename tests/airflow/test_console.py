@@ -26,6 +26,19 @@ def console(live: Live):
     return make_app(api, info, auto_poll=False)
 
 
+async def open_log(pilot) -> TaskLogScreen:
+    """``l`` on the task under the cursor: its log screen, once the finished try is read whole."""
+    await pilot.press("l")
+    await settle(pilot)
+    log = pilot.app.screen
+    assert isinstance(log, TaskLogScreen)
+    for _ in range(20):
+        await settle(pilot)
+        if log.finished:
+            break
+    return log
+
+
 async def test_dags_failed_run_task_instances_and_log(live: Live):
     app = console(live)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -52,14 +65,7 @@ async def test_dags_failed_run_task_instances_and_log(live: Live):
         tree = detail.query_one(GraphTree)
         node = next(n for n in detail._tree_nodes.values() if n.data.key == failed[0].task)
         tree.move_cursor(node)
-        await pilot.press("l")
-        await settle(pilot)
-        log = app.screen
-        assert isinstance(log, TaskLogScreen)
-        for _ in range(20):
-            await settle(pilot)
-            if log.finished:
-                break
+        log = await open_log(pilot)
         lines = log.query_one(LogView).buffer
         assert any("fail" in line.lower() or "error" in line.lower() for line in lines), list(lines)[:20]
 
@@ -115,14 +121,7 @@ async def test_a_mapped_task_shows_its_failed_index_opens_its_log_and_retries_on
         assert all("SUCCEEDED" in rows[i] and "try 1" in rows[i] for i in (0, 1, 2, 3, 5))
         # `l` on an index opens that index's log.
         tree.move_cursor(fold.children[4])
-        await pilot.press("l")
-        await settle(pilot)
-        log = app.screen
-        assert isinstance(log, TaskLogScreen)
-        for _ in range(20):
-            await settle(pilot)
-            if log.finished:
-                break
+        log = await open_log(pilot)
         assert "process[4]" in str(log.query_one("#tasklog-title").content)
         assert any("index 4 fails on every try" in line for line in log.query_one(LogView).buffer)
         await pilot.press("escape")
