@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from typing import Any
 
 import pytest
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
 
 from tests.reliability.support import SIZE, TOKEN, Gate, build, notifications, settle
@@ -28,9 +29,20 @@ async def open_palette(pilot: Any, search: str) -> list[str]:
     palette = pilot.app.screen
     assert isinstance(palette, CommandPalette)
     palette.query_one(Input).value = search
-    for _ in range(5):
+    options = palette.query_one(CommandList)
+    group = CommandPalette._GATHER_COMMANDS_GROUP
+
+    def searched() -> bool:
+        """The search for ``search`` has run to its end and listed something (nothing is still coming)."""
+        gathering = any(w.group == group and not w.is_finished for w in pilot.app.workers)
+        return not gathering and palette.has_class("-ready") and options.option_count > 0
+
+    # Wait for the search itself, however slow the machine: a fixed pause could read a half-filled list.
+    deadline = time.monotonic() + 30.0
+    await settle(pilot)
+    while not searched():
+        assert time.monotonic() < deadline, f"the palette never finished searching {search!r}"
         await pilot.pause(0.05)
-    options = palette.query_one("CommandList")
     return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
 
 
@@ -108,7 +120,6 @@ def test_headless_actions_are_journaled(tmp_path, monkeypatch, capsys) -> None:
     journal = tmp_path / "journal.jsonl"
     with SandboxServer(SandboxConfig(seed=7, tasks=40, token=TOKEN), host="127.0.0.1", port=0) as server:
         database, schema = server.app.state.sandbox.scopes()[0]
-        monkeypatch.setenv("DAGTOP_JOURNAL", str(journal))
         env = {
             "DAGTOP_TOKEN": TOKEN,
             "HOME": str(tmp_path),
