@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from typing import Any
 
 import pytest
-from textual.command import CommandList, CommandPalette
+from textual.command import CommandPalette
 from textual.widgets import Input
 
 from tests.reliability.support import SIZE, TOKEN, Gate, build, notifications, settle
+from tests.waits import palette_prompts, palette_searched, until
 from tui.headless import register, run
 from tui.sandbox import SandboxConfig, SandboxServer
 from tui.screens.confirm import ConfirmAction
@@ -29,21 +29,13 @@ async def open_palette(pilot: Any, search: str) -> list[str]:
     palette = pilot.app.screen
     assert isinstance(palette, CommandPalette)
     palette.query_one(Input).value = search
-    options = palette.query_one(CommandList)
-    group = CommandPalette._GATHER_COMMANDS_GROUP
-
-    def searched() -> bool:
-        """The search for ``search`` has run to its end and listed something (nothing is still coming)."""
-        gathering = any(w.group == group and not w.is_finished for w in pilot.app.workers)
-        return not gathering and palette.has_class("-ready") and options.option_count > 0
-
-    # Wait for the search itself, however slow the machine: a fixed pause could read a half-filled list.
-    deadline = time.monotonic() + 30.0
     await settle(pilot)
-    while not searched():
-        assert time.monotonic() < deadline, f"the palette never finished searching {search!r}"
-        await pilot.pause(0.05)
-    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+    def listed() -> bool:
+        return palette_searched(palette) and palette_prompts(palette) != []
+
+    await until(pilot, listed, f"the palette's hits for {search!r}")
+    return palette_prompts(palette)
 
 
 async def select_root(pilot: Any) -> str:
