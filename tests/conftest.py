@@ -1,9 +1,78 @@
 """Shared test configuration.
 
 Async tests use anyio's pytest plugin (``@pytest.mark.anyio``) on asyncio, the loop Textual runs on.
+
+No test reaches the real home: every test (and, before any session fixture, the session) runs with HOME,
+the XDG directories and the action journal in temporary directories, and without any DAGTOP_*/SNOWFLAKE_*
+variable of the developer's shell (a profile, a token, a journal) leaking in.
 """
 
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+
+from tests.airflow import servers
+from tui.services.journal import default_journal_path
+
+
+def file_state(path: Path) -> tuple[int, int] | None:
+    """(mtime, size) of a file, None when absent: enough to tell whether anything wrote to it."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+# Resolved from the real HOME before anything is isolated: the installed Airflow servers live there.
+AIRFLOW_CACHE = servers.cache_dir()
+REAL_HOME = Path.home()
+# The developer's own action journal, as it was before any test ran (tests/cli/test_isolation.py).
+REAL_JOURNAL = default_journal_path()
+REAL_JOURNAL_STATE = file_state(REAL_JOURNAL)
+# Test-infrastructure variables that say where things are, not how dagtop behaves: kept.
+_KEPT = {"DAGTOP_SNOWFLAKE_SPECS"}
+_LEAKY = ("DAGTOP_", "SNOWFLAKE_")
+
+
+def isolate(monkeypatch: pytest.MonkeyPatch, root: Path) -> Path:
+    """Point HOME, the XDG directories and the journal under ``root``; drop leaky variables."""
+    home = root / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    for name in list(os.environ):
+        if name.startswith(_LEAKY) and name not in _KEPT:
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("DAGTOP_JOURNAL", str(home / ".local" / "state" / "dagtop" / "actions.jsonl"))
+    monkeypatch.setenv("DAGTOP_AIRFLOW_CACHE", str(AIRFLOW_CACHE))
+    return home
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Session fixtures (sandboxes, Airflow servers) start after this one, in a home of their own."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        yield isolate(monkeypatch, tmp_path_factory.mktemp("session-home"))
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh temporary HOME (XDG dirs, journal) for each test."""
+    return isolate(monkeypatch, tmp_path_factory.mktemp("home"))
+
+
+@pytest.fixture
+def real_journal() -> tuple[Path, tuple[int, int] | None]:
+    """The real journal's path and its state when the session began."""
+    return REAL_JOURNAL, REAL_JOURNAL_STATE
 
 
 @pytest.fixture

@@ -474,7 +474,7 @@ def _act(profile: Profile | None, args: argparse.Namespace, env: Mapping[str, st
     if not args.yes and not sys.stdin.isatty():
         raise UsageError(f"refusing to {verb} {name} without confirmation (not a terminal): pass --yes")
     kind = ActionKind.RETRY_LAST if retry_last else ActionKind(verb)
-    journal = ActionJournal(default_journal_path())
+    journal = ActionJournal(default_journal_path(env))
 
     async def act(backend: Backend) -> Any:
         task = await backend.get_task(name)

@@ -145,8 +145,10 @@ class AirflowServer:
 
     def _env(self) -> dict[str, str]:
         venv = venv_dir(self.version)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+        # A HOME of its own (gunicorn, airflow and pip write dot-files there), never the developer's.
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "XDG_"))}
         env.update(
+            HOME=str(self.home),
             PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",  # components spawn `airflow` by name
             VIRTUAL_ENV=str(venv),
             AIRFLOW_HOME=str(self.home),

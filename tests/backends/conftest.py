@@ -1,4 +1,6 @@
-"""Fixtures building a SnowflakeBackend on the in-process sandbox (ASGI transport, fake time)."""
+"""Fixtures building a SnowflakeBackend on the in-process sandbox (ASGI transport, fake time).
+
+The sandbox is imported plainly: if it cannot be imported, the backend suite fails, it never skips."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pytest
 from tests.backends.fakes import FakeTime
 from tui.backends.http import HttpSettings, RequestEvent
 from tui.backends.snowflake import SnowflakeBackend
+from tui.sandbox import FaultConfig, ManualClock, SandboxConfig, create_app
 
 SANDBOX_TOKEN = "secret-token"
 
@@ -40,9 +43,6 @@ class Rig:
 
 
 def sandbox_app(**overrides: Any) -> Any:
-    sandbox = pytest.importorskip("tui.sandbox")
-    if not hasattr(sandbox, "create_app"):
-        pytest.skip("the sandbox's HTTP face has not landed yet")
     config = {
         "seed": 7,
         "tasks": 200,
@@ -50,11 +50,11 @@ def sandbox_app(**overrides: Any) -> Any:
         "page_size": 1000,
         "async_probability": 0.0,
         "async_polls": 1,
-        "faults": sandbox.FaultConfig(),
+        "faults": FaultConfig(),
         **overrides,
     }
-    clock = sandbox.ManualClock(datetime(2026, 1, 5, 12, 0, tzinfo=UTC))
-    return sandbox.create_app(sandbox.SandboxConfig(**config), clock=clock)
+    clock = ManualClock(datetime(2026, 1, 5, 12, 0, tzinfo=UTC))
+    return create_app(SandboxConfig(**config), clock=clock)
 
 
 def make_backend(

@@ -14,15 +14,15 @@ from tui.backends.http import HttpSettings, RequestEvent
 from tui.backends.snowflake import SnowflakeBackend
 from tui.backends.snowflake.identifiers import quote_ident
 from tui.errors import ActionOutcomeUnknown, TransportError
+from tui.sandbox import FaultConfig, SandboxConfig, SandboxServer
 
 pytestmark = [pytest.mark.anyio, pytest.mark.tcp]
 
 
 @pytest.fixture
 def server() -> Iterator[Any]:
-    sandbox = pytest.importorskip("tui.sandbox")
-    config = sandbox.SandboxConfig(seed=7, tasks=60, token="tcp-secret-token", faults=sandbox.FaultConfig())
-    with sandbox.SandboxServer(config, host="127.0.0.1", port=0) as srv:
+    config = SandboxConfig(seed=7, tasks=60, token="tcp-secret-token", faults=FaultConfig())
+    with SandboxServer(config, host="127.0.0.1", port=0) as srv:
         yield srv
 
 

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import socket
+import unicodedata
 from pathlib import Path
 
 import httpx
@@ -14,12 +15,18 @@ import pytest
 
 from tui.headless import register, run
 from tui.sandbox import SandboxConfig, SandboxServer
-from tui.text_safety import is_unsafe
 
 pytestmark = pytest.mark.tcp
 
 TOKEN = "cli-test-token-5c0ffee"
 HOSTILE = "\x1b]52;c;ZXZpbA==\x07\x1b[2J\x9b31m\rgotcha\u202e"
+
+
+def live_controls(text: str) -> list[str]:
+    """Characters a terminal would act on or that disguise text: Unicode controls (Cc: C0, DEL, C1),
+    format characters (Cf: bidi overrides, zero-width marks) and surrogates (Cs); line breaks aside.
+    Judged by Unicode's own categories, not by the code under test."""
+    return [c for c in text if c != "\n" and unicodedata.category(c) in {"Cc", "Cf", "Cs"}]
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -286,17 +293,17 @@ def test_only_an_explicit_sandbox_flag_reads_the_sandbox(dagtop, env, tmp_path, 
 def test_hostile_server_text_is_inert_in_tables(dagtop):
     code, out, _ = dagtop("get", "tasks")
     assert code == 0
-    assert not any(is_unsafe(c) for c in out.replace("\n", ""))
+    assert live_controls(out) == []
     assert "\\x1b]52;c;ZXZpbA==\\x07" in out  # visible, not interpreted
     code, out, _ = dagtop("get", "task", '"EVIL' + HOSTILE.replace('"', '""') + '"')
     assert code == 0 and "comment" in out
-    assert not any(is_unsafe(c) for c in out.replace("\n", ""))
+    assert live_controls(out) == []
 
 
 def test_hostile_server_text_is_escaped_but_exact_in_json(dagtop):
     code, out, _ = dagtop("get", "tasks", "-o", "json")
     assert code == 0
-    assert not any(is_unsafe(c) for c in out.replace("\n", ""))
+    assert live_controls(out) == []
     comments = [t["comment"] for t in json.loads(out)["tasks"]]
     assert "comment " + HOSTILE in comments
 
@@ -333,11 +340,9 @@ def test_exec_of_a_child_is_refused_before_anything_is_sent(dagtop, server):
     assert [e for e in server.app.state.request_log[before:] if e[0] == "POST"] == []
 
 
-def test_the_journal_names_the_target_fully_qualified_however_it_was_typed(
-    dagtop, scope, tmp_path, monkeypatch
-):
+def test_the_journal_names_the_target_fully_qualified_however_it_was_typed(dagtop, env, scope, tmp_path):
     journal = tmp_path / "journal.jsonl"
-    monkeypatch.setenv("DAGTOP_JOURNAL", str(journal))
+    env["DAGTOP_JOURNAL"] = str(journal)
     name = _roots(dagtop)[0]["name"]
     database, schema = scope
     typings = (name, name.lower(), f"{database}.{schema}.{name}", f"{database.lower()}.{schema}.{name}")
@@ -412,10 +417,10 @@ def test_there_is_no_token_option_anywhere():
         assert info.value.code == 2
 
 
-def test_an_action_that_cannot_be_journaled_is_not_sent(dagtop, server, tmp_path, monkeypatch):
+def test_an_action_that_cannot_be_journaled_is_not_sent(dagtop, env, server, tmp_path):
     blocked = tmp_path / "journal-is-a-directory"
     blocked.mkdir()
-    monkeypatch.setenv("DAGTOP_JOURNAL", str(blocked))
+    env["DAGTOP_JOURNAL"] = str(blocked)
     name = _roots(dagtop)[0]["name"]
     before = len(server.app.state.request_log)
     code, _, err = dagtop("suspend", name, "--yes")

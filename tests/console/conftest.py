@@ -17,9 +17,7 @@ def console(journal_path):
     return harness.build(journal_path=journal_path)
 
 
-@pytest.fixture(autouse=True)
-def state_home(tmp_path_factory, monkeypatch):
-    """Nothing a console test saves (a log's `S`) reaches the real home: XDG state is a temp dir."""
-    path = tmp_path_factory.mktemp("state")
-    monkeypatch.setenv("XDG_STATE_HOME", str(path))
-    return path
+@pytest.fixture
+def state_home(isolated_home):
+    """The XDG state directory of the test's temporary home (tests/conftest.py): where a log's `S` saves."""
+    return isolated_home / ".local" / "state"

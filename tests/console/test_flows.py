@@ -40,17 +40,19 @@ def posts(h, verb: str) -> list[str]:
     ]
 
 
-async def select_task(pilot, name: str) -> None:
-    """Move the tasks table's cursor onto ``name`` (a bare task name) with j presses."""
-    app = pilot.app
-    keys = table_keys(app)
-    target = next(i for i, k in enumerate(keys) if k.rsplit(".", 1)[-1] == name)
-    await pilot.press("g")
-    table = app.screen.query_one(KeyedTable)
-    table.move_cursor(row=0)
-    for _ in range(target):
-        await pilot.press("j")
-    assert table.selected_key.rsplit(".", 1)[-1] == name
+async def test_j_moves_the_cursor_one_row_down_and_g_back_to_the_top(console):
+    """The keys themselves; the other tests put the cursor on a task directly (harness.select_task)."""
+    async with console.app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        keys = table_keys(console.app)
+        table = console.app.screen.query_one(KeyedTable)
+        await pilot.press("G", "g")
+        assert table.selected_key == keys[0]
+        for row in range(1, 9):
+            await pilot.press("j")
+            assert table.selected_key == keys[row]
+        await pilot.press("k")
+        assert table.selected_key == keys[7]
 
 
 async def test_tasks_screen_lists_every_task_with_freshness_and_sandbox_badge(console):
@@ -117,7 +119,7 @@ async def test_failed_only_shows_the_graphs_whose_last_run_failed(console):
 async def test_enter_opens_task_detail_and_t_its_graph_and_escape_goes_back(console):
     async with console.app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_task(pilot, "CUSTOMER_360")
+        await harness.select_task(pilot, "CUSTOMER_360")
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(console.app.screen, TaskDetailScreen)
@@ -138,7 +140,7 @@ async def test_enter_opens_task_detail_and_t_its_graph_and_escape_goes_back(cons
 async def test_graph_marks_the_failing_task_and_what_did_not_run(console):
     async with console.app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_task(pilot, "CUSTOMER_360")
+        await harness.select_task(pilot, "CUSTOMER_360")
         await pilot.press("t")
         await settle(pilot)
         screen = console.app.screen
@@ -155,7 +157,7 @@ async def test_graph_marks_the_failing_task_and_what_did_not_run(console):
 async def test_runs_screens_errors_only_run_detail_and_log(console):
     async with console.app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_task(pilot, "CUSTOMER_360")
+        await harness.select_task(pilot, "CUSTOMER_360")
         await pilot.press("3")
         await settle(pilot)
         assert isinstance(console.app.screen, CurrentRunsScreen)
@@ -183,7 +185,7 @@ async def test_runs_screens_errors_only_run_detail_and_log(console):
 async def test_execute_root_confirm_sends_exactly_one_request_and_journals(console, journal_path):
     async with console.app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_task(pilot, "ORDERS_ROLLUP")
+        await harness.select_task(pilot, "ORDERS_ROLLUP")
         await pilot.press("x")
         await settle(pilot)
         modal = console.app.screen
@@ -200,7 +202,7 @@ async def test_execute_root_confirm_sends_exactly_one_request_and_journals(conso
 async def test_cancel_sends_nothing(console, journal_path):
     async with console.app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_task(pilot, "ORDERS_ROLLUP")
+        await harness.select_task(pilot, "ORDERS_ROLLUP")
         await pilot.press("s")
         await settle(pilot)
         assert isinstance(console.app.screen, ConfirmAction)
@@ -214,7 +216,7 @@ async def test_cancel_sends_nothing(console, journal_path):
 async def test_a_child_cannot_be_executed_and_the_dialog_says_why(console):
     async with console.app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_task(pilot, "MERGE_COHORTS")
+        await harness.select_task(pilot, "MERGE_COHORTS")
         await pilot.press("x")
         await settle(pilot)
         modal = console.app.screen
@@ -227,7 +229,7 @@ async def test_a_child_cannot_be_executed_and_the_dialog_says_why(console):
 async def test_server_refusal_is_shown_with_its_message(console, journal_path):
     async with console.app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_task(pilot, "MERGE_COHORTS")  # a child of a started root
+        await harness.select_task(pilot, "MERGE_COHORTS")  # a child of a started root
         await pilot.press("s")
         await settle(pilot)
         await pilot.press("y")
@@ -257,7 +259,7 @@ async def test_production_asks_to_type_the_task_name(journal_path):
     async with h.app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "PRODUCTION" in header(h.app)
-        await select_task(pilot, "ORDERS_ROLLUP")
+        await harness.select_task(pilot, "ORDERS_ROLLUP")
         await pilot.press("s")
         await settle(pilot)
         await pilot.press("enter")  # nothing typed: refused
@@ -388,7 +390,7 @@ async def test_remaining_bindings_absolute_time_expand_collapse_limits_and_quit(
         last = str(console.app.screen.cells(row)[3])
         assert "2026-01-05" in last or not row.last_run
         await pilot.press("A")
-        await select_task(pilot, "CUSTOMER_360")
+        await harness.select_task(pilot, "CUSTOMER_360")
         await pilot.press("t")
         await settle(pilot)
         tree = console.app.screen.query_one(GraphTree)
@@ -430,7 +432,7 @@ async def test_data_times_use_the_data_clock_and_freshness_the_wall_clock(consol
         row = next(r for r in console.app.screen.rows if r.last_run is not None)
         shown = str(console.app.screen.cells(row)[3])
         assert shown.endswith(" ago") and "in " not in shown  # a past run never reads as the future
-        await select_task(pilot, "ORDERS_ROLLUP")
+        await harness.select_task(pilot, "ORDERS_ROLLUP")
         await pilot.press("x", "y")
         await settle(pilot)
     stamps = {json.loads(line)["time"] for line in journal_path.read_text().splitlines()}
@@ -443,7 +445,7 @@ async def test_an_action_that_cannot_be_journaled_is_not_sent(tmp_path):
     h = harness.build(journal_path=blocked)
     async with h.app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_task(pilot, "ORDERS_ROLLUP")
+        await harness.select_task(pilot, "ORDERS_ROLLUP")
         await pilot.press("x", "y")
         await settle(pilot)
         assert posts(h, ":execute") == []

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from textual.command import CommandList, CommandPalette
+from textual.command import CommandPalette
 
+from tests.waits import palette_prompts, palette_searched, until
 from tui.harness import settle
 from tui.screens.scope import ScopePicker
 from tui.screens.tasks import TasksScreen
@@ -21,15 +22,8 @@ async def search(pilot, query: str) -> list[str]:
         await pilot.press("ctrl+p")
         await pilot.pause()
     await pilot.press(*query)
-    previous: list[str] | None = None
-    for _ in range(60):
-        await pilot.pause(0.05)
-        options = app.screen.query_one(CommandList)
-        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-        if prompts and prompts == previous:
-            return prompts
-        previous = prompts
-    return previous or []
+    await until(pilot, lambda: palette_searched(app.screen), f"the palette's search for {query!r}")
+    return palette_prompts(app.screen)
 
 
 async def test_palette_offers_dagtops_commands_not_textuals_widget_internals(console):

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from tests.waits import until
 from tui import harness
 from tui.harness import settle
 from tui.widgets.header import HeaderBar
@@ -25,14 +26,6 @@ def last_run_cell(app, key: str) -> str:
     return str(screen.cells(row)[3])
 
 
-async def wait_for(pilot, condition, tries: int = 100) -> bool:
-    for _ in range(tries):
-        if condition():
-            return True
-        await pilot.pause(0.05)
-    return condition()
-
-
 async def test_paused_polling_is_loud_and_relative_ages_keep_ageing(console):
     console.app.connection = replace(console.app.connection, poll_interval=0.2)
     async with console.app.run_test(size=SIZE) as pilot:
@@ -46,7 +39,7 @@ async def test_paused_polling_is_loud_and_relative_ages_keep_ageing(console):
         assert "PAUSED" in header(console.app) and bar.has_class("-paused")
         requests = len(console.sandbox.state.request_log)
         console.advance(3 * 3600)  # three hours pass with polling paused
-        assert await wait_for(pilot, lambda: last_run_cell(console.app, row.task.key) != before)
+        await until(pilot, lambda: last_run_cell(console.app, row.task.key) != before, "the age to tick")
         assert "h ago" in last_run_cell(console.app, row.task.key)
         assert len(console.sandbox.state.request_log) == requests  # still paused: nothing fetched
         await pilot.press("p")

@@ -12,6 +12,7 @@ from textual.command import CommandPalette
 from textual.widgets import Input
 
 from tests.reliability.support import SIZE, TOKEN, Gate, build, notifications, settle
+from tests.waits import palette_prompts, palette_searched, until
 from tui.headless import register, run
 from tui.sandbox import SandboxConfig, SandboxServer
 from tui.screens.confirm import ConfirmAction
@@ -28,10 +29,13 @@ async def open_palette(pilot: Any, search: str) -> list[str]:
     palette = pilot.app.screen
     assert isinstance(palette, CommandPalette)
     palette.query_one(Input).value = search
-    for _ in range(5):
-        await pilot.pause(0.05)
-    options = palette.query_one("CommandList")
-    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+    await settle(pilot)
+
+    def listed() -> bool:
+        return palette_searched(palette) and palette_prompts(palette) != []
+
+    await until(pilot, listed, f"the palette's hits for {search!r}")
+    return palette_prompts(palette)
 
 
 async def select_root(pilot: Any) -> str:
@@ -108,7 +112,6 @@ def test_headless_actions_are_journaled(tmp_path, monkeypatch, capsys) -> None:
     journal = tmp_path / "journal.jsonl"
     with SandboxServer(SandboxConfig(seed=7, tasks=40, token=TOKEN), host="127.0.0.1", port=0) as server:
         database, schema = server.app.state.sandbox.scopes()[0]
-        monkeypatch.setenv("DAGTOP_JOURNAL", str(journal))
         env = {
             "DAGTOP_TOKEN": TOKEN,
             "HOME": str(tmp_path),

@@ -14,7 +14,7 @@ import json
 import os
 import socket
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -194,10 +194,11 @@ def _record(entry: JournalEntry, result: str, when: datetime) -> ActionRecord:
     )
 
 
-def default_journal_path() -> Path:
+def default_journal_path(env: Mapping[str, str] = os.environ) -> Path:
+    """``$DAGTOP_JOURNAL`` of ``env`` (the CLI passes its own), else the per-user state directory."""
     from tui.locations import state_dir
 
-    override = os.environ.get("DAGTOP_JOURNAL")
+    override = env.get("DAGTOP_JOURNAL")
     if override:
         return Path(override).expanduser()
     return state_dir() / "actions.jsonl"
