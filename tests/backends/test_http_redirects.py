@@ -16,8 +16,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from tests.backends.fakes import FakeTime
-from tui.errors import ActionOutcomeUnknown, ProtocolError
 from tui.backends.http import HttpClient, HttpSettings
+from tui.errors import ActionOutcomeUnknown, ProtocolError
 
 pytestmark = pytest.mark.anyio
 
