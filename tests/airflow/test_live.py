@@ -395,11 +395,12 @@ async def test_retry_previews_then_clears_the_latest_failed_run(live: Live) -> N
         message = await b.execute("tui_fail", retry_last=True)
         assert run_id in message and "boom" in message and "never" in message
 
-        async def failed_again() -> bool:
+        async def failed_again() -> bool:  # the cleared task's second try has ended the run again
+            boom = {t.task: t for t in await b.task_runs("tui_fail", run_id)}["tui_fail/boom"]
             run = await b.get_run("tui_fail", run_id)
-            return run.state is domain.RunState.FAILED and run.completed_time is not None
+            ended = run.state is domain.RunState.FAILED and run.completed_time is not None
+            return boom.try_number == 2 and ended
 
-        await anyio.sleep(1)
         await wait_for(failed_again, timeout=120)
         tis2 = {t.task: t for t in await b.task_runs("tui_fail", run_id)}
         assert tis2["tui_fail/boom"].try_number == 2
