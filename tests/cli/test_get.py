@@ -7,6 +7,7 @@ import io
 import json
 import os
 import socket
+import time
 import unicodedata
 from pathlib import Path
 
@@ -153,6 +154,13 @@ def test_get_tasks_says_each_graphs_latest_result_time_and_first_error(dagtop, s
     assert len(graph) >= 3
     culprit = graph[-1]["name"]
     message = "Division by zero in step 3"
+    # The sandbox keeps running (60x): stop new runs and let a running one end, so the failed run
+    # recorded next stays the graph's latest until `get` reads it.
+    engine.suspend(database, schema, root["name"])
+    deadline = time.monotonic() + 30
+    while any(r["state"] == "EXECUTING" for r in engine.current_graphs(database, schema, root["name"])):
+        assert time.monotonic() < deadline, "the sandbox run never ended"
+        time.sleep(0.05)
     engine.record_failed_run(database, schema, root["name"], message=message, task=culprit)
     code, out, _ = dagtop("get", "tasks", "-o", "json")
     assert code == 0
@@ -188,6 +196,7 @@ def test_get_tasks_says_each_graphs_latest_result_time_and_first_error(dagtop, s
     code, out, _ = dagtop("get", "tasks")
     row = next(line for line in out.splitlines() if line.startswith(root["name"] + " "))
     assert "FAILED" in row and "Division by zero" in row and culprit in row
+    engine.resume(database, schema, root["name"])
 
 
 def test_get_task_both_formats(dagtop):
