@@ -52,6 +52,14 @@ def test_the_tree_keeps_every_contract(tree: Path) -> None:
         ("sandbox/engine.py", "import tui.backends.http", "tui.sandbox -> tui.backends"),
         ("services/journal.py", "import tui.sandbox.engine", "tui.services -> tui.sandbox"),
         ("new_module.py", None, "tui.new_module"),  # exhaustive: a module outside every layer is refused
+        # the config package: one job per module, the readers beside each other, the model at the bottom
+        (
+            "config/secrets.py",
+            "import tui.config.snowflake_cli",
+            "tui.config.secrets -> tui.config.snowflake_cli",
+        ),
+        ("config/model.py", "import tui.config.resolve", "tui.config.model -> tui.config.resolve"),
+        ("config/new_module.py", None, "tui.config.new_module"),
     ],
 )
 def test_an_upward_import_breaks_the_contract(tree: Path, module: str, line: str | None, broken: str) -> None:
