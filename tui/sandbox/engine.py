@@ -513,6 +513,27 @@ class Sandbox:
 
     def _upsert(self, scope: Scope, name: str, props: dict, raw_preds: list[str], replace: bool) -> None:
         now = self.clock.now()
+        preds, finalizes = self._links(scope, name, props, raw_preds)
+        existing = scope.tasks.get(name)
+        below = scope.descendants(name) if existing else set()
+        if any(p in below for p in preds):
+            raise bad_request(f"Adding these predecessors to {scope.task_fqn(name)} would create a cycle.")
+        if existing and finalizes and scope.children.get(name):
+            raise bad_request("A task with dependents cannot be a finalizer.")
+        roots = self._prepare_graphs(scope, name, preds, finalizes, below)
+        if existing is not None:
+            scope.remove(name)
+        scope.add(self._record(scope, name, props, preds, finalizes, existing, replace, now))
+        for root in sorted(roots | ({scope.root_of(name)} if existing else set())):
+            scope.bump(root)
+        if not scope.is_root(name):
+            self._runtimes.pop((scope.database, scope.schema, name), None)
+        self._refresh_relations(scope, scope.root_of(name))
+
+    def _links(
+        self, scope: Scope, name: str, props: dict, raw_preds: list[str]
+    ) -> tuple[list[str], str | None]:
+        """The task's predecessors and the root it finalizes, resolved and checked (``props`` updated)."""
         preds = list(dict.fromkeys(self._resolve(scope, p, "predecessor") for p in raw_preds))
         if len(preds) > MAX_PREDECESSORS:
             raise SandboxError(
@@ -533,17 +554,17 @@ class Sandbox:
             props["finalize"] = quote(finalizes)
         if preds and props.get("schedule"):
             raise bad_request("A task with predecessors cannot have a schedule.")
-        existing = scope.tasks.get(name)
-        below = scope.descendants(name) if existing else set()
-        if any(p in below for p in preds):
-            raise bad_request(f"Adding these predecessors to {scope.task_fqn(name)} would create a cycle.")
-        if existing and finalizes and scope.children.get(name):
-            raise bad_request("A task with dependents cannot be a finalizer.")
-        # Every graph this touches must have its root suspended (standalone new tasks touch none).
+        return preds, finalizes
+
+    def _prepare_graphs(
+        self, scope: Scope, name: str, preds: list[str], finalizes: str | None, below: set[str]
+    ) -> set[str]:
+        """The roots of every graph the change touches, checked suspended and small enough, history frozen."""
+        # Standalone new tasks touch none.
         roots = {scope.root_of(p) for p in preds}
         if finalizes:
             roots.add(finalizes)
-        if existing is not None:
+        if name in scope.tasks:
             roots.add(scope.root_of(name))
         for root in sorted(roots):
             self._require_suspended(scope, root)
@@ -554,32 +575,37 @@ class Sandbox:
             )
         for root in sorted(roots):
             self._runtime(scope, root)  # freeze its history before the graph changes
-        if existing is not None:
-            scope.remove(name)
-        rec = TaskRecord(
+        return roots
+
+    def _record(
+        self,
+        scope: Scope,
+        name: str,
+        props: dict,
+        preds: list[str],
+        finalizes: str | None,
+        existing: TaskRecord | None,
+        replace: bool,
+        now: datetime,
+    ) -> TaskRecord:
+        """The stored task: an alter keeps its identity and state, a replace starts anew (owner kept)."""
+        kept = existing if not replace else None
+        return TaskRecord(
             name=name,
             database=scope.database,
             schema=scope.schema,
             props=props,
             predecessors=tuple(preds),
-            id=existing.id
-            if existing and not replace
-            else str(digest(self.seed, scope.fqn, name, now) >> 68),
-            created_on=existing.created_on if existing and not replace else now,
+            id=kept.id if kept else str(digest(self.seed, scope.fqn, name, now) >> 68),
+            created_on=kept.created_on if kept else now,
             last_committed_on=now,
             owner=existing.owner if existing else "SYSADMIN",
-            state=existing.state if existing and not replace else "suspended",
+            state=kept.state if kept else "suspended",
             last_suspended_on=existing.last_suspended_on if existing else None,
             base_seconds=existing.base_seconds if existing else 5 + (digest(self.seed, name) % 40),
             fail_probability=existing.fail_probability if existing else 0.0,
             finalizes=finalizes,
         )
-        scope.add(rec)
-        for root in sorted(roots | ({scope.root_of(name)} if existing else set())):
-            scope.bump(root)
-        if not scope.is_root(name):
-            self._runtimes.pop((scope.database, scope.schema, name), None)
-        self._refresh_relations(scope, scope.root_of(name))
 
     def delete_task(self, database: str, schema: str, name: str, if_exists: bool = False) -> str:
         with self.lock:

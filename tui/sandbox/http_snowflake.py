@@ -26,7 +26,7 @@ from tui.sandbox.results import Result, ResultStore
 
 VERBS = {"execute", "resume", "suspend"}
 TOKEN_TYPES = {"KEYPAIR_JWT", "OAUTH", "PROGRAMMATIC_ACCESS_TOKEN"}
-CREATE_MODES = {"errorIfExists", "orReplace", "ifNotExists"}
+CREATE_MODES = ("errorIfExists", "orReplace", "ifNotExists")
 ASYNC_MESSAGE = (
     "Request execution in progress. Use the provided location header or result handler ID to perform "
     "query monitoring and management."
@@ -107,20 +107,16 @@ class SnowflakeAPI:
             raise SandboxError(401, "Unauthorized: a valid bearer token is required.", errors.UNAUTHORIZED)
 
     async def _dispatch(self, request: Request) -> Response:
-        raw = request.scope.get("raw_path") or request.scope["path"].encode()
-        path = raw.decode("latin-1").split("?", 1)[0]
-        parts = [unquote(p) for p in path.split("/")][1:]
-        if parts[-1:] == [""]:
-            parts = parts[:-1]
+        parts = _path_parts(request)
         if parts[:2] != ["api", "v2"]:
-            raise SandboxError(404, f"Unknown endpoint {request.url.path}.", errors.NOT_FOUND_ENDPOINT)
+            raise _unknown(request)
         self._authorize(request)
         rest, method = parts[2:], request.method
         if rest[:1] == ["results"] and len(rest) == 2:
             self._allow(method, "GET")
             return self._result(request, rest[1])
         if rest[:1] != ["databases"]:
-            raise SandboxError(404, f"Unknown endpoint {request.url.path}.", errors.NOT_FOUND_ENDPOINT)
+            raise _unknown(request)
         sb = self.sandbox
         if len(rest) == 1:
             self._allow(method, "GET")
@@ -130,50 +126,62 @@ class SnowflakeAPI:
             self._allow(method, "GET")
             return self._answer(request, lambda: sb.schemas(db))
         if len(rest) < 5 or rest[2] != "schemas" or rest[4] != "tasks":
-            raise SandboxError(404, f"Unknown endpoint {request.url.path}.", errors.NOT_FOUND_ENDPOINT)
+            raise _unknown(request)
         schema = rest[3]
         if len(rest) == 5:
-            self._allow(method, "GET", "POST")
-            if method == "GET":
-                return self._list(request, db, schema)
-            mode = request.query_params.get("createMode", "errorIfExists")
-            if mode not in CREATE_MODES:
-                raise bad_request(
-                    f"createMode must be one of errorIfExists, orReplace, ifNotExists, not '{mode}'."
-                )
-            body = await self._body(request)
-            return self._answer(request, lambda: {"status": sb.create_task(db, schema, body, mode)})
-        name = rest[5]
+            return await self._tasks(request, db, schema)
         if len(rest) == 6:
-            head, sep, verb = name.rpartition(":")
-            if sep and verb in VERBS and head:
-                self._allow(method, "POST")
-                return self._action(request, db, schema, head, verb)
-            if method == "POST" and sep and head:  # an unknown action is an unknown endpoint
-                raise SandboxError(404, f"Unknown task action ':{verb}'.", errors.NOT_FOUND_ENDPOINT)
-            self._allow(method, "GET", "PUT", "DELETE")
-            if method == "GET":
-                return self._answer(request, lambda: sb.get_task(db, schema, name))
-            if method == "PUT":
-                body = await self._body(request)
-                return self._answer(request, lambda: {"status": sb.put_task(db, schema, name, body)})
-            if_exists = _bool(request, "ifExists", False)
-            return self._answer(request, lambda: {"status": sb.delete_task(db, schema, name, if_exists)})
+            return await self._task(request, db, schema, rest[5])
         if len(rest) == 7:
-            sub = rest[6]
-            if sub == "dependents":
-                self._allow(method, "GET")
-                recursive = _bool(request, "recursive", True)
-                return self._answer(request, lambda: sb.dependents(db, schema, name, recursive))
-            if sub in GRAPH_ROUTES:
-                self._allow(method, "GET")
-                limit = _int(request, "resultLimit", 1000, 1, 10000)
-                assert limit is not None
-                if GRAPH_ROUTES[sub] == "current":
-                    return self._answer(request, lambda: sb.current_graphs(db, schema, name, limit))
-                error_only = _bool(request, "errorOnly", False)
-                return self._answer(request, lambda: sb.complete_graphs(db, schema, name, limit, error_only))
-        raise SandboxError(404, f"Unknown endpoint {request.url.path}.", errors.NOT_FOUND_ENDPOINT)
+            return self._task_view(request, db, schema, rest[5], rest[6])
+        raise _unknown(request)
+
+    async def _tasks(self, request: Request, db: str, schema: str) -> Response:
+        """``.../tasks``: list (GET) or create (POST)."""
+        self._allow(request.method, "GET", "POST")
+        if request.method == "GET":
+            return self._list(request, db, schema)
+        mode = request.query_params.get("createMode", "errorIfExists")
+        if mode not in CREATE_MODES:
+            modes = ", ".join(CREATE_MODES)
+            raise bad_request(f"createMode must be one of {modes}, not '{mode}'.")
+        body = await self._body(request)
+        return self._answer(request, lambda: {"status": self.sandbox.create_task(db, schema, body, mode)})
+
+    async def _task(self, request: Request, db: str, schema: str, name: str) -> Response:
+        """``.../tasks/NAME``: get, create-or-alter, delete; ``.../tasks/NAME:verb``: an action."""
+        sb, method = self.sandbox, request.method
+        head, sep, verb = name.rpartition(":")
+        if sep and verb in VERBS and head:
+            self._allow(method, "POST")
+            return self._action(request, db, schema, head, verb)
+        if method == "POST" and sep and head:  # an unknown action is an unknown endpoint
+            raise SandboxError(404, f"Unknown task action ':{verb}'.", errors.NOT_FOUND_ENDPOINT)
+        self._allow(method, "GET", "PUT", "DELETE")
+        if method == "GET":
+            return self._answer(request, lambda: sb.get_task(db, schema, name))
+        if method == "PUT":
+            body = await self._body(request)
+            return self._answer(request, lambda: {"status": sb.put_task(db, schema, name, body)})
+        if_exists = _bool(request, "ifExists", False)
+        return self._answer(request, lambda: {"status": sb.delete_task(db, schema, name, if_exists)})
+
+    def _task_view(self, request: Request, db: str, schema: str, name: str, sub: str) -> Response:
+        """``.../tasks/NAME/dependents``, ``/current_graphs``, ``/complete_graphs``."""
+        sb = self.sandbox
+        if sub == "dependents":
+            self._allow(request.method, "GET")
+            recursive = _bool(request, "recursive", True)
+            return self._answer(request, lambda: sb.dependents(db, schema, name, recursive))
+        if sub not in GRAPH_ROUTES:
+            raise _unknown(request)
+        self._allow(request.method, "GET")
+        limit = _int(request, "resultLimit", 1000, 1, 10000)
+        assert limit is not None
+        if GRAPH_ROUTES[sub] == "current":
+            return self._answer(request, lambda: sb.current_graphs(db, schema, name, limit))
+        error_only = _bool(request, "errorOnly", False)
+        return self._answer(request, lambda: sb.complete_graphs(db, schema, name, limit, error_only))
 
     @staticmethod
     def _allow(method: str, *allowed: str) -> None:
@@ -312,3 +320,15 @@ class RequestContext:
             await self.app(scope, receive, send_with_id)
         finally:
             self.state.request_log.append((scope["method"], target, status))
+
+
+def _path_parts(request: Request) -> list[str]:
+    """The path's segments, percent-decoded one by one (an encoded "/" stays inside its segment)."""
+    raw = request.scope.get("raw_path") or request.scope["path"].encode()
+    path = raw.decode("latin-1").split("?", 1)[0]
+    parts = [unquote(p) for p in path.split("/")][1:]
+    return parts[:-1] if parts[-1:] == [""] else parts
+
+
+def _unknown(request: Request) -> SandboxError:
+    return SandboxError(404, f"Unknown endpoint {request.url.path}.", errors.NOT_FOUND_ENDPOINT)
