@@ -15,7 +15,7 @@ import pytest
 
 from tests.backends.fakes import FakeTime
 from tui.backends.http import HttpSettings, RequestEvent
-from tui.backends.snowflake import SnowflakeBackend
+from tui.backends.snowflake import SnowflakeBackend, token_auth
 from tui.sandbox import FaultConfig, ManualClock, SandboxConfig, create_app
 
 SANDBOX_TOKEN = "secret-token"
@@ -64,9 +64,9 @@ def make_backend(
     fake = FakeTime()
     settings.setdefault("rate", None)
     events: list[RequestEvent] = []
-    backend = SnowflakeBackend.from_token(
+    backend = SnowflakeBackend.connect(
         "http://sandbox.test",
-        token,
+        token_auth(token),
         database,
         schema,
         transport=httpx.ASGITransport(app=app),

@@ -17,7 +17,7 @@ import pytest
 
 from tests.backends.balancer import IdleDroppingBalancer
 from tui.backends.http import HttpSettings
-from tui.backends.snowflake import SnowflakeBackend
+from tui.backends.snowflake import SnowflakeBackend, token_auth
 from tui.backends.snowflake.identifiers import quote_ident
 from tui.errors import ActionOutcomeUnknown
 from tui.sandbox import FaultConfig, SandboxConfig, SandboxServer
@@ -47,8 +47,8 @@ async def poll_then_act(url: str, server: SandboxServer) -> tuple[list[str], col
     database, schema = (quote_ident(part) for part in server.app.state.sandbox.scopes()[0])
     # The client's own settings (keep-alive expiry included) are its defaults: a balancer's idle
     # timeout is not something a client can know.
-    backend = SnowflakeBackend.from_token(
-        url, TOKEN, database, schema, settings=HttpSettings(rate=None, backoff_base=0.02)
+    backend = SnowflakeBackend.connect(
+        url, token_auth(TOKEN), database, schema, settings=HttpSettings(rate=None, backoff_base=0.02)
     )
     roots = [(task.key, task.name) for task in await backend.list_tasks() if task.is_root]
     unknown: list[str] = []

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from tests.backends.fakes import BASE, make_client
-from tui.backends.http import CursorLinkPagination, OffsetLimitPagination
+from tui.backends.http import OffsetLimitPagination
 from tui.errors import ProtocolError
 
 pytestmark = pytest.mark.anyio
@@ -66,18 +66,6 @@ async def test_a_page_that_is_not_a_list_is_a_protocol_error() -> None:
     client, _ = make_client(lambda request: httpx.Response(200, json={"rows": []}))
     with pytest.raises(ProtocolError, match="list"):
         await client.get_all("/api/v2/x")
-
-
-async def test_cursor_link_pagination() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        cursor = request.url.params.get("cursor")
-        if cursor is None:
-            return httpx.Response(200, json={"data": [1, 2], "links": {"next": {"href": "/api/x?cursor=c2"}}})
-        assert cursor == "c2"
-        return httpx.Response(200, json={"data": [3], "links": {"next": None}})
-
-    client, _ = make_client(handler)
-    assert await client.get_all("/api/x", pagination=CursorLinkPagination("data")) == [1, 2, 3]
 
 
 async def test_offset_limit_pagination_uses_total_entries() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from tests.backends.fakes import FakeTime
 from tui.backends.http import HttpSettings, RequestEvent
-from tui.backends.snowflake import SnowflakeBackend
+from tui.backends.snowflake import SnowflakeBackend, token_auth
 from tui.backends.snowflake.identifiers import quote_ident
 from tui.errors import ActionOutcomeUnknown, TransportError
 from tui.sandbox import FaultConfig, SandboxConfig, SandboxServer
@@ -31,9 +31,9 @@ def connect(url: str, token: str, events: list[RequestEvent], scope: tuple[str, 
     settings.setdefault("rate", None)
     fake = FakeTime()
     database, schema = (quote_ident(part) for part in scope)
-    return SnowflakeBackend.from_token(
+    return SnowflakeBackend.connect(
         url,
-        token,
+        token_auth(token),
         database,
         schema,
         settings=HttpSettings(**settings),

@@ -234,29 +234,6 @@ class _ItemsUnderKey:
         return _as_list(body.get(self.items_key), f"under {self.items_key!r}")
 
 
-class CursorLinkPagination(_ItemsUnderKey):
-    """Bodies like ``{items_key: [...], "links": {"next": {"href": "..."}}}`` (a null href ends it)."""
-
-    def __init__(self, items_key: str, href_path: tuple[str, ...] = ("links", "next", "href")) -> None:
-        self.items_key = items_key
-        self.href_path = href_path
-
-    def first_params(self, params: dict[str, Any]) -> dict[str, Any]:
-        return params
-
-    def next_page(
-        self, response: httpx.Response, body: Any, request: PageRequest, seen: int
-    ) -> PageRequest | None:
-        node: Any = body
-        for key in self.href_path:
-            node = node.get(key) if isinstance(node, dict) else None
-        if node is None or node == "":
-            return None
-        if not isinstance(node, str):
-            raise ProtocolError(f"next-page link is not a string: {type(node).__name__}")
-        return PageRequest(resolve(response, node))
-
-
 class OffsetLimitPagination(_ItemsUnderKey):
     """Bodies like ``{items_key: [...], "total_entries": N}`` paged with ``offset``/``limit`` params."""
 

@@ -11,6 +11,7 @@ from typing import Any
 from tui.sandbox.clock import iso
 from tui.sandbox.errors import bad_request
 from tui.sandbox.schedule import validate_schedule
+from tui.snowflake_task_fields import READ_ONLY_TASK_FIELDS
 
 _UNQUOTED = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 _PLAIN_UPPER = re.compile(r"[A-Z_][A-Z0-9_$]*")
@@ -84,18 +85,6 @@ PROPERTIES: dict[str, type | tuple[type, ...]] = {
     "overlap_policy": str,
     "execute_as_user": str,
 }
-READ_ONLY = {
-    "created_on",
-    "id",
-    "owner",
-    "owner_role_type",
-    "state",
-    "last_committed_on",
-    "last_suspended_on",
-    "database_name",
-    "schema_name",
-    "task_relations",
-}
 OVERLAP_POLICIES = {"NO_OVERLAP", "ALLOW_CHILD_OVERLAP", "ALLOW_ALL_OVERLAP"}
 
 
@@ -113,7 +102,7 @@ def validate_body(body: Any) -> tuple[str, dict[str, Any], list[str]]:
         raise bad_request("Missing required property 'definition'.")
     props: dict[str, Any] = {}
     for key, value in body.items():
-        if key == "name" or key in READ_ONLY or value is None:
+        if key == "name" or key in READ_ONLY_TASK_FIELDS or value is None:
             continue
         kind = PROPERTIES.get(key)
         if kind is None:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import httpx
-from pydantic import SecretStr
 
 from tui import domain
 from tui.backends.http import HttpClient, HttpSettings
 from tui.backends.server_clock import ServerClock
 from tui.backends.snowflake import mapping
-from tui.backends.snowflake.auth import KeyPairJwtAuth, token_auth
 from tui.backends.snowflake.client import SnowflakeClient
 from tui.backends.snowflake.identifiers import (
     quote_ident,
@@ -68,44 +65,6 @@ class SnowflakeBackend:
             raise ConfigError("a Snowflake backend needs both a database and a schema")
         http = HttpClient(url, auth=auth, settings=settings, transport=transport, **http_options)
         return cls(SnowflakeClient(http, database, schema))
-
-    @classmethod
-    def from_token(
-        cls,
-        url: str,
-        token: SecretStr | str,
-        database: str,
-        schema: str,
-        *,
-        token_type: str = "PROGRAMMATIC_ACCESS_TOKEN",  # noqa: S107 - a token kind, not a token
-        role: str | None = None,
-        warehouse: str | None = None,
-        **options: Any,
-    ) -> SnowflakeBackend:
-        """Bearer token auth (a PAT, or an OAuth access token with ``token_type="OAUTH"``)."""
-        auth = token_auth(token, token_type, role=role, warehouse=warehouse)
-        return cls.connect(url, auth, database, schema, **options)
-
-    @classmethod
-    def from_key_file(
-        cls,
-        url: str,
-        database: str,
-        schema: str,
-        *,
-        account: str,
-        user: str,
-        key_file: str | Path,
-        passphrase: SecretStr | str | None = None,
-        role: str | None = None,
-        warehouse: str | None = None,
-        **options: Any,
-    ) -> SnowflakeBackend:
-        """Key-pair JWT auth from a PEM private key file (ConfigError if it cannot be loaded)."""
-        auth = KeyPairJwtAuth.from_key_file(
-            account, user, key_file, passphrase, role=role, warehouse=warehouse
-        )
-        return cls.connect(url, auth, database, schema, **options)
 
     def with_scope(self, scope: str) -> SnowflakeBackend:
         """A backend for another ``DB.SCHEMA`` sharing this one's connection (closing it is a no-op)."""

@@ -154,10 +154,6 @@ class SnowflakeClient:
         body = task.to_create_body()
         return parse_status(await self.http.send_action("POST", self.tasks_path, params, body))
 
-    async def create_or_alter_task(self, task: models.Task) -> str:
-        body = task.to_create_body()
-        return parse_status(await self.http.send_action("PUT", self.task_path(task.name), None, body))
-
     async def delete_task(self, name: str, *, if_exists: bool | None = None) -> str:
         params = _params(ifExists=_flag(if_exists))
         return parse_status(await self.http.send_action("DELETE", self.task_path(name), params))

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from tui.backends.snowflake.identifiers import as_identifier
+from tui.snowflake_task_fields import READ_ONLY_TASK_FIELDS
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -56,21 +57,6 @@ TaskSchedule = Annotated[
     | Annotated[OtherSchedule, Tag("other")],
     Discriminator(_schedule_kind),
 ]
-
-READ_ONLY_TASK_FIELDS = frozenset(
-    {
-        "created_on",
-        "id",
-        "owner",
-        "owner_role_type",
-        "state",
-        "last_committed_on",
-        "last_suspended_on",
-        "database_name",
-        "schema_name",
-        "task_relations",
-    }
-)
 
 
 class Task(_Wire):
