@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import jwt
@@ -18,7 +17,7 @@ from pydantic import SecretStr
 
 from tui import domain
 from tui.backends.snowflake import mapping, models
-from tui.backends.snowflake.auth import KeyPairJwtAuth, account_identifier, load_private_key, token_auth
+from tui.backends.snowflake.auth import KeyPairJwtAuth, account_identifier, token_auth
 from tui.backends.snowflake.client import SnowflakeClient
 from tui.backends.snowflake.identifiers import (
     as_identifier,
@@ -124,24 +123,9 @@ def rsa_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-@pytest.fixture
-def key_file(tmp_path: Path, rsa_key: rsa.RSAPrivateKey) -> Path:
-    path = tmp_path / "rsa_key.p8"
-    path.write_bytes(
-        rsa_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(b"open sesame"),
-        )
-    )
-    return path
-
-
-def test_jwt_claims_verify_with_the_public_key(key_file: Path, rsa_key: rsa.RSAPrivateKey) -> None:
+def test_jwt_claims_verify_with_the_public_key(rsa_key: rsa.RSAPrivateKey) -> None:
     now = [1_800_000_000.0]
-    auth = KeyPairJwtAuth.from_key_file(
-        "xy12345.us-east-1", "jsmith", key_file, SecretStr("open sesame"), role="R", clock=lambda: now[0]
-    )
+    auth = KeyPairJwtAuth("xy12345.us-east-1", "jsmith", rsa_key, role="R", clock=lambda: now[0])
     request = next(auth.auth_flow(httpx.Request("GET", "https://h/")))
     assert request.headers["X-Snowflake-Authorization-Token-Type"] == "KEYPAIR_JWT"
     assert request.headers["X-Snowflake-Role"] == "R"
@@ -163,9 +147,9 @@ def test_jwt_claims_verify_with_the_public_key(key_file: Path, rsa_key: rsa.RSAP
     assert auth.secret_values() == [token]
 
 
-def test_jwt_is_reused_then_renewed_a_minute_before_expiry(key_file: Path) -> None:
+def test_jwt_is_reused_then_renewed_a_minute_before_expiry(rsa_key: rsa.RSAPrivateKey) -> None:
     now = [1_800_000_000.0]
-    auth = KeyPairJwtAuth.from_key_file("acct", "u", key_file, "open sesame", clock=lambda: now[0])
+    auth = KeyPairJwtAuth("acct", "u", rsa_key, clock=lambda: now[0])
     first = auth.token().get_secret_value()
     now[0] += 57 * 60
     assert auth.token().get_secret_value() == first
@@ -173,25 +157,6 @@ def test_jwt_is_reused_then_renewed_a_minute_before_expiry(key_file: Path) -> No
     second = auth.token().get_secret_value()
     assert second != first
     assert jwt.decode(second, options={"verify_signature": False})["iat"] == int(now[0])
-
-
-def test_wrong_passphrase_is_a_config_error_naming_the_file(key_file: Path) -> None:
-    with pytest.raises(ConfigError) as info:
-        load_private_key(key_file, SecretStr("wrong horse"))
-    assert str(key_file) in str(info.value)
-    assert "wrong horse" not in str(info.value)
-    assert info.value.__cause__ is None and info.value.__suppress_context__
-
-
-def test_missing_passphrase_and_missing_file_are_config_errors(key_file: Path, tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="passphrase is needed"):
-        load_private_key(key_file)
-    with pytest.raises(ConfigError, match="cannot read"):
-        load_private_key(tmp_path / "nope.p8")
-    junk = tmp_path / "junk.pem"
-    junk.write_text("not a key")
-    with pytest.raises(ConfigError, match=str(junk)):
-        load_private_key(junk)
 
 
 # ------------------------------------------------------------------------------------------ models

@@ -12,7 +12,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator
-from pathlib import Path
 
 import httpx
 import jwt
@@ -69,17 +68,6 @@ def public_key_fingerprint(private_key: rsa.RSAPrivateKey) -> str:
     return "SHA256:" + base64.b64encode(hashlib.sha256(der).digest()).decode("ascii")
 
 
-def load_private_key(path: str | Path, passphrase: SecretStr | str | None = None) -> rsa.RSAPrivateKey:
-    """Read an RSA private key (PEM, optionally encrypted). Any failure is a ConfigError naming the file."""
-    path = Path(path).expanduser()
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise ConfigError(f"cannot read private key file {path}: {reason}") from None
-    return load_private_key_pem(data, passphrase, source=f"private key file {path}")
-
-
 def load_private_key_pem(
     data: bytes | str, passphrase: SecretStr | str | None = None, *, source: str = "private key"
 ) -> rsa.RSAPrivateKey:
@@ -128,17 +116,6 @@ class KeyPairJwtAuth(RedactingAuth):
         self._expires = 0.0
         self._issued: deque[str] = deque(maxlen=4)  # recent tokens, for redaction of late messages
         self._lock = threading.Lock()
-
-    @classmethod
-    def from_key_file(
-        cls,
-        account: str,
-        user: str,
-        key_file: str | Path,
-        passphrase: SecretStr | str | None = None,
-        **kwargs: object,
-    ) -> KeyPairJwtAuth:
-        return cls(account, user, load_private_key(key_file, passphrase), **kwargs)  # type: ignore[arg-type]
 
     @property
     def qualified_user(self) -> str:
