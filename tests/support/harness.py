@@ -87,8 +87,15 @@ def build(
         transport=transport,
         **(client_options or {}),
     )
-    app = console_app(backend, clock, read_only=read_only, production=production, journal_path=journal_path,
-                      keymap=keymap, **console)  # fmt: skip
+    app = console_app(
+        backend,
+        clock,
+        read_only=read_only,
+        production=production,
+        journal_path=journal_path,
+        keymap=keymap,
+        **console,
+    )
     return Harness(app, sandbox, clock, backend)
 
 
