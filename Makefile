@@ -17,8 +17,10 @@ $(STAMP_RUN): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
-$(STAMP_TEST): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# The test venv: the test extra plus the lint tools (`make test` lints first), with the snapshot renderers
+# pinned exactly by constraints/test.txt.
+$(STAMP_TEST): pyproject.toml constraints/test.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints/test.txt -e '.[test,dev]'
 	@touch $@ $(STAMP_RUN)
 
 run: $(STAMP_RUN)
@@ -28,8 +30,8 @@ sandbox: $(STAMP_RUN)
 	$(BIN)/dagtop sandbox $(ARGS)
 
 lint: $(STAMP_TEST)
-	$(BIN)/ruff check tui tests
-	$(BIN)/ruff format --check tui tests
+	$(BIN)/ruff check tui tests devtools
+	$(BIN)/ruff format --check tui tests devtools
 	$(BIN)/lint-imports
 
 # Two workers; the tests that use the real Airflow servers share one worker (xdist_group "airflow", set in
@@ -39,10 +41,10 @@ test: lint airflow-servers
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 screenshots: $(STAMP_TEST)
-	$(BIN)/python -m tui.tools.screenshots screenshots
+	$(BIN)/python -m devtools.screenshots screenshots
 
 bench: $(STAMP_TEST)
-	$(BIN)/python -m tui.tools.bench
+	$(BIN)/python -m devtools.bench
 	$(MAKE) bench-airflow
 
 clean:
@@ -62,5 +64,5 @@ airflow-servers: | $(BIN)/python
 # dagtop against the official apache-airflow-client (its own venv in the cache) on a real Airflow 3 with
 # 50 DAGs (tests/airflow/bench_dags/); part of `make bench`, never of `make test`. About 1.5 min.
 bench-airflow: $(STAMP_TEST) airflow-servers
-	$(BIN)/python -m tui.tools.bench_airflow
+	$(BIN)/python -m devtools.bench_airflow
 # --- end Airflow test servers ---

@@ -6,11 +6,11 @@ On each server it prepares runs with the test servers' own admin calls (tui_fail
 at one index of its mapped task, tui_fanout and
 tui_wide succeeded, tui_mixed running with a skipped and an up_for_retry task, tui_chain queued because it is
 paused), then drives the REAL adapter and the console's Airflow TOUR through a RecordingTransport
-(tui/harness_airflow.py): DAGs, graphs, runs, task instances, logs per try, the retry's clear dry run, and
-errors (unknown DAG and run: 404; duplicate run id: 409; bad run state: 422 on v2 / 400 on v1; a tampered log
-token: 400). Every exchange is saved as JSON, one file per request key, plus meta.json (the moment of
-recording and the run ids). Nothing is edited but secrets: the login (``/auth/*``) is never recorded and
-any password or JWT that shows up anywhere is replaced by ``<redacted>`` (see ``redact``).
+(tests/support/harness_airflow.py): DAGs, graphs, runs, task instances, logs per try, the retry's clear dry
+run, and errors (unknown DAG and run: 404; duplicate run id: 409; bad run state: 422 on v2 / 400 on v1; a
+tampered log token: 400). Every exchange is saved as JSON, one file per request key, plus meta.json (the
+moment of recording and the run ids). Nothing is edited but secrets: the login (``/auth/*``) is never
+recorded and any password or JWT that shows up anywhere is replaced by ``<redacted>`` (see ``redact``).
 
 The parser tests (test_recorded.py) and the Airflow snapshots (test_snapshots.py) replay these files.
 """
@@ -30,11 +30,11 @@ from urllib.parse import quote
 import anyio
 
 from tests.airflow import servers as srv
+from tests.support.harness_airflow import RECORDED, TOUR_AIRFLOW, RecordingTransport
 from tui.app import make_app
 from tui.backends.airflow import AirflowBackend, LoginAuth
 from tui.backends.http import HttpSettings
 from tui.errors import BackendError
-from tui.harness_airflow import RECORDED, TOUR_AIRFLOW, RecordingTransport
 from tui.widgets.header import ConnectionInfo
 
 NAMES = {srv.V3: f"v2-{srv.V3}", srv.V2: f"v1-{srv.V2}"}

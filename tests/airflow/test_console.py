@@ -7,9 +7,9 @@ import pytest
 from tests.airflow import servers as srv
 from tests.airflow.conftest import Live
 from tests.airflow.test_live import backend
+from tests.support.harness import select_task, settle
 from tui.app import make_app
 from tui.domain import RunState
-from tui.harness import select_task, settle
 from tui.screens.graph import GraphTree
 from tui.screens.run_detail import RunDetailScreen, TaskLogScreen
 from tui.screens.runs import CompletedRunsScreen

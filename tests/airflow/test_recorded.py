@@ -14,11 +14,11 @@ from urllib.parse import quote
 import pytest
 
 from tests.airflow import servers as srv
+from tests.support.harness_airflow import RECORDED, RECORDINGS, Recording, ReplayTransport, load
 from tui import domain
 from tui.backends.airflow import AirflowBackend, mapping, models
 from tui.backends.http import HttpSettings
 from tui.errors import BackendError, ConflictError, NotFoundError
-from tui.harness_airflow import RECORDED, RECORDINGS, Recording, ReplayTransport, load
 
 pytestmark = pytest.mark.anyio
 

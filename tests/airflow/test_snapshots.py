@@ -1,7 +1,8 @@
 """Snapshots of every screen the console has on Airflow, at 120x40 and 80x24, for Airflow 3 and Airflow 2.
 
 The console runs on responses recorded from the real servers (tests/airflow/recorded/, replayed by
-tui/harness_airflow.py) with the clock frozen a minute after the recording: no server, deterministic.
+tests/support/harness_airflow.py) with the clock frozen a minute after the recording: no server,
+deterministic.
 A request the recording does not hold fails the test (re-record with `python -m tests.airflow.record`).
 
 Review a changed snapshot in the report pytest-textual-snapshot writes, then accept it with
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui import harness_airflow
+from tests.support import harness_airflow
 
 SIZES = {"wide": (120, 40), "small": (80, 24)}
 

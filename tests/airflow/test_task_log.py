@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.harness import settle
+from tests.support.harness_airflow import RECORDINGS, TOUR_AIRFLOW, build_airflow
 from tui.errors import TransportError
-from tui.harness import settle
-from tui.harness_airflow import RECORDINGS, TOUR_AIRFLOW, build_airflow
 from tui.screens.run_detail import TaskLogScreen
 from tui.widgets.log_view import LogView
 
@@ -53,8 +53,8 @@ async def test_a_finished_try_is_fetched_once_and_a_failed_fetch_is_retried(reco
 async def test_a_log_the_server_says_does_not_exist_is_said_once_not_retried(recording, monkeypatch):
     """The issue's case, as the real servers answered it: a mapped task's log asked for without its
     index (map_index=-1) is a 404. That is an answer: said in the view, never asked again."""
+    from tests.support.harness_airflow import load
     from tui.domain import TaskRun
-    from tui.harness_airflow import load
 
     h = build_airflow(recording)
     run_id = load(recording).meta["runs"]["tui_mapped"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui import harness
+from tests.support import harness
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Button, Input
 
-from tui import harness
-from tui.harness import settle
+from tests.support import harness
+from tests.support.harness import settle
 from tui.screens.confirm import ConfirmAction
 from tui.screens.tasks import TasksScreen
 from tui.widgets.keyed_table import KeyedTable

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.harness import TOKEN, settle
+from tests.support.harness import TOKEN, settle
 from tui.services import debug_log
 
 pytestmark = pytest.mark.anyio

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from tui import harness
+from tests.support import harness
+from tests.support.harness import settle
 from tui.domain import TaskState
-from tui.harness import settle
 from tui.screens.confirm import ConfirmAction
 from tui.screens.graph import GraphScreen, GraphTree
 from tui.screens.help import HelpScreen

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable
 
-from tui import harness
-from tui.harness import settle
+from tests.support import harness
+from tests.support.harness import settle
 from tui.screens.confirm import ConfirmAction
 from tui.screens.history import HistoryScreen
 from tui.screens.tasks import TasksScreen
@@ -140,7 +140,7 @@ async def test_the_history_offers_no_action_keys(tmp_path):
     """Nothing on the history is a task: x/X/s/r are neither in its footer nor do they act."""
     from textual.widgets._footer import FooterKey
 
-    from tui.harness import build
+    from tests.support.harness import build
     from tui.screens.history import HistoryScreen
 
     h = build(journal_path=tmp_path / "actions.jsonl")

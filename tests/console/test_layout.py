@@ -9,7 +9,7 @@ from rich.console import Console
 from textual.widgets._data_table import ColumnKey
 from textual.widgets._footer import FooterKey
 
-from tui import harness
+from tests.support import harness
 from tui.widgets.error_pane import first_line
 from tui.widgets.keyed_table import KeyedTable
 

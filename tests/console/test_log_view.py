@@ -262,7 +262,7 @@ async def test_reading_back_with_the_keyboard_pauses_follow():
 
 
 async def test_try_keys_on_a_backend_without_tries_say_why(console):
-    from tui.harness import settle
+    from tests.support.harness import settle
     from tui.screens.run_detail import RunLogScreen
 
     assert not console.backend.capabilities.logs  # the sandbox speaks Snowflake: no per-try logs

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Log, OptionList, Tree
 
-from tui.harness import settle
+from tests.support.harness import settle
 from tui.screens.graph import GraphScreen, GraphTree
 from tui.screens.help import HelpScreen
 from tui.screens.run_detail import RunDetailScreen

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from textual.command import CommandPalette
 
+from tests.support.harness import settle
 from tests.waits import palette_prompts, palette_searched, until
-from tui.harness import settle
 from tui.screens.scope import ScopePicker
 from tui.screens.tasks import TasksScreen
 from tui.widgets.keyed_table import KeyedTable

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tui import harness
+from tests.support import harness
+from tests.support.harness import select_task, settle
 from tui.domain import RunState
 from tui.errors import AuthError, BackendError, TransportError
-from tui.harness import select_task, settle
 from tui.screens.run_detail import RunDetailScreen, RunLogScreen
 from tui.screens.runs import CurrentRunsScreen
 from tui.screens.tasks import TasksScreen

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tui import harness
+from tests.support import harness
+from tests.support.harness import select_task, settle
 from tui.domain import RunState
-from tui.harness import select_task, settle
 from tui.screens.run_detail import RunDetailScreen
 from tui.services.graph_view import layout
 from tui.widgets.keyed_table import KeyedTable

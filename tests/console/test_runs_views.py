@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tui import harness
-from tui.harness import settle
+from tests.support import harness
+from tests.support.harness import settle
 from tui.plural import plural
 from tui.screens.runs import CompletedRunsScreen, CurrentRunsScreen
 from tui.widgets.keyed_table import KeyedTable

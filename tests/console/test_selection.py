@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.harness import settle
+from tests.support.harness import settle
 from tui.screens.confirm import ConfirmAction
 from tui.screens.tasks import TasksScreen
 from tui.widgets.keyed_table import KeyedTable

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui import harness
+from tests.support import harness
 
 SIZES = {"wide": (120, 40), "small": (80, 24)}
 

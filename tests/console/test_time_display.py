@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
+from tests.support import harness
+from tests.support.harness import settle
 from tests.waits import until
-from tui import harness
-from tui.harness import settle
 from tui.widgets.header import HeaderBar
 
 pytestmark = pytest.mark.anyio

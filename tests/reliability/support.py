@@ -12,26 +12,22 @@ from __future__ import annotations
 import io
 import random
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx
 from rich.console import Console
 
-from tui.app import DagtopApp, make_app
+from tests.support import harness
+from tests.support.harness import settle
+from tui.app import DagtopApp
 from tui.backends.http import HttpSettings, RequestEvent
-from tui.backends.snowflake.adapter import SnowflakeBackend
-from tui.backends.snowflake.auth import token_auth
-from tui.sandbox import FaultConfig, ManualClock, SandboxConfig, create_app
-from tui.services.journal import ActionJournal
+from tui.sandbox import FaultConfig, ManualClock
 from tui.text_safety import is_unsafe
-from tui.widgets.header import ConnectionInfo, HeaderBar
+from tui.widgets.header import HeaderBar
 
-START = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+START = harness.FROZEN_AT
 TOKEN = "rig-token-7f3a9c1e55d0"  # the in-process sandbox's token; grepped for in every artefact
 INTERVAL = 5.0
 SIZE = (120, 36)
@@ -80,11 +76,7 @@ def huge_config() -> dict[str, Any]:
 
 
 @dataclass
-class Rig:
-    app: DagtopApp
-    sandbox: Any  # the Starlette app: .state.sandbox, .state.faults, .state.request_log
-    clock: ManualClock
-    backend: SnowflakeBackend
+class Rig(harness.Harness):
     events: list[RequestEvent] = field(default_factory=list)
     sleeps: list[float] = field(default_factory=list)
 
@@ -118,95 +110,35 @@ def compressed_time(clock: ManualClock, sleeps: list[float]) -> dict[str, Any]:
 def build(
     *,
     tasks: int = 40,
-    faults: FaultConfig | None = None,
-    read_only: bool = False,
-    production: bool = False,
-    journal_path: Path | None = None,
     settings: HttpSettings | None = None,
-    wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
-    url: str = "http://sandbox",
-    seed: int = 7,
-    warmup: float = 3600.0,
-    over_tcp: bool = False,
     interval: float = INTERVAL,
-    auto_poll: bool = False,
+    **options: Any,
 ) -> Rig:
-    """The console on an in-process sandbox (``wrap`` may put a misbehaving transport in between).
-
-    ``over_tcp``: no in-process transport; the client talks to ``url`` over real sockets."""
+    """The harness's console (tests/support/harness.py) on a smaller sandbox, in compressed time, with
+    every request the client sends recorded; ``options`` as for :func:`harness.build`."""
     clock = ManualClock(START)
-    sandbox = create_app(
-        SandboxConfig(seed=seed, tasks=tasks, token=TOKEN, faults=faults or FaultConfig()), clock=clock
-    )
-    database, schema = sandbox.state.sandbox.scopes()[0]
-    clock.advance(warmup)
     events: list[RequestEvent] = []
     sleeps: list[float] = []
-    transport: httpx.AsyncBaseTransport | None = None if over_tcp else httpx.ASGITransport(app=sandbox)
-    if wrap is not None and transport is not None:
-        transport = wrap(transport)
-    backend = SnowflakeBackend.connect(
-        url,
-        token_auth(TOKEN, "PROGRAMMATIC_ACCESS_TOKEN"),
-        database,
-        schema,
-        settings=settings or HttpSettings(rate=None, call_timeout=5.0),
-        transport=transport,
-        on_request=events.append,
-        **compressed_time(clock, sleeps),
-    )
-    app = console_app(
-        backend,
-        clock,
-        read_only=read_only,
-        production=production,
-        journal_path=journal_path,
+    h = harness.build(
+        tasks=tasks,
+        until_failure=False,
+        clock=clock,
+        token=TOKEN,
+        http_settings=settings or HttpSettings(rate=None, call_timeout=5.0),
+        client_options={"on_request": events.append, **compressed_time(clock, sleeps)},
+        profile="rig",
         interval=interval,
-        auto_poll=auto_poll,
+        **options,
     )
-    return Rig(app, sandbox, clock, backend, events, sleeps)
+    return Rig(h.app, h.sandbox, h.clock, h.backend, events, sleeps)
 
 
-def console_app(
-    backend: Any,
-    clock: ManualClock,
-    *,
-    read_only: bool = False,
-    production: bool = False,
-    journal_path: Path | None = None,
-    verify_tls: bool = True,
-    profile: str = "rig",
-    interval: float = INTERVAL,
-    auto_poll: bool = False,
-) -> DagtopApp:
-    connection = ConnectionInfo(
-        profile=profile,
-        backend="snowflake",
-        location=backend.location,
-        sandbox=True,
-        production=production,
-        read_only=read_only,
-        verify_tls=verify_tls,
-        poll_interval=interval,
-    )
-    return make_app(
-        backend,
-        connection,
-        clock=clock.now,
-        tz=UTC,
-        auto_poll=auto_poll,
-        journal=ActionJournal(journal_path) if journal_path else None,
-    )
+def console_app(backend: Any, clock: ManualClock, **options: Any) -> DagtopApp:
+    """The rig's console on a backend of the test's own making."""
+    return harness.console_app(backend, clock, profile="rig", interval=INTERVAL, **options)
 
 
 # ------------------------------------------------------------------------------------------ driving
-
-
-async def settle(pilot: Any) -> None:
-    """Let every poll and action in flight finish and the screen redraw."""
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def tick(clock: ManualClock, pilot: Any) -> float:

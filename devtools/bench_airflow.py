@@ -9,7 +9,7 @@ test servers' (``~/.cache/dagtop/airflow-client-<version>``, never the project's
 bearer token, fetched once beforehand; each side's time is its median of REPEAT repetitions, measured
 in-process (interpreter start-up excluded on both sides).
 
-    .venv/bin/python -m tui.tools.bench_airflow [--repeat N]
+    .venv/bin/python -m devtools.bench_airflow [--repeat N]
 """
 
 from __future__ import annotations

@@ -19,21 +19,21 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
+from tests.support.harness import TOUR
 from tui.app import DagtopApp, make_app
 from tui.backends.airflow import AirflowBackend
 from tui.backends.http import HttpSettings
-from tui.harness import TOUR
 from tui.sandbox import ManualClock
 from tui.widgets.header import ConnectionInfo
 
-RECORDED = Path(__file__).resolve().parent.parent / "tests" / "airflow" / "recorded"
+RECORDED = Path(__file__).resolve().parent.parent / "airflow" / "recorded"
 RECORDINGS = ("v2-3.3.2", "v1-2.11.2")  # Airflow 3 (/api/v2) and Airflow 2 (/api/v1)
 REPLAY_URL = "http://airflow.recorded:8080"
 
 
 async def _tour_task_log(pilot: Any) -> None:
     """The log of the failed task instance of the failed run (the DAG node itself has no log)."""
-    from tui.harness import settle
+    from tests.support.harness import settle
     from tui.screens.graph import GraphTree
 
     await TOUR["run-detail"](pilot)
@@ -48,7 +48,7 @@ async def _tour_task_log(pilot: Any) -> None:
 
 async def _tour_mapped_run(pilot: Any) -> None:
     """The failed run of the DAG with a mapped task (one index fails), its indexes unfolded."""
-    from tui.harness import select_task, settle
+    from tests.support.harness import select_task, settle
 
     await settle(pilot)
     await select_task(pilot, "tui_mapped")
@@ -64,7 +64,7 @@ async def _tour_mapped_run(pilot: Any) -> None:
 
 async def _tour_mapped_retry(pilot: Any) -> None:
     """Retrying that run: the preview names the failed index, not the whole mapped task."""
-    from tui.harness import settle
+    from tests.support.harness import settle
 
     await _tour_mapped_run(pilot)
     await pilot.press("X")

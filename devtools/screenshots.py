@@ -6,7 +6,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from tui import harness
+from tests.support import harness
 
 SIZE = (120, 40)
 

@@ -63,7 +63,7 @@ async def sandbox_at_scale(results: list[Result]) -> None:
 
 
 async def client_full_list(results: list[Result]) -> None:
-    from tui import harness
+    from tests.support import harness
 
     h = harness.build(tasks=50_000, until_failure=False)
     start = time.perf_counter()
@@ -73,7 +73,7 @@ async def client_full_list(results: list[Result]) -> None:
 
 
 async def console_at_scale(results: list[Result]) -> None:
-    from tui import harness
+    from tests.support import harness
     from tui.widgets.keyed_table import KeyedTable
 
     tracemalloc.start()

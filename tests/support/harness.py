@@ -1,11 +1,13 @@
 """A deterministic console on an in-process sandbox: seeded data, a frozen clock, polling by hand.
 
-Used by the snapshot and pilot tests and by ``make screenshots``, so what the README shows is what
-the tests check.
+Used by the snapshot and pilot tests, the reliability rig (tests/reliability/support.py) and by
+``make screenshots``, so what the README shows is what the tests check. Test support, not product:
+it lives outside the ``tui`` package and its wheel.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +24,7 @@ from tui.services.journal import ActionJournal
 from tui.widgets.header import ConnectionInfo
 
 FROZEN_AT = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
-TOKEN = "harness-token-not-a-secret"  # noqa: S105 - the in-process sandbox's own token
+TOKEN = "harness-token-not-a-secret"
 
 
 @dataclass
@@ -49,48 +51,89 @@ def build(
     faults: FaultConfig | None = None,
     http_settings: HttpSettings | None = None,
     keymap: dict[str, str] | None = None,
+    clock: ManualClock | None = None,
+    token: str = TOKEN,
+    url: str = "http://sandbox",
+    wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
+    over_tcp: bool = False,
+    client_options: dict[str, Any] | None = None,
+    **console: Any,
 ) -> Harness:
     """The console on a seeded in-process sandbox, its clock ``warmup`` simulated seconds in.
 
     With ``until_failure`` the clock then moves on, a minute at a time, until some graph's last run
-    failed: there is always a failure to triage, whatever the generator's data looks like.
+    failed: there is always a failure to triage, whatever the generator's data looks like. ``wrap`` may
+    put a misbehaving transport in between; with ``over_tcp`` there is no in-process transport and the
+    client talks to ``url`` over real sockets. ``client_options`` go to the Snowflake client (its clock,
+    sleep, request hook); ``console`` to :func:`console_app`.
     """
-    clock = ManualClock(FROZEN_AT)
+    clock = clock or ManualClock(FROZEN_AT)
     sandbox = create_app(
-        SandboxConfig(seed=seed, tasks=tasks, token=TOKEN, faults=faults or FaultConfig()), clock=clock
+        SandboxConfig(seed=seed, tasks=tasks, token=token, faults=faults or FaultConfig()), clock=clock
     )
     database, schema = sandbox.state.sandbox.scopes()[0]
     clock.advance(warmup)
     if until_failure:
         _advance_until_a_graph_failed(sandbox.state.sandbox, clock, database, schema)
+    transport: httpx.AsyncBaseTransport | None = None if over_tcp else httpx.ASGITransport(app=sandbox)
+    if wrap is not None and transport is not None:
+        transport = wrap(transport)
     backend = SnowflakeBackend.connect(
-        "http://sandbox",
-        token_auth(TOKEN, "PROGRAMMATIC_ACCESS_TOKEN"),
+        url,
+        token_auth(token, "PROGRAMMATIC_ACCESS_TOKEN"),
         database,
         schema,
         settings=http_settings or HttpSettings(rate=None),
-        transport=httpx.ASGITransport(app=sandbox),
+        transport=transport,
+        **(client_options or {}),
     )
+    app = console_app(
+        backend,
+        clock,
+        read_only=read_only,
+        production=production,
+        journal_path=journal_path,
+        keymap=keymap,
+        **console,
+    )
+    return Harness(app, sandbox, clock, backend)
+
+
+def console_app(
+    backend: Any,
+    clock: ManualClock,
+    *,
+    profile: str = "sandbox",
+    read_only: bool = False,
+    production: bool = False,
+    journal_path: Path | None = None,
+    verify_tls: bool = True,
+    interval: float = 5.0,
+    auto_poll: bool = False,
+    keymap: dict[str, str] | None = None,
+) -> DagtopApp:
+    """The console on ``backend`` with the header a sandbox profile gives it; polling by hand unless
+    ``auto_poll``, time from ``clock``."""
     connection = ConnectionInfo(
-        profile="sandbox",
+        profile=profile,
         backend="snowflake",
         location=backend.location,
-        scope=backend.scope,
+        scope=getattr(backend, "scope", ""),
         sandbox=True,
         production=production,
         read_only=read_only,
-        poll_interval=5.0,
+        verify_tls=verify_tls,
+        poll_interval=interval,
     )
-    app = make_app(
+    return make_app(
         backend,
         connection,
         clock=clock.now,
         tz=UTC,
-        auto_poll=False,
+        auto_poll=auto_poll,
         journal=ActionJournal(journal_path) if journal_path else None,
         keymap=keymap,
     )
-    return Harness(app, sandbox, clock, backend)
 
 
 def _advance_until_a_graph_failed(engine: Any, clock: ManualClock, database: str, schema: str) -> None:
