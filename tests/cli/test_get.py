@@ -6,6 +6,7 @@ import argparse
 import io
 import json
 import os
+import re
 import socket
 import time
 import unicodedata
@@ -347,6 +348,30 @@ def test_exec_of_a_child_is_refused_before_anything_is_sent(dagtop, server):
     # The same plan as the console's: a child cannot be executed, and the root to use is named.
     assert code == 1 and err.startswith("dagtop: not sent: ") and "child task" in err
     assert [e for e in server.app.state.request_log[before:] if e[0] == "POST"] == []
+
+
+def test_exec_retry_last_names_the_failed_run_and_its_first_failure_like_the_console(
+    dagtop, monkeypatch, server
+):
+    # The console's retry dialog names the run retryLast acts on, the task that failed first and what
+    # depends on it (tests/console/test_confirm.py); `dagtop exec --retry-last` plans through the same
+    # function, so it says the same before asking.
+    name = next(t for t in _roots(dagtop) if t["last_run"] and t["last_run"]["state"] == "FAILED")["name"]
+    before = len(server.app.state.request_log)
+    monkeypatch.setattr("sys.stdin", _Tty("n\n"))
+    code, _, err = dagtop("exec", name, "--retry-last")
+    assert code == 3 and "nothing was sent" in err  # declined: the consequence was said, nothing sent
+    assert [e for e in server.app.state.request_log[before:] if e[0] == "POST"] == []
+    said = re.search(
+        r"failed or were cancelled in run (\d+) \(the first to fail: (\w+)\), and what depends", err
+    )
+    assert said, err
+    # The run it names is a failed run of that graph, and the task it names failed first in it: checked
+    # against `dagtop get runs` (the simulation goes on meanwhile, so by id, not "the latest").
+    runs = json.loads(dagtop("get", "runs", name, "-o", "json")[1])["runs"]
+    named = next(r for r in runs if str(r["run_id"]) == said[1] and r["phase"] == "completed")
+    assert named["state"] == "FAILED" and named["first_error_task"].rsplit(".", 1)[-1] == said[2]
+    assert err.rstrip().endswith("nothing was sent (retry-last " + named["graph"] + ")")
 
 
 def test_the_journal_names_the_target_fully_qualified_however_it_was_typed(dagtop, env, scope, tmp_path):

@@ -6,9 +6,26 @@ parses vendor JSON. No Textual here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
+from tui.action_plan import ActionKind, ActionPlan, PlanFacts
 from tui.domain import Capabilities, Graph, GraphRun, LogChunk, Task, TaskRun
+
+
+class Wording(Protocol):
+    """A backend's own words, so screens and services never ask which backend it is.
+
+    ``task_fields``: the optional Task fields this backend has (shown even when empty), each with what
+    an empty value means there (None: "—"); the rest are shown only when a task has them.
+    ``root_kind``: what the task list calls a root with ``graph_size`` tasks ("DAG", "root·3", ...).
+    ``plan``: what an action will do, or why it will not (pure: ``facts`` were fetched beforehand)."""
+
+    task_fields: Mapping[str, str | None]
+
+    def root_kind(self, graph_size: int) -> str: ...
+
+    def plan(self, kind: ActionKind, task: Task, location: str, facts: PlanFacts) -> ActionPlan: ...
 
 
 @runtime_checkable
@@ -17,6 +34,7 @@ class Backend(Protocol):
 
     kind: str
     capabilities: Capabilities
+    wording: Wording
 
     @property
     def location(self) -> str:
@@ -42,6 +60,11 @@ class Backend(Protocol):
     async def resume(self, key: str) -> str: ...
 
     async def list_scopes(self) -> list[str]: ...
+
+    async def plan_facts(self, kind: ActionKind, task: Task) -> PlanFacts:
+        """What ``wording.plan`` needs to say about ``kind`` on ``task`` (a retry: its run and what
+        it re-runs), fetched from the server; nothing is changed."""
+        ...
 
     async def aclose(self) -> None: ...
 
