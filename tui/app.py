@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from tui.backends.base import Backend
+from tui.backends.base import Backend, ScopedBackend
 from tui.commands import DagtopCommands, TaskJump, palette_commands
 from tui.domain import GraphRun, Task
 from tui.errors import describe_error
@@ -294,7 +294,7 @@ class DagtopApp(App):
 
         from tui.screens.tasks import TasksScreen
 
-        self.backend = self.backend.with_scope(scope)  # type: ignore[attr-defined]
+        self.backend = cast(ScopedBackend, self.backend).with_scope(scope)  # the scopes capability
         self.connection = replace(
             self.connection, location=self.backend.location, scope=getattr(self.backend, "scope", "")
         )

@@ -7,7 +7,7 @@ parses vendor JSON. No Textual here.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from tui.action_plan import ActionKind, ActionPlan, PlanFacts
 from tui.domain import Capabilities, Graph, GraphRun, LogChunk, Task, TaskRun
@@ -73,9 +73,14 @@ class Backend(Protocol):
 class TaskRunBackend(Backend, Protocol):
     """Optional extras of a backend, present ONLY when its capabilities say so.
 
-    ``capabilities.task_runs``: ``task_runs`` and ``retry_preview``; ``capabilities.logs``: ``run_log``.
-    Callers check the capability flag, never ``hasattr``.
+    ``capabilities.task_runs``: ``task_runs`` and ``retry_preview``; ``capabilities.logs``: ``run_log``;
+    ``capabilities.trigger_conf``: ``trigger``. Callers check the capability flag, never ``hasattr``, then
+    see the backend as this protocol (``typing.cast``).
     """
+
+    async def trigger(self, root: str, conf: dict[str, Any] | None = None) -> GraphRun:
+        """Start a run of graph ``root`` with ``conf`` (a JSON object) as its parameters."""
+        ...
 
     async def task_runs(self, root: str, run_id: str) -> list[TaskRun]:
         """Every task's run inside graph run ``run_id`` of graph ``root``, in task order."""
@@ -90,4 +95,16 @@ class TaskRunBackend(Backend, Protocol):
 
     async def retry_preview(self, root: str) -> list[str]:
         """The task keys a retry of ``root``'s latest failed run would clear (nothing is changed)."""
+        ...
+
+
+@runtime_checkable
+class ScopedBackend(Backend, Protocol):
+    """A backend whose capabilities say ``scopes``: it looks at one of several scopes (DB.SCHEMA)."""
+
+    @property
+    def scope(self) -> str: ...
+
+    def with_scope(self, scope: str) -> ScopedBackend:
+        """A backend for another scope, sharing this one's connection."""
         ...

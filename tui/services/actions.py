@@ -1,6 +1,7 @@
 """What an action on a task will do, said before it is done, and how it is carried out and journaled.
 
-The plan is pure (no I/O): the confirmation shows its words; a plan that cannot run says why.
+``plan_for`` asks the server what a plan needs (the run a retry acts on), then the backend words it:
+the confirmation (console or CLI) shows those words; a plan that cannot run says why.
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from tui.action_plan import ActionKind, ActionPlan, PlanFacts, blocked
-from tui.backends.base import Backend
+from tui.backends.base import Backend, TaskRunBackend
 from tui.domain import Capabilities, Task
 from tui.errors import ActionOutcomeUnknown, BackendError, describe_error
 from tui.services.journal import ActionJournal, action_steps
@@ -55,11 +56,11 @@ async def plan_for(kind: ActionKind, task: Task, backend: Backend, location: str
     A backend that acts on whole graphs (Airflow) names the graph, not the selected task; a retry
     names the run it acts on and what it re-runs, fetched from the server beforehand."""
     location = location or backend.location
-    if unsupported(kind, backend.capabilities) is None:
-        if backend.capabilities.acts_on_graph and not task.is_root:
-            task = await backend.get_task(task.root)  # the target is the graph: name it
-        return plan_action(kind, task, location, backend, await backend.plan_facts(kind, task))
-    return plan_action(kind, task, location, backend)
+    if unsupported(kind, backend.capabilities) is not None:
+        return plan_action(kind, task, location, backend)  # says why, without asking the server
+    if backend.capabilities.acts_on_graph and not task.is_root:
+        task = await backend.get_task(task.root)  # the target is the graph: name it
+    return plan_action(kind, task, location, backend, await backend.plan_facts(kind, task))
 
 
 async def carry_out(
@@ -87,7 +88,7 @@ async def carry_out(
         return ActionResult(False, reason, sent=False)
     try:
         if plan.kind is ActionKind.EXECUTE and conf and backend.capabilities.trigger_conf:
-            run = await backend.trigger(target, conf=conf)  # type: ignore[attr-defined]
+            run = await cast(TaskRunBackend, backend).trigger(target, conf=conf)
             message = f"triggered run {run.run_id} with conf {json.dumps(conf, ensure_ascii=True)}"
         elif plan.kind is ActionKind.EXECUTE:
             message = await backend.execute(target)
