@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from tui.backends.base import Backend
+from tui.backends.base import Backend, ScopedBackend
 from tui.commands import DagtopCommands, TaskJump, palette_commands
 from tui.domain import GraphRun, Task
 from tui.errors import describe_error
@@ -294,7 +294,7 @@ class DagtopApp(App):
 
         from tui.screens.tasks import TasksScreen
 
-        self.backend = self.backend.with_scope(scope)  # type: ignore[attr-defined]
+        self.backend = cast(ScopedBackend, self.backend).with_scope(scope)  # the scopes capability
         self.connection = replace(
             self.connection, location=self.backend.location, scope=getattr(self.backend, "scope", "")
         )
@@ -330,20 +330,15 @@ class DagtopApp(App):
     async def prepare_action(self, kind: ActionKind, task: Task) -> None:
         """Plan (with the backend's preview of a retry, where it has one), then ask to confirm."""
         from tui.screens.confirm import ConfirmAction, Confirmed
-        from tui.services.actions import plan_action
+        from tui.services.actions import plan_for
 
         backend, connection = self.backend, self.connection  # the action goes where it was planned
         try:
-            if backend.capabilities.acts_on_graph and not task.is_root:
-                task = await backend.get_task(task.root)  # the target is the graph: name it
-            facts = await _retry_facts(backend, task) if kind is ActionKind.RETRY_LAST else {}
+            plan = await plan_for(kind, task, backend, connection.location)  # as `dagtop exec` plans
         except Exception as exc:
             self._action_in_flight = False
             self.notify(describe_error(exc), title=f"Cannot {kind.value}", severity="error")
             return
-        plan = plan_action(
-            kind, task, connection.location, backend.capabilities, backend=connection.backend, **facts
-        )
         environment = f"{connection.profile} · {connection.backend} · {connection.location}"
 
         def answered(confirmed: Confirmed | None) -> None:
@@ -449,31 +444,6 @@ class DagtopApp(App):
             title = f"{command.title} ({command.key})" if command.key else command.title
             callback = partial(self.run_action, command.action, command.node)
             yield SystemCommand(title, f"Key: {command.key}" if command.key else "", callback)
-
-
-async def _retry_facts(backend: Backend, task: Task) -> dict[str, Any]:
-    """What the retry dialog names: the run it acts on and what it re-runs, fetched beforehand."""
-    if not task.is_root:
-        return {}
-    if backend.capabilities.task_runs:  # Airflow: the latest failed run, and a dry run of the clear
-        failed = await backend.completed_runs(task.root, limit=1, errors_only=True)
-        preview = await backend.retry_preview(task.root)  # type: ignore[attr-defined]
-        run = failed[0] if failed else None
-        if run is not None and run.first_error_task is None:  # name the task instance that failed first
-            instances = await backend.task_runs(task.root, run.run_id)  # type: ignore[attr-defined]
-            never = datetime.max.replace(tzinfo=UTC)
-            bad = sorted(
-                (ti for ti in instances if ti.state.is_failure),
-                key=lambda ti: ti.completed_time or ti.started_time or never,
-            )
-            if bad:
-                run = run.model_copy(update={"first_error_task": bad[0].task})
-        return {"last_run": run, "preview": preview}
-    # Snowflake: retryLast acts on the graph's last completed run; the graph says what is downstream.
-    runs = await backend.completed_runs(task.root, limit=1)
-    last = runs[0] if runs else None
-    graph = await backend.get_graph(task.root) if last is not None and last.state.is_failure else None
-    return {"last_run": last, "graph": graph}
 
 
 def make_app(backend: Backend, connection: ConnectionInfo, **options: Any) -> DagtopApp:

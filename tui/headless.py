@@ -478,7 +478,7 @@ def _act(profile: Profile | None, args: argparse.Namespace, env: Mapping[str, st
 
     async def act(backend: Backend) -> Any:
         task = await backend.get_task(name)
-        plan = await plan_for(kind, task, backend, backend.location, profile.backend)
+        plan = await plan_for(kind, task, backend)
         if plan.blocked_reason:
             raise _NotSent(plan.blocked_reason)
         if not args.yes:

@@ -244,3 +244,73 @@ async def test_production_trigger_takes_the_conf_then_the_typed_name(live: Live)
         assert app.screen is not modal
     runs = raw_get(live, "/dags/tui_chain/dagRuns").json()["dag_runs"]
     assert any(run.get("conf") == conf for run in runs)
+
+
+async def test_a_dag_row_says_dag_and_its_detail_leaves_out_what_airflow_has_not(live: Live):
+    from tui.screens.task_detail import TaskDetailScreen
+    from tui.screens.tasks import COLUMNS
+
+    app = console(live)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        kind = [column for column, _, _ in COLUMNS].index("kind")
+        row = next(r for r in app.screen.rows if r.task.name == "tui_chain")
+        assert str(app.screen.cells(row)[kind]) == "DAG"  # not "root·3": its tasks are in the graph view
+        await select_task(pilot, "tui_chain")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TaskDetailScreen)
+        body = str(app.screen.query_one("#detail-body").content)
+        assert "Schedule" in body and "Owner" in body
+        for snowflake_only in (
+            "Warehouse",
+            "serverless",
+            "Error integration",
+            "Condition (WHEN)",
+            "Definition",
+        ):
+            assert snowflake_only not in body
+
+
+async def test_dagtop_exec_retry_last_says_what_the_console_dialog_says(
+    live: Live, tmp_path, monkeypatch, capsys
+):
+    import argparse
+    import io
+
+    import anyio
+
+    from tui.headless import register, run
+    from tui.screens.confirm import ConfirmAction
+
+    app = console(live)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await select_task(pilot, "tui_fail")
+        await pilot.press("X")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmAction)
+        dialog = app.screen.plan.consequence
+        await pilot.press("escape")
+    assert "Clears the failed task instances of run " in dialog  # names the run, as the dialog does
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[profiles.af]\nbackend = "airflow"\nurl = "{live.server.url}"\nusername = "{srv.ADMIN[0]}"\n'
+        'password_env = "AIRFLOW_PASSWORD"\n'
+    )
+    env = {"HOME": str(tmp_path), "AIRFLOW_PASSWORD": srv.ADMIN[1], "DAGTOP_CONFIG": str(config)}
+    env["DAGTOP_JOURNAL"] = str(tmp_path / "journal.jsonl")
+    parser = argparse.ArgumentParser(prog="dagtop")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["exec", "tui_fail", "--retry-last", "-c", "af"])
+    monkeypatch.setattr("sys.stdin", Tty("n\n"))
+    capsys.readouterr()
+    code = await anyio.to_thread.run_sync(run, args, env)
+    err = capsys.readouterr().err
+    assert code == 3, err  # declined: nothing sent
+    assert dialog in err.splitlines(), err

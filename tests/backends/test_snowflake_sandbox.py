@@ -9,7 +9,7 @@ import pytest
 
 from tests.backends.conftest import Rig
 from tui import domain
-from tui.backends.base import Backend
+from tui.backends.base import Backend, ScopedBackend
 from tui.backends.snowflake import models
 from tui.backends.snowflake.identifiers import raw_name, scope_of, split_ident
 from tui.errors import (
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_backend_satisfies_the_protocol(rig: Rig) -> None:
-    assert isinstance(rig.backend, Backend)
+    assert isinstance(rig.backend, Backend) and isinstance(rig.backend, ScopedBackend)
     assert rig.backend.kind == "snowflake"
     db, schema = rig.app.state.sandbox.scopes()[0]
     assert rig.backend.location == f"http://sandbox.test {scope_of(db, schema)}"

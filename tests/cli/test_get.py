@@ -349,6 +349,43 @@ def test_exec_of_a_child_is_refused_before_anything_is_sent(dagtop, server):
     assert [e for e in server.app.state.request_log[before:] if e[0] == "POST"] == []
 
 
+def test_exec_retry_last_names_the_failed_run_its_first_failure_and_what_reruns_like_the_console(
+    dagtop, monkeypatch, server, scope
+):
+    # The console's retry dialog names the run retryLast acts on, the task that failed first and what
+    # depends on it (tests/console/test_confirm.py); `dagtop exec --retry-last` plans through the same
+    # function, so it says the same before asking.
+    database, schema = scope
+    engine = server.app.state.sandbox
+    root = max(_roots(dagtop), key=lambda t: len(dependents(dagtop, t["name"])))
+    # The child with most tasks downstream of it fails first: the plan names them.
+    children = [t["name"] for t in dependents(dagtop, root["name"]) if t["depth"] > 0]
+    culprit = max(children, key=lambda name: len(dependents(dagtop, name)))
+    downstream = sorted(t["name"] for t in dependents(dagtop, culprit) if t["depth"] > 0)
+    assert downstream, "the seeded sandbox has a graph at least three tasks deep"
+    # The sandbox keeps running: stop new runs and let a running one end, so the failed run recorded
+    # next stays the graph's last completed run until the plan reads it.
+    engine.suspend(database, schema, root["name"])
+    deadline = time.monotonic() + 30
+    while any(r["state"] == "EXECUTING" for r in engine.current_graphs(database, schema, root["name"])):
+        assert time.monotonic() < deadline, "the sandbox run never ended"
+        time.sleep(0.05)
+    run_id = engine.record_failed_run(database, schema, root["name"], task=culprit)
+    before = len(server.app.state.request_log)
+    monkeypatch.setattr("sys.stdin", _Tty("n\n"))
+    try:
+        code, _, err = dagtop("exec", root["name"], "--retry-last")
+    finally:
+        engine.resume(database, schema, root["name"])
+    assert code == 3 and "nothing was sent" in err, err  # declined: the consequence said, nothing sent
+    assert [e for e in server.app.state.request_log[before:] if e[0] == "POST"] == []
+    said = (
+        f"failed or were cancelled in run {run_id} (the first to fail: {culprit}), and what depends on them ("
+    )
+    assert said in err, err
+    assert ", ".join(downstream[:3]) in err
+
+
 def test_the_journal_names_the_target_fully_qualified_however_it_was_typed(dagtop, env, scope, tmp_path):
     journal = tmp_path / "journal.jsonl"
     env["DAGTOP_JOURNAL"] = str(journal)

@@ -90,7 +90,7 @@ def _plan(rig, key: str):
     from tui.services.actions import ActionKind, plan_action
 
     task = next(r.task for r in rig.app.screen.rows if r.task.key == key)
-    return plan_action(ActionKind.EXECUTE, task, rig.backend.location, rig.backend.capabilities)
+    return plan_action(ActionKind.EXECUTE, task, rig.backend.location, rig.backend)
 
 
 # --------------------------------------------------------------------------------------------- TLS

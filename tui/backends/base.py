@@ -6,9 +6,26 @@ parses vendor JSON. No Textual here.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
 
+from tui.action_plan import ActionKind, ActionPlan, PlanFacts
 from tui.domain import Capabilities, Graph, GraphRun, LogChunk, Task, TaskRun
+
+
+class Wording(Protocol):
+    """A backend's own words, so screens and services never ask which backend it is.
+
+    ``task_fields``: the optional Task fields this backend has (shown even when empty), each with what
+    an empty value means there (None: "—"); the rest are shown only when a task has them.
+    ``root_kind``: what the task list calls a root with ``graph_size`` tasks ("DAG", "root·3", ...).
+    ``plan``: what an action will do, or why it will not (pure: ``facts`` were fetched beforehand)."""
+
+    task_fields: Mapping[str, str | None]
+
+    def root_kind(self, graph_size: int) -> str: ...
+
+    def plan(self, kind: ActionKind, task: Task, location: str, facts: PlanFacts) -> ActionPlan: ...
 
 
 @runtime_checkable
@@ -17,6 +34,7 @@ class Backend(Protocol):
 
     kind: str
     capabilities: Capabilities
+    wording: Wording
 
     @property
     def location(self) -> str:
@@ -43,6 +61,11 @@ class Backend(Protocol):
 
     async def list_scopes(self) -> list[str]: ...
 
+    async def plan_facts(self, kind: ActionKind, task: Task) -> PlanFacts:
+        """What ``wording.plan`` needs to say about ``kind`` on ``task`` (a retry: its run and what
+        it re-runs), fetched from the server; nothing is changed."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -50,9 +73,14 @@ class Backend(Protocol):
 class TaskRunBackend(Backend, Protocol):
     """Optional extras of a backend, present ONLY when its capabilities say so.
 
-    ``capabilities.task_runs``: ``task_runs`` and ``retry_preview``; ``capabilities.logs``: ``run_log``.
-    Callers check the capability flag, never ``hasattr``.
+    ``capabilities.task_runs``: ``task_runs`` and ``retry_preview``; ``capabilities.logs``: ``run_log``;
+    ``capabilities.trigger_conf``: ``trigger``. Callers check the capability flag, never ``hasattr``, then
+    see the backend as this protocol (``typing.cast``).
     """
+
+    async def trigger(self, root: str, conf: dict[str, Any] | None = None) -> GraphRun:
+        """Start a run of graph ``root`` with ``conf`` (a JSON object) as its parameters."""
+        ...
 
     async def task_runs(self, root: str, run_id: str) -> list[TaskRun]:
         """Every task's run inside graph run ``run_id`` of graph ``root``, in task order."""
@@ -67,4 +95,16 @@ class TaskRunBackend(Backend, Protocol):
 
     async def retry_preview(self, root: str) -> list[str]:
         """The task keys a retry of ``root``'s latest failed run would clear (nothing is changed)."""
+        ...
+
+
+@runtime_checkable
+class ScopedBackend(Backend, Protocol):
+    """A backend whose capabilities say ``scopes``: it looks at one of several scopes (DB.SCHEMA)."""
+
+    @property
+    def scope(self) -> str: ...
+
+    def with_scope(self, scope: str) -> ScopedBackend:
+        """A backend for another scope, sharing this one's connection."""
         ...

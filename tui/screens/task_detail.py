@@ -59,10 +59,10 @@ class TaskDetailScreen(PolledScreen):
         colors, now, tz, absolute = app.theme_colors, app.now(), app.tz, app.show_absolute  # type: ignore[attr-defined]
         out = Text()
 
-        snowflake = self.app.connection.backend == "snowflake"  # type: ignore[attr-defined]
+        has = app.backend.wording.task_fields  # type: ignore[attr-defined]
 
-        def field(label: str, value: Text | str | None, *, snowflake_only: bool = False) -> None:
-            if snowflake_only and not snowflake and value in (None, ""):
+        def field(label: str, value: Text | str | None, name: str = "") -> None:
+            if name and name not in has and value in (None, ""):
                 return  # a field this backend does not have: say nothing rather than "—"
             out.append(f"{label:<22}", style="bold")
             if isinstance(value, Text):
@@ -71,8 +71,8 @@ class TaskDetailScreen(PolledScreen):
                 out.append_text(literal(value if value not in (None, "") else "—", single_line=False))
             out.append("\n")
 
-        def block(label: str, value: str | None, *, snowflake_only: bool = False) -> None:
-            if snowflake_only and not snowflake and not value:
+        def block(label: str, value: str | None, name: str = "") -> None:
+            if name and name not in has and not value:
                 return
             out.append(f"\n{label}\n", style="bold underline")
             out.append_text(literal(value if value else "—", single_line=False))
@@ -84,20 +84,20 @@ class TaskDetailScreen(PolledScreen):
         field("Kind", "root" if task.is_root else f"child of graph {task.root}")
         field("Schedule", task.schedule.describe())
         field("Predecessors", ", ".join(p.rsplit(".", 1)[-1] for p in task.predecessors) or "—")
-        field("Warehouse", task.warehouse or ("serverless" if snowflake else None), snowflake_only=True)
+        field("Warehouse", task.warehouse or has.get("warehouse"), "warehouse")
         field("Owner", task.owner)
-        field("Error integration", task.error_integration, snowflake_only=True)
+        field("Error integration", task.error_integration, "error_integration")
         field("Timeout", f"{task.timeout_ms} ms" if task.timeout_ms is not None else None)
         suspend_after = str(task.suspend_after_failures) if task.suspend_after_failures else None
-        field("Suspend after fails", suspend_after, snowflake_only=True)
+        field("Suspend after fails", suspend_after, "suspend_after_failures")
         auto_retry = str(task.auto_retry_attempts) if task.auto_retry_attempts else None
-        field("Auto-retry attempts", auto_retry, snowflake_only=True)
-        field("Finalizer of", task.finalizer_of, snowflake_only=True)
+        field("Auto-retry attempts", auto_retry, "auto_retry_attempts")
+        field("Finalizer of", task.finalizer_of, "finalizer_of")
         field("Created", moment(now, task.created_on, tz, absolute))
-        field("Last committed", moment(now, task.last_committed_on, tz, absolute), snowflake_only=True)
-        field("Last suspended", moment(now, task.last_suspended_on, tz, absolute), snowflake_only=True)
+        field("Last committed", moment(now, task.last_committed_on, tz, absolute), "last_committed_on")
+        field("Last suspended", moment(now, task.last_suspended_on, tz, absolute), "last_suspended_on")
         block("Comment", task.comment)
-        block("Condition (WHEN)", task.condition, snowflake_only=True)
-        block("Definition", task.definition, snowflake_only=True)
+        block("Condition (WHEN)", task.condition, "condition")
+        block("Definition", task.definition, "definition")
         block("Config", json.dumps(task.config, indent=2, ensure_ascii=False) if task.config else None)
         return out

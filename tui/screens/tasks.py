@@ -177,10 +177,8 @@ class TasksScreen(PolledScreen):
         if row.current_run is not None:  # executing now beats the last result
             glyph = run_badge(row.current_run.state, row.current_run.raw_state, colors, words=False)
         kind = "child"
-        if task.is_root and self.app.connection.backend == "airflow":  # type: ignore[attr-defined]
-            kind = "DAG"  # its tasks come with the graph view, not with the list
-        elif task.is_root:
-            kind = f"root·{row.graph_size}" if row.graph_size > 1 else "single"
+        if task.is_root:  # the backend's own word for a root ("DAG", "root·3", ...)
+            kind = app.backend.wording.root_kind(row.graph_size)  # type: ignore[attr-defined]
         last = Text("")
         if run is not None and result is not None:
             # Success is the glyph alone; anything else also says its word.

@@ -13,9 +13,11 @@ import anyio
 import httpx
 
 from tui import domain
+from tui.action_plan import ActionKind, PlanFacts
 from tui.backends.airflow import mapping, models
 from tui.backends.airflow.auth import LoginAuth
 from tui.backends.airflow.client import PAGE_LIMIT, AirflowClient, Api
+from tui.backends.airflow.wording import AirflowWording, plan_facts
 from tui.backends.http import HttpClient, HttpSettings
 from tui.backends.server_clock import ServerClock
 from tui.errors import ConfigError, ConflictError, NotFoundError
@@ -40,6 +42,8 @@ class AirflowBackend:
         trigger_conf=True,
         acts_on_graph=True,
     )
+
+    wording = AirflowWording()  # what dagtop says about this backend's tasks and actions
 
     def __init__(self, http: HttpClient, *, api: Api | None = None, page_limit: int = PAGE_LIMIT) -> None:
         self.http = http
@@ -239,6 +243,9 @@ class AirflowBackend:
         client = await self.client()
         errors = mapping.parse_list(models.ImportError_, await client.import_errors(), "import errors")
         return [{"filename": e.filename, "stack_trace": e.stack_trace} for e in errors]
+
+    async def plan_facts(self, kind: ActionKind, task: domain.Task) -> PlanFacts:
+        return await plan_facts(self, kind, task)
 
     async def list_scopes(self) -> list[str]:
         return []

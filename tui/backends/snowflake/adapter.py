@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from tui import domain
+from tui.action_plan import ActionKind, PlanFacts
 from tui.backends.http import HttpClient, HttpSettings
 from tui.backends.server_clock import ServerClock
 from tui.backends.snowflake import mapping
@@ -20,6 +21,7 @@ from tui.backends.snowflake.identifiers import (
     split_ident,
     task_key,
 )
+from tui.backends.snowflake.wording import SnowflakeWording, plan_facts
 from tui.errors import ConfigError, NotFoundError
 
 _MAX_RESULT_LIMIT = 10000  # the spec's range for resultLimit is 1..10000
@@ -37,6 +39,8 @@ class SnowflakeBackend:
     capabilities = domain.Capabilities(
         execute=True, retry_last=True, suspend_resume=True, task_runs=False, logs=False, scopes=True
     )
+
+    wording = SnowflakeWording()  # what dagtop says about this backend's tasks and actions
 
     def __init__(self, client: SnowflakeClient, *, owns_http: bool = True) -> None:
         # The client speaks identifiers; the backend keeps the raw (stored) names of its scope.
@@ -165,6 +169,9 @@ class SnowflakeBackend:
         params = {"resultLimit": _clamp(limit), "errorOnly": "true" if errors_only else "false"}
         payload = await client.http.get_all(client.task_path(name, "/complete-graphs"), params)
         return mapping.parse_run_list(payload, key)
+
+    async def plan_facts(self, kind: ActionKind, task: domain.Task) -> PlanFacts:
+        return await plan_facts(self, kind, task)
 
     async def list_scopes(self) -> list[str]:
         scopes = []
