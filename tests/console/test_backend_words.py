@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tui import harness
-from tui.harness import settle
+from tests.support import harness
+from tests.support.harness import settle
 from tui.screens.task_detail import TaskDetailScreen
 from tui.screens.tasks import COLUMNS
 
