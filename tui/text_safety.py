@@ -20,9 +20,20 @@ _DISGUISING = frozenset(
 )
 
 
-# Every character ``is_unsafe`` flags, as one class: a C-speed check that a text needs no escaping
-# (the category "Cc" above U+009F is empty, so the ranges below are the whole rule).
-UNSAFE_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff" + "".join(sorted(_DISGUISING)) + "]")
+def _unsafe_class(kept: str = "") -> re.Pattern[str]:
+    """Every character ``is_unsafe`` flags but ``kept``, as one class: escaping runs at C speed (the
+    category "Cc" above U+009F is empty, so these ranges are the whole rule)."""
+    c0 = "".join(re.escape(chr(code)) for code in range(0x20) if chr(code) not in kept)
+    return re.compile("[" + c0 + "\x7f-\x9f\ud800-\udfff" + "".join(sorted(_DISGUISING)) + "]")
+
+
+UNSAFE_CHARACTER = _unsafe_class()
+_UNSAFE_KEEPING = {
+    (False, False): UNSAFE_CHARACTER,
+    (True, False): _unsafe_class("\n"),
+    (False, True): _unsafe_class("\t"),
+    (True, True): _unsafe_class("\n\t"),
+}
 
 
 def _escape(char: str) -> str:
@@ -53,15 +64,7 @@ def safe_text(text: object, *, keep_newlines: bool = False, keep_tabs: bool = Fa
     it can overwrite what was printed before it on the line.
     """
     text = "" if text is None else str(text)
-    if not UNSAFE_CHARACTER.search(text):
-        return text
-    out = []
-    for char in text:
-        if (char == "\n" and keep_newlines) or (char == "\t" and keep_tabs) or not is_unsafe(char):
-            out.append(char)
-        else:
-            out.append(_escape(char))
-    return "".join(out)
+    return _UNSAFE_KEEPING[keep_newlines, keep_tabs].sub(lambda match: _escape(match.group()), text)
 
 
 def message_lines(text: object) -> str:

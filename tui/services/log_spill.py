@@ -15,22 +15,25 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
 import tempfile
 from array import array
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from itertools import accumulate
+from operator import add
 from pathlib import Path
 
 from rich.cells import cell_len
 
 from tui.locations import state_dir
-from tui.text_safety import UNSAFE_CHARACTER, safe_text
+from tui.text_safety import safe_text
 
 _CHUNK = 4 << 20  # bytes read at a time by a search
 _CACHE_LINES = 2048  # decoded lines kept for rendering: a few screenfuls
 _REDACTED = "***"
+_PLAIN_ASCII = bytes(range(0x20, 0x7F)) + b"\n\t"  # deleted by the check: what is left needs escaping
 
 
 def spill_dir() -> Path:
@@ -38,9 +41,12 @@ def spill_dir() -> Path:
 
 
 def live_secrets() -> list[str]:
-    """The secrets of every live HTTP client: the registry that redacts the debug log and httpx's lines."""
-    from tui.backends import http  # lazily: the sandbox and `dagtop --help` need no HTTP client
+    """The secrets of every live HTTP client: the registry that redacts the debug log and httpx's lines.
 
+    Not imported here: when the HTTP layer was never loaded, no client lives and there is no secret."""
+    http = sys.modules.get("tui.backends.http")
+    if http is None:
+        return []
     return [s for client in list(http._LOG_REDACTOR.clients) for s in client.secrets() if s and len(s) >= 4]
 
 
@@ -62,8 +68,8 @@ class Matches:
     """Search hits as two flat arrays (line, n-th occurrence in it): 8 bytes a hit, not a tuple each."""
 
     def __init__(self) -> None:
-        self.lines = array("L")
-        self.nths = array("L")
+        self.lines = array("I")
+        self.nths = array("I")
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -82,16 +88,6 @@ class Matches:
         self.lines.extend(other.lines)
         self.nths.extend(other.nths)
 
-    def index(self, hit: tuple[int, int]) -> int:
-        """Where ``hit`` is (lines are sorted); ValueError when it is not there."""
-        line, nth = hit
-        at = bisect_right(self.lines, line - 1)
-        while at < len(self.lines) and self.lines[at] == line:
-            if self.nths[at] == nth:
-                return at
-            at += 1
-        raise ValueError(hit)
-
 
 class SpillLog:
     """The lines of one log: appended at the end, read by index, searched through the file."""
@@ -101,7 +97,7 @@ class SpillLog:
         self._fd: int | None = None
         self.path: Path | None = None
         self._starts = array("Q", [0])  # byte offset where each line starts, and the end
-        self._widths = array("L")  # cells each line takes (tabs expanded)
+        self._widths = array("I")  # cells each line takes (tabs expanded)
         self.max_width = 0
         self._cache: OrderedDict[int, str] = OrderedDict()
 
@@ -124,7 +120,7 @@ class SpillLog:
             self.path.unlink(missing_ok=True)
             self.path = None
         self._starts = array("Q", [0])
-        self._widths = array("L")
+        self._widths = array("I")
         self.max_width = 0
         self._cache.clear()
 
@@ -133,34 +129,42 @@ class SpillLog:
             self.close()
 
     # -- writing ----------------------------------------------------------------------------------
-    def _clean(self, text: str) -> str:
-        """What may be shown and stored: controls made visible, known secrets masked."""
-        if UNSAFE_CHARACTER.search(text):
-            text = safe_text(text, keep_newlines=True, keep_tabs=True)
+    def _clean(self, text: str) -> tuple[str, bytes | None]:
+        """What may be shown and stored: controls made visible, known secrets masked; and its bytes
+        when it is plain ASCII (then a character is a byte and a cell)."""
+        data = text.encode("ascii") if text.isascii() else None
+        # Plain ASCII with no control byte (nearly every log) needs no escaping: one C-speed check.
+        if data is None or data.translate(None, _PLAIN_ASCII):
+            text, data = safe_text(text, keep_newlines=True, keep_tabs=True), None
         for secret in sorted(self._secrets(), key=len, reverse=True):
             if secret in text:
-                text = text.replace(secret, _REDACTED)
-        return text
+                text, data = text.replace(secret, _REDACTED), None
+        if data is None and text.isascii():
+            data = text.encode("ascii")
+        return text, data
 
     def append(self, chunks: list[str]) -> list[str]:
         """Add lines (each may hold several, split at ``\\n``); the stored (clean) lines are returned."""
         if not chunks:
             return []
-        text = self._clean("\n".join(chunks))
-        lines = text.split("\n")
-        data = (text + "\n").encode("utf-8", "replace")
-        os.write(self._open(), data)
-        if text.isascii():
-            sizes = [len(line) + 1 for line in lines]
+        joined = "\n".join(chunks)
+        text, plain = self._clean(joined)
+        # Unchanged and one line a chunk (the usual case): the chunks are the lines, no split needed.
+        same = text is joined and text.count("\n") == len(chunks) - 1
+        lines = chunks if same else text.split("\n")
+        os.writev(self._open(), [plain if plain is not None else text.encode("utf-8"), b"\n"])
+        if plain is not None:
+            sizes = array("I", map(len, lines))
         else:
-            sizes = [len(line.encode("utf-8", "replace")) + 1 for line in lines]
+            sizes = array("I", (len(line.encode("utf-8")) for line in lines))
+        # Line i starts after every earlier line and its \n: a running sum, in C.
         ends = accumulate(sizes, initial=self._starts[-1])
         next(ends)  # ``initial`` itself: the old end, already there
-        self._starts.extend(ends)
-        if "\t" in text or not text.isascii():
-            widths = [cell_len(line.expandtabs()) for line in lines]
+        self._starts.extend(map(add, ends, range(1, len(sizes) + 1)))
+        if plain is not None and b"\t" not in plain:
+            widths = sizes
         else:
-            widths = [len(line) for line in lines]
+            widths = array("I", (cell_len(line.expandtabs()) for line in lines))
         self._widths.extend(widths)
         self.max_width = max(self.max_width, max(widths))
         return lines
@@ -182,7 +186,8 @@ class SpillLog:
         line = self._cache.get(index)
         if line is None:
             start, end = self._starts[index], self._starts[index + 1]
-            line = os.pread(self._fd, end - start - 1, start).decode("utf-8", "replace")  # type: ignore[arg-type]
+            raw = os.pread(self._fd, end - start - 1, start)  # type: ignore[arg-type]
+            line = raw.decode("utf-8", "replace")
             self._cache[index] = line
             if len(self._cache) > _CACHE_LINES:
                 self._cache.popitem(last=False)
@@ -192,41 +197,69 @@ class SpillLog:
         for _first, lines in self._chunks(0):
             yield from lines
 
-    def _chunks(self, first: int) -> Iterator[tuple[int, list[str]]]:
-        """(index of the first line, lines) for the whole file from line ``first``, a few MB at a time."""
-        count = len(self)
-        while first < count:
-            start = self._starts[first]
-            last = max(first + 1, bisect_right(self._starts, start + _CHUNK, first, count + 1) - 1)
-            data = os.pread(self._fd, self._starts[last] - start, start)  # type: ignore[arg-type]
-            lines = data.decode("utf-8", "replace").split("\n")[:-1]
-            yield first, lines
-            first = last
-
     def text(self) -> str:
         """The whole log (for save and copy)."""
         return "\n".join(self)
 
     # -- searching --------------------------------------------------------------------------------
+    def _blocks(self, first: int) -> Iterator[tuple[int, str]]:
+        """(index of the first line, whole lines joined by \\n) from line ``first``, a few MB at a time."""
+        count = len(self)
+        while first < count:
+            start = self._starts[first]
+            last = max(first + 1, bisect_right(self._starts, start + _CHUNK, first, count + 1) - 1)
+            data = os.pread(self._fd, self._starts[last] - start, start)  # type: ignore[arg-type]
+            yield first, data.decode("utf-8", "replace")
+            first = last
+
+    def _chunks(self, first: int) -> Iterator[tuple[int, list[str]]]:
+        """(index of the first line, lines) for the whole file from line ``first``, a few MB at a time."""
+        for base, block in self._blocks(first):
+            yield base, block.split("\n")[:-1]
+
+    def _line_of(self, base: int, position: int) -> int:
+        """The line holding byte ``position`` of the block that starts at line ``base``."""
+        return bisect_right(self._starts, self._starts[base] + position) - 1
+
     def search(self, needle: str, first: int = 0) -> Matches:
-        """Every occurrence of ``needle`` (case-insensitive) from line ``first`` on, read from the file."""
+        """Every occurrence of ``needle`` (case-insensitive) from line ``first`` on, read from the file.
+
+        A block is lowered and scanned whole (C speed); only its hits cost Python work, each placed on
+        its line by bisecting the offsets. A block with non-ASCII text (where characters are not bytes,
+        and lowering can change lengths) is searched line by line instead."""
         found = Matches()
         needle = needle.lower()
-        if not needle:
+        if not needle or "\n" in needle:
             return found
-        for base, lines in self._chunks(first):
-            block = "\n".join(lines).lower()
-            if needle not in block:
-                continue  # most chunks of a long log: one C-speed scan and done
-            for offset, line in enumerate(lines):
-                if needle in line.lower():
-                    found.add(base + offset, line.lower().count(needle))
+        for base, block in self._blocks(first):
+            low = block.lower()
+            at = low.find(needle)
+            if at == -1:
+                continue
+            if not block.isascii():
+                for offset, line in enumerate(block.split("\n")[:-1]):
+                    if needle in line.lower():
+                        found.add(base + offset, line.lower().count(needle))
+                continue
+            line, count = -1, 0
+            while at != -1:
+                here = self._line_of(base, at)
+                if here != line:
+                    if count:
+                        found.add(line, count)
+                    line, count = here, 0
+                count += 1
+                at = low.find(needle, at + len(needle))
+            found.add(line, count)
         return found
 
     def first_match(self, pattern: re.Pattern[str], first: int = 0) -> int | None:
         """The first line from ``first`` on where ``pattern`` matches, or None."""
-        for base, lines in self._chunks(first):
-            if pattern.search("\n".join(lines)) is None:
+        for base, block in self._blocks(first):
+            match = pattern.search(block)
+            if match is None:
                 continue
-            return next(base + offset for offset, line in enumerate(lines) if pattern.search(line))
+            if block.isascii():
+                return self._line_of(base, match.start())
+            return base + block.count("\n", 0, match.start())
         return None
