@@ -9,7 +9,9 @@ Each widget runs in a child process of its own (so one's memory cannot hide in t
 - first frame: from the first batch fed to the screenful rendered (every visible row's strip);
 - search to last match: from submitting the search to the last match on screen (dagtop: ``/`` then
   ``N``, which wraps round to the last; ``Log``: the same scan of its lines a viewer on it would do);
-- memory: growth of the resident set from before the first batch to after the search.
+- memory: growth of the resident set from before the first batch to after the search;
+- follow: then 10 s of a log writing 10,000 lines/s (1,000 lines a tick, a frame after each): the
+  main thread's time per second of log (below 1 it keeps up; the target leaves room for the rest).
 
 The lines are made before the clock starts (as bytes, decoded into fresh strings batch by batch, as
 they would come from a server), so memory growth is what the widget itself keeps. The spill file is
@@ -110,12 +112,30 @@ async def measure(variant: str, count: int) -> dict[str, float]:
         search = time.perf_counter() - start
         assert last == count - 1, f"{variant}: the last match is line {last}, not {count - 1}"
         grown = rss() - before
+
+        # Follow: 10 s of a log writing 10,000 lines/s, 1,000 lines a tick, a frame after each tick.
+        ticks = [
+            [f"[follow] tick {t} line {i} of a busy task, status ok" for i in range(1000)] for t in range(100)
+        ]
+        if variant == "dagtop":
+            view.action_toggle_follow()  # the search paused following
+        start = time.perf_counter()
+        for tick in ticks:
+            if variant == "dagtop":
+                view.append(tick)
+            else:
+                widget.write_lines(tick)
+            await pilot.pause()
+            render_screen(widget)
+        follow = (time.perf_counter() - start) / 10  # seconds of work per second of log
+        assert widget.max_scroll_y - widget.scroll_y <= 1, f"{variant} did not follow the end"
     return {
         "first_frame": first_frame,
         "search": search,
         "memory": grown,
         "matches": found,
         "arrival": arrival,
+        "follow": follow,
     }
 
 
@@ -141,6 +161,7 @@ def table(mine: dict[str, float], base: dict[str, float], count: int) -> list[tu
         ("first_frame", f"{count:,}-line log: first frame", 0.5, None),
         ("search", f"{count:,}-line log: search to last match", 1.0, None),
         ("memory", f"{count:,}-line log: memory growth", None, 0.25),
+        ("follow", "follow at 10,000 lines/s: main-thread ms a second", 0.5, None),
     ):
         value, baseline = mine[key], base[key]
         ratio = value / baseline if baseline > 0 else 0.0

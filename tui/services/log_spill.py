@@ -253,13 +253,21 @@ class SpillLog:
             found.add(line, count)
         return found
 
-    def first_match(self, pattern: re.Pattern[str], first: int = 0) -> int | None:
-        """The first line from ``first`` on where ``pattern`` matches, or None."""
+    def first_match(self, pattern: re.Pattern[str], words: tuple[str, ...], first: int = 0) -> int | None:
+        """The first line from ``first`` on where ``pattern`` matches, or None. ``words`` (lower case):
+        one of them is in every match, so a block is scanned with ``str.find`` (a regex that ignores
+        case is ~20x slower over a long log) and only lines holding a word are tried."""
         for base, block in self._blocks(first):
-            match = pattern.search(block)
-            if match is None:
-                continue
-            if block.isascii():
-                return self._line_of(base, match.start())
-            return base + block.count("\n", 0, match.start())
+            low = block.lower()
+            at = 0
+            while True:
+                hits = [hit for word in words if (hit := low.find(word, at)) != -1]
+                if not hits:
+                    break
+                hit = min(hits)
+                start = low.rfind("\n", 0, hit) + 1
+                end = low.find("\n", hit)
+                if pattern.search(block, start, end):
+                    return base + block.count("\n", 0, start)
+                at = end + 1
         return None
