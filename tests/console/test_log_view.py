@@ -318,3 +318,20 @@ async def test_try_keys_on_a_backend_without_tries_say_why(console):
         await pilot.pause()
         assert view.buffer[view.error_line].startswith("ERROR in task")
         assert f"first error at line {view.error_line + 1}" in status(view)
+
+
+async def test_wrapped_a_match_far_along_a_long_line_is_on_screen_and_marked():
+    app = LogApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        view = app.query_one(LogView)
+        view.log_widget.focus()
+        view.append([f"line {i}" for i in range(100)] + ["x" * 250 + " needle " + "y" * 100])
+        view.append([f"after {i}" for i in range(100)])
+        await pilot.press("w", "g")
+        await pilot.pause()
+        assert "wrap on" in status(view) and view.log_widget.line_count > 201  # the long line takes rows
+        await pilot.press("slash", *"needle", "enter")
+        await pilot.pause()
+        assert "match 1 of 1" in status(view)
+        assert backgrounds_of(view, "needle")  # the row holding column 251 is on screen, highlighted
+        assert view.log_widget.scroll_x == 0  # wrapped: never sideways

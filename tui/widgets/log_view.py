@@ -318,7 +318,7 @@ class LogView(Vertical):
     def redraw(self) -> None:
         """Lay the lines out again (wrap toggled or the log emptied); marks keep their lines."""
         log = self.log_widget
-        log.set_wrap(max(20, log.scrollable_content_region.width - 1) if self.wrapping else None)
+        log.set_wrap(max(20, log.scrollable_content_region.width) if self.wrapping else None)
         if self.following:
             log.scroll_end(animate=False, immediate=True, x_axis=False)
         self._mark()
