@@ -335,3 +335,17 @@ async def test_wrapped_a_match_far_along_a_long_line_is_on_screen_and_marked():
         assert "match 1 of 1" in status(view)
         assert backgrounds_of(view, "needle")  # the row holding column 251 is on screen, highlighted
         assert view.log_widget.scroll_x == 0  # wrapped: never sideways
+
+
+async def test_an_unwritable_state_directory_still_shows_the_log(monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", "/proc")  # nothing can be made there
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(LogView)
+        view.append(LINES)
+        await pilot.pause()
+        assert len(view.buffer) == 200 and "line 199: all good" in "".join(
+            text for _line, segments in shown(view) for text, _bg in segments
+        )
+        spill = view.buffer.path
+    assert spill is not None and not spill.exists()

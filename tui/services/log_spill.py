@@ -104,10 +104,14 @@ class SpillLog:
     # -- the file ---------------------------------------------------------------------------------
     def _open(self) -> int:
         if self._fd is None:
-            directory = spill_dir()
-            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            _sweep_stale(directory)
-            fd, name = tempfile.mkstemp(prefix=f"{os.getpid()}-", suffix=".log", dir=directory)  # 0600
+            prefix = f"{os.getpid()}-"
+            try:
+                directory = spill_dir()
+                directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+                _sweep_stale(directory)
+                fd, name = tempfile.mkstemp(prefix=prefix, suffix=".log", dir=directory)  # 0600
+            except OSError:  # an unwritable state directory must not cost the log: the system's temp
+                fd, name = tempfile.mkstemp(prefix=f"dagtop-{prefix}", suffix=".log")
             self._fd, self.path = fd, Path(name)
         return self._fd
 
