@@ -11,7 +11,8 @@ Each widget runs in a child process of its own (so one's memory cannot hide in t
   ``N``, which wraps round to the last; ``Log``: the same scan of its lines a viewer on it would do);
 - memory: growth of the resident set from before the first batch to after the search;
 - follow: then 10 s of a log writing 10,000 lines/s (1,000 lines a tick, a frame after each): the
-  main thread's time per second of log (below 1 it keeps up; the target leaves room for the rest).
+  main thread's CPU time per second of log (below 1 s it keeps up; the target leaves room for the
+  rest). CPU time, not wall time: on a shared machine waiting for a core is not the widget's work.
 
 The lines are made before the clock starts (as bytes, decoded into fresh strings batch by batch, as
 they would come from a server), so memory growth is what the widget itself keeps. The spill file is
@@ -80,7 +81,7 @@ async def measure(variant: str, count: int) -> dict[str, float]:
             blob.decode().split("\n")
         arrival = time.perf_counter() - start
         before = rss()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         if variant == "dagtop":
             view = app.query_one(LogView)
             widget = view.log_widget
@@ -92,9 +93,9 @@ async def measure(variant: str, count: int) -> dict[str, float]:
                 widget.write_lines(blob.decode().split("\n"))
         await pilot.pause()
         render_screen(widget)
-        first_frame = time.perf_counter() - start
+        first_frame, first_frame_cpu = time.perf_counter() - start, time.thread_time() - cpu
 
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         if variant == "dagtop":
             box = view.query_one("#log-search", Input)
             view.search_submitted(Input.Submitted(box, NEEDLE))
@@ -109,7 +110,7 @@ async def measure(variant: str, count: int) -> dict[str, float]:
             widget.scroll_to(y=max(0, last - height // 2), animate=False, immediate=True)
         await pilot.pause()
         render_screen(widget)
-        search = time.perf_counter() - start
+        search, search_cpu = time.perf_counter() - start, time.thread_time() - cpu
         assert last == count - 1, f"{variant}: the last match is line {last}, not {count - 1}"
         grown = rss() - before
 
@@ -119,7 +120,7 @@ async def measure(variant: str, count: int) -> dict[str, float]:
         ]
         if variant == "dagtop":
             view.action_toggle_follow()  # the search paused following
-        start = time.perf_counter()
+        start = time.thread_time()  # the main thread's CPU: waiting (for the CPU, or idle) is not work
         for tick in ticks:
             if variant == "dagtop":
                 view.append(tick)
@@ -127,7 +128,7 @@ async def measure(variant: str, count: int) -> dict[str, float]:
                 widget.write_lines(tick)
             await pilot.pause()
             render_screen(widget)
-        follow = (time.perf_counter() - start) / 10  # seconds of work per second of log
+        follow = (time.thread_time() - start) / 10  # seconds of work per second of log
         assert widget.max_scroll_y - widget.scroll_y <= 1, f"{variant} did not follow the end"
     return {
         "first_frame": first_frame,
@@ -136,6 +137,7 @@ async def measure(variant: str, count: int) -> dict[str, float]:
         "matches": found,
         "arrival": arrival,
         "follow": follow,
+        "cpu": f"first frame {first_frame_cpu * 1000:.0f} ms, search {search_cpu * 1000:.0f} ms",
     }
 
 
@@ -161,7 +163,7 @@ def table(mine: dict[str, float], base: dict[str, float], count: int) -> list[tu
         ("first_frame", f"{count:,}-line log: first frame", 0.5, None),
         ("search", f"{count:,}-line log: search to last match", 1.0, None),
         ("memory", f"{count:,}-line log: memory growth", None, 0.25),
-        ("follow", "follow at 10,000 lines/s: main-thread ms a second", 0.5, None),
+        ("follow", "follow at 10,000 lines/s: main-thread CPU ms a second", 0.5, None),
     ):
         value, baseline = mine[key], base[key]
         ratio = value / baseline if baseline > 0 else 0.0
@@ -209,7 +211,9 @@ def main(argv: list[str] | None = None) -> int:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
     print(
         f"{int(mine['matches']):,} matches for “{NEEDLE}”; spill files left behind: {len(left)}; "
-        f"first frames include decoding the lines as they arrive ({mine['arrival'] * 1000:.0f} ms alone)"
+        f"first frames include decoding the lines as they arrive ({mine['arrival'] * 1000:.0f} ms alone)\n"
+        f"main-thread CPU (wall time above also counts waiting for a core): dagtop {mine['cpu']}; "
+        f"Log {base['cpu']}"
     )
     if left:
         return 1

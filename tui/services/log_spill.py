@@ -201,6 +201,18 @@ class SpillLog:
         for _first, lines in self._chunks(0):
             yield from lines
 
+    def save(self, path: Path) -> None:
+        """Write every line (each ending in a newline) to ``path``: the spill file is exactly that."""
+        with path.open("wb") as out:
+            if self._fd is None:
+                out.write(b"\n")  # an empty log saves as one empty line, as it always did
+                return
+            offset, end = 0, self._starts[-1]
+            while offset < end:
+                data = os.pread(self._fd, min(_CHUNK, end - offset), offset)
+                out.write(data)
+                offset += len(data)
+
     def text(self) -> str:
         """The whole log (for save and copy)."""
         return "\n".join(self)

@@ -484,9 +484,7 @@ class LogView(Vertical):
         path = locations.saved_logs_dir() / f"{self.name_hint}-{stamp}.log"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("w", encoding="utf-8") as out:
-                for line in self.buffer:
-                    out.write(line + "\n")
+            self.buffer.save(path)
         except OSError as exc:
             self.notify(f"Could not save to {path}: {exc.strerror or exc}", severity="error", timeout=8)
             return
