@@ -349,3 +349,19 @@ async def test_an_unwritable_state_directory_still_shows_the_log(monkeypatch):
         )
         spill = view.buffer.path
     assert spill is not None and not spill.exists()
+
+
+async def test_spill_files_of_a_process_that_died_are_removed_when_a_log_opens(state_home):
+    import os
+
+    spill = state_home / "dagtop" / "spill"
+    spill.mkdir(parents=True)
+    dead = spill / "999999999-abc.log"  # beyond any pid: that process is gone (it crashed, say)
+    dead.write_text("an old log\n")
+    mine = spill / f"{os.getpid()}-other-view.log"  # another view of this very process: still in use
+    mine.write_text("open elsewhere\n")
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        app.query_one(LogView).append(["new"])
+        await pilot.pause()
+        assert not dead.exists() and mine.exists()
