@@ -365,3 +365,21 @@ async def test_spill_files_of_a_process_that_died_are_removed_when_a_log_opens(s
         app.query_one(LogView).append(["new"])
         await pilot.pause()
         assert not dead.exists() and mine.exists()
+
+
+async def test_selecting_with_the_mouse_copies_the_rows_it_covers_and_shows_them():
+    from textual.geometry import Offset
+    from textual.selection import Selection
+
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(LogView)
+        view.append(LINES)
+        await pilot.press("g")
+        await pilot.pause()
+        log = view.log_widget
+        app.screen.selections = {log: Selection(Offset(5, 2), Offset(4, 4))}  # a drag from (5,2) to (4,4)
+        await pilot.pause()
+        assert app.screen.get_selected_text() == "2: all good\nline 3: all good\nline"
+        selected = {bg for _text, bg in shown(view)[3][1]}
+        assert selected and selected != {bg for _text, bg in shown(view)[10][1]}  # shown as selected

@@ -29,6 +29,7 @@ from textual.containers import Vertical
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.widgets import Input, Label
 
@@ -188,15 +189,34 @@ class LogLines(ListKeys, ScrollView, can_focus=True):
         pad = rich_style if line_style is None else rich_style + line_style
         return strip.crop_extend(scroll_x, scroll_x + width, pad).apply_offsets(scroll_x, row)
 
-    def _render_line_strip(self, row: int, rich_style: Style) -> Strip:
-        """One row as a Strip: the (piece of the) line, its marks and matches styled."""
+    def _row_text(self, row: int) -> tuple[int, str, int, str]:
+        """(line, its full text, where the row's piece starts in it, the piece) shown on ``row``."""
         line, piece = self._line_at(row)
         full = self._process_line(self.lines[line])
-        start, text_part = 0, full
-        if self.wrap_width is not None:
-            pieces = chop_cells(full, self.wrap_width) or [""]
-            start = sum(len(p) for p in pieces[:piece])
-            text_part = pieces[piece] if piece < len(pieces) else ""
+        if self.wrap_width is None:
+            return line, full, 0, full
+        pieces = chop_cells(full, self.wrap_width) or [""]
+        start = sum(len(p) for p in pieces[:piece])
+        return line, full, start, pieces[piece] if piece < len(pieces) else ""
+
+    # -- mouse selection: the rows it covers, read back from the file -------------------------------
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        if selection.start is None and selection.end is None:
+            return self.lines.text(), "\n"
+        first = selection.start.y if selection.start is not None else 0
+        last = min(selection.end.y if selection.end is not None else self.line_count, self.line_count - 1)
+        rows = "\n".join(self._row_text(row)[3] for row in range(first, last + 1))
+        start = selection.start - (0, first) if selection.start is not None else None
+        end = selection.end - (0, first) if selection.end is not None else None
+        return Selection(start, end).extract(rows), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    def _render_line_strip(self, row: int, rich_style: Style) -> Strip:
+        """One row as a Strip: the (piece of the) line, its marks, matches and selection styled."""
+        line, full, start, text_part = self._row_text(row)
         text = Text(text_part, no_wrap=True, end="")
         text.stylize(rich_style)
         line_style = self._line_style(line)
@@ -210,6 +230,12 @@ class LogLines(ListKeys, ScrollView, can_focus=True):
                 begin, end = at - start, at - start + len(self.needle)
                 if end > 0 and begin < len(text_part):
                     text.stylize(current if index == nth else match, max(0, begin), end)
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(row)) is not None:
+            begin, end = span
+            text.stylize(
+                self.screen.get_component_rich_style("screen--selection"), begin, None if end == -1 else end
+            )
         return Strip(text.render(self.app.console), text.cell_len)
 
     # -- list keys: j/k/g/G, and up/pageup/home pause following ---------------------------------
