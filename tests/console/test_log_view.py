@@ -1,4 +1,5 @@
-"""The reusable log view: follow, search, first error, wrap, save, copy, bounded memory, inert text."""
+"""The reusable log view: follow, search, first error, wrap, save, copy, a whole log of any length kept
+on disk (a spill file, deleted when the view closes, never holding a secret), inert text."""
 
 from __future__ import annotations
 
@@ -15,13 +16,12 @@ LINES[150] = "line 150: Traceback (most recent call last):"
 
 
 class LogApp(App):
-    def __init__(self, max_lines: int = 10_000) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.max_lines = max_lines
         self.copied: list[str] = []
 
     def compose(self):
-        yield LogView(name_hint="graph run/42", max_lines=self.max_lines)
+        yield LogView(name_hint="graph run/42")
 
     def copy_to_clipboard(self, text: str) -> None:
         self.copied.append(text)
@@ -150,7 +150,7 @@ async def test_a_key_press_renders_only_the_visible_lines(monkeypatch):
     """50,000 lines, a search with thousands of matches: n repaints a screenful, not the log."""
     from tui.widgets.log_view import LogLines
 
-    app = LogApp(max_lines=50_000)
+    app = LogApp()
     async with app.run_test(size=(80, 20)) as pilot:
         view = app.query_one(LogView)
         view.log_widget.focus()
@@ -202,37 +202,70 @@ async def test_wrap_save_and_copy(tmp_path, monkeypatch, state_home):
         assert app.copied == ["x" * 100]
 
 
-async def test_memory_is_bounded_and_the_user_is_told():
-    app = LogApp(max_lines=50)
-    async with app.run_test(size=(80, 20)) as pilot:
-        view = app.query_one(LogView)
-        view.append(LINES)
-        await pilot.pause()
-        assert len(view.buffer) == 50 and view.dropped == 150
-        assert "150 oldest lines dropped" in str(view.query_one("#log-status").content)
-        assert view.log_widget.lines == list(view.buffer)  # the screen shows what is kept
-
-
-async def test_a_full_log_keeps_growing_without_rewrites_and_its_matches_follow(monkeypatch):
-    from tui.widgets.log_view import LogLines
-
-    app = LogApp(max_lines=50)
+async def test_a_log_longer_than_any_bound_is_kept_whole_and_searched_to_its_first_line():
+    """60,000 lines (the old bound was 50,000): the first line is still there, found and shown."""
+    app = LogApp()
     async with app.run_test(size=(80, 20)) as pilot:
         view = app.query_one(LogView)
         view.log_widget.focus()
-        view.append(LINES)  # keeps lines 150-199
-        await pilot.press("slash", *"line 19", "enter", "n")  # line 19x: 190-199, the 2nd is 191
+        view.append(["line 0: the FIRST clue"] + [f"line {i}: step ok" for i in range(1, 30_000)])
+        view.append([f"line {i}: step ok" for i in range(30_000, 59_999)] + ["line 59999: last clue"])
         await pilot.pause()
-        assert "match 2 of 10" in status(view)
-        cleared: list[int] = []
-        monkeypatch.setattr(LogLines, "clear", lambda self: cleared.append(1) or self)
-        view.append([f"line 19{i} again" for i in range(5)])  # pushes out 150-154
+        assert len(view.buffer) == 60_000 and "60000 lines" in status(view)
+        await pilot.press("slash", *"clue", "enter")
         await pilot.pause()
-        assert cleared == []  # no rewrite of the whole log
-        assert view.log_widget.lines == list(view.buffer)
-        assert "match 2 of 15" in status(view)  # same match, 5 more found
-        line, _nth = view.matches[view.match_index]
-        assert view.log_widget.lines[line] == "line 191: all good"
+        assert "match 1 of 2" in status(view)
+        assert backgrounds_of(view, "clue") and 0 in dict(shown(view))  # line 0, on screen, marked
+        await pilot.press("N")
+        await pilot.pause()
+        assert "match 2 of 2" in status(view) and 59_999 in dict(shown(view))
+
+
+async def test_the_lines_live_in_a_private_spill_file_without_secrets_removed_on_close(state_home):
+    from tui.backends.auth import BearerAuth
+    from tui.backends.http import HttpClient
+
+    token = "tok-s3cret-value-0123456789"
+    client = HttpClient("http://127.0.0.1:9", auth=BearerAuth(token))  # a live client: its token is known
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(LogView)
+        view.append(["starting", f"curl -H 'Authorization: Bearer {token}' http://x", "\x1b[2Jdone"])
+        await pilot.pause()
+        spill = view.buffer.path
+        assert spill is not None and spill.is_relative_to(state_home / "dagtop")
+        assert spill.stat().st_mode & 0o077 == 0  # the user's only
+        written = spill.read_text()
+        assert token not in written and "Bearer ***" in written and "\x1b" not in written
+        assert "\\x1b[2Jdone" in written  # neutralised before it was written, as shown
+        assert token not in "".join(text for _line, segs in shown(view) for text, _bg in segs)
+    assert not spill.exists()  # the view closed: its file is gone
+    assert client.secrets() == [token]
+
+
+async def test_follow_mode_appends_and_matches_grow_without_rewriting(monkeypatch):
+    from tui.widgets.log_view import LogLines
+
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(LogView)
+        view.log_widget.focus()
+        view.append(LINES)
+        await pilot.press("slash", *"line 19", "enter", "n")  # line 19, 190-199: the 2nd is 190
+        await pilot.pause()
+        assert "match 2 of 11" in status(view)
+        await pilot.press("F")  # follow again
+        set_wrap: list[int] = []
+        monkeypatch.setattr(LogLines, "set_wrap", lambda self, width: set_wrap.append(1))
+        for batch in range(10):
+            view.append([f"line 19{batch} again, batch {batch} row {i}" for i in range(1000)])
+            await pilot.pause()
+            rows = dict(shown(view))
+            assert max(rows) == len(view.buffer) - 1  # the newest line is on screen
+        assert set_wrap == []  # nothing laid out again: each batch costs its own lines
+        assert len(view.buffer) == 10_200 and "10200 lines" in status(view)
+        assert "match 2 of 10011" in status(view)  # same match, the new ones found
+        assert view.buffer[view.matches[view.match_index][0]] == "line 190: all good"
 
 
 async def test_log_text_is_inert():
@@ -285,3 +318,68 @@ async def test_try_keys_on_a_backend_without_tries_say_why(console):
         await pilot.pause()
         assert view.buffer[view.error_line].startswith("ERROR in task")
         assert f"first error at line {view.error_line + 1}" in status(view)
+
+
+async def test_wrapped_a_match_far_along_a_long_line_is_on_screen_and_marked():
+    app = LogApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        view = app.query_one(LogView)
+        view.log_widget.focus()
+        view.append([f"line {i}" for i in range(100)] + ["x" * 250 + " needle " + "y" * 100])
+        view.append([f"after {i}" for i in range(100)])
+        await pilot.press("w", "g")
+        await pilot.pause()
+        assert "wrap on" in status(view) and view.log_widget.line_count > 201  # the long line takes rows
+        await pilot.press("slash", *"needle", "enter")
+        await pilot.pause()
+        assert "match 1 of 1" in status(view)
+        assert backgrounds_of(view, "needle")  # the row holding column 251 is on screen, highlighted
+        assert view.log_widget.scroll_x == 0  # wrapped: never sideways
+
+
+async def test_an_unwritable_state_directory_still_shows_the_log(monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", "/proc")  # nothing can be made there
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(LogView)
+        view.append(LINES)
+        await pilot.pause()
+        assert len(view.buffer) == 200 and "line 199: all good" in "".join(
+            text for _line, segments in shown(view) for text, _bg in segments
+        )
+        spill = view.buffer.path
+    assert spill is not None and not spill.exists()
+
+
+async def test_spill_files_of_a_process_that_died_are_removed_when_a_log_opens(state_home):
+    import os
+
+    spill = state_home / "dagtop" / "spill"
+    spill.mkdir(parents=True)
+    dead = spill / "999999999-abc.log"  # beyond any pid: that process is gone (it crashed, say)
+    dead.write_text("an old log\n")
+    mine = spill / f"{os.getpid()}-other-view.log"  # another view of this very process: still in use
+    mine.write_text("open elsewhere\n")
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        app.query_one(LogView).append(["new"])
+        await pilot.pause()
+        assert not dead.exists() and mine.exists()
+
+
+async def test_selecting_with_the_mouse_copies_the_rows_it_covers_and_shows_them():
+    from textual.geometry import Offset
+    from textual.selection import Selection
+
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(LogView)
+        view.append(LINES)
+        await pilot.press("g")
+        await pilot.pause()
+        log = view.log_widget
+        app.screen.selections = {log: Selection(Offset(5, 2), Offset(4, 4))}  # a drag from (5,2) to (4,4)
+        await pilot.pause()
+        assert app.screen.get_selected_text() == "2: all good\nline 3: all good\nline"
+        selected = {bg for _text, bg in shown(view)[3][1]}
+        assert selected and selected != {bg for _text, bg in shown(view)[10][1]}  # shown as selected
