@@ -6,6 +6,7 @@ parses vendor JSON. No Textual here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from tui.domain import Capabilities, Graph, GraphRun, LogChunk, Task, TaskRun
@@ -21,6 +22,11 @@ class Backend(Protocol):
     @property
     def location(self) -> str:
         """Where this points, for headers and confirmations (URL or account, and scope)."""
+        ...
+
+    @property
+    def request_rate(self) -> float | None:
+        """The request budget the HTTP client keeps, in requests per second (``None``: unlimited)."""
         ...
 
     async def list_tasks(self) -> list[Task]: ...
@@ -67,4 +73,16 @@ class TaskRunBackend(Backend, Protocol):
 
     async def retry_preview(self, root: str) -> list[str]:
         """The task keys a retry of ``root``'s latest failed run would clear (nothing is changed)."""
+        ...
+
+
+@runtime_checkable
+class BatchRunsBackend(Backend, Protocol):
+    """Present ONLY when ``capabilities.batch_runs``: many graphs' runs in a few requests."""
+
+    async def latest_runs(
+        self, roots: Sequence[str], *, with_current: bool = True
+    ) -> dict[str, tuple[GraphRun | None, list[GraphRun]]]:
+        """For each root: its latest completed run (first error named) and, with ``with_current``,
+        its executing and next scheduled runs, as ``completed_runs``/``current_runs`` would say."""
         ...
