@@ -65,7 +65,7 @@ class Result:
 
 
 def _sandbox(graphs: int) -> tuple[subprocess.Popen[str], str, tuple[str, str]]:
-    child = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+    child = subprocess.Popen(
         [sys.executable, "-c", SERVE, str(graphs * SCOPES), TOKEN],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -205,7 +205,7 @@ def bench_airflow(repeat: int) -> Result:
         token = server.admin_authorization().removeprefix("Bearer ")
         _airflow_dagtop(server.url, token)  # warm
         mine = [_airflow_dagtop(server.url, token) for _ in range(repeat)]
-        out = subprocess.run(  # noqa: S603 - the client's own venv
+        out = subprocess.run(
             [str(python), "-c", LATEST_LOOP, server.url, token, str(repeat)],
             check=True,
             capture_output=True,
