@@ -85,7 +85,7 @@ async def test_the_sweep_keeps_the_budget_and_reaches_every_graph():
             seen.update(asked)
             if seen >= set(roots):
                 break
-            assert f"of {len(roots)} graphs so far (sweeping)" in _status(pilot.app)
+            assert f"of {len(roots)} graphs checked so far (sweeping)" in _status(pilot.app)
             assert polls < 20, "the sweep never reached every graph"
         # One sweep over 240 graphs at 80 per poll, hot ones first, takes several polls.
         assert polls > 3

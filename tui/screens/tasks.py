@@ -132,8 +132,14 @@ class TasksScreen(PolledScreen):
             with self.app.batch_update():
                 self.show(rows_for(tasks, {}))
         self.roots = [t.key for t in tasks if t.is_root]
-        now = self.app.now()  # type: ignore[attr-defined]
-        await self.sweep.refresh(backend, self.roots, self.roots_on_screen(), now, self.freshness.interval)
+
+        def shown() -> None:  # the graphs in view are in: show them before the sweep goes on
+            with self.app.batch_update():
+                self.show(rows_for(tasks, self.sweep.statuses))
+
+        app = self.app
+        on_screen = self.roots_on_screen()
+        await self.sweep.refresh(backend, self.roots, on_screen, app.now, self.freshness.interval, shown)  # type: ignore[attr-defined]
         return rows_for(tasks, self.sweep.statuses)
 
     def roots_on_screen(self) -> list[str]:

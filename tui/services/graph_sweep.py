@@ -9,12 +9,11 @@ has and has not reached is said in words (``coverage``): stale is never shown as
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tui.backends.base import Backend
-from tui.plural import plural
 from tui.services.snapshots import GraphStatus, graph_statuses, request_cost
 
 # Of one poll interval's budget, what graph statuses may use: the rest stays for the task list, other
@@ -38,7 +37,7 @@ class Coverage:
         if not self.graphs:
             return ""
         if self.checked < self.graphs:
-            return f"run results for {self.checked:,} of {plural(self.graphs, 'graph')} so far (sweeping)"
+            return f"{self.checked:,} of {self.graphs:,} graphs checked so far (sweeping)"
         age = max(0.0, (now - self.oldest).total_seconds()) if self.oldest else 0.0
         every = "the graph" if self.graphs == 1 else f"all {self.graphs:,} graphs"
         return f"{every} checked within {_seconds(age)}"
@@ -47,11 +46,12 @@ class Coverage:
         """Non-empty when some statuses are older than the sweep: they are not current."""
         if not self.overdue:
             return ""
-        return f"⚠ {plural(self.overdue, 'graph')} not checked for longer than a sweep"
+        graphs = "1 graph" if self.overdue == 1 else f"{self.overdue:,} graphs"
+        return f"⚠ {graphs} not checked for longer than a sweep"
 
 
 def _seconds(value: float) -> str:
-    seconds = math.ceil(value)
+    seconds = max(1, math.ceil(value))
     return f"{seconds} s" if seconds < 120 else f"{math.ceil(seconds / 60)} min"
 
 
@@ -97,25 +97,45 @@ class GraphSweep:
         backend: Backend,
         roots: Sequence[str],
         on_screen: Sequence[str],
-        now: datetime,
+        clock: Callable[[], datetime],
         interval: float,
+        shown: Callable[[], None] | None = None,
     ) -> None:
-        """Check this poll's share of ``roots`` and forget graphs that are gone."""
+        """Check this poll's share of ``roots`` and forget graphs that are gone. The graphs on screen
+        come first and ``shown`` is called once they are in, so a slow server never hides them
+        behind the sweep."""
+        started = clock()
         rate = backend.request_rate
         cost = request_cost(backend, with_current=True)
         per_poll = None if rate is None else max(1, int(rate * interval * SHARE / cost))
         chosen = self.plan(roots, on_screen, per_poll)
-        fresh = await graph_statuses(backend, chosen)
-        for root in chosen:
-            self.checked[root] = now  # a graph whose history is not readable is checked too
-        self.statuses.update(fresh)
-        for root in set(self.statuses) - set(roots):
-            del self.statuses[root]
-        for root in set(self.checked) - set(roots):
-            del self.checked[root]
-        # Hot graphs take part of each poll; the rest of it walks through all the others.
+        visible = set(on_screen)
+        first = [r for r in chosen if r in visible]
+        if first and shown is not None and len(first) < len(chosen):
+            await self._check(backend, first, clock)
+            shown()
+        await self._check(backend, [r for r in chosen if r not in visible or shown is None], clock)
+        gone = set(self.checked) - set(roots)
+        for root in gone:
+            self.checked.pop(root, None)
+            self.statuses.pop(root, None)
+        # Hot graphs take part of each poll; the rest of it walks through all the others. A poll
+        # lasts its interval plus however long the server takes to answer it.
         sweepers = len(roots) if per_poll is None else max(1, per_poll - len(self.hot(roots)))
-        self.sweep_seconds = math.ceil(len(roots) / max(1, sweepers)) * interval
+        took = max(0.0, (clock() - started).total_seconds())
+        self.sweep_seconds = math.ceil(len(roots) / sweepers) * (interval + took)
+
+    async def _check(self, backend: Backend, roots: Sequence[str], clock: Callable[[], datetime]) -> None:
+        if not roots:
+            return
+        fresh = await graph_statuses(backend, roots)
+        now = clock()  # when the answers arrived: a status is as old as its answer
+        for root in roots:
+            self.checked[root] = now  # a graph whose history is not readable is checked too
+            if root in fresh:
+                self.statuses[root] = fresh[root]
+            else:
+                self.statuses.pop(root, None)
 
     def coverage(self, roots: Sequence[str], now: datetime, interval: float) -> Coverage:
         times = [self.checked[r] for r in roots if r in self.checked]
