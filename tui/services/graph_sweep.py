@@ -111,10 +111,13 @@ class GraphSweep:
         chosen = self.plan(roots, on_screen, per_poll)
         visible = set(on_screen)
         first = [r for r in chosen if r in visible]
-        if first and shown is not None and len(first) < len(chosen):
+        if shown is None or len(first) in (0, len(chosen)):
+            first = []  # nothing to show early: one step
+        else:
             await self._check(backend, first, clock)
             shown()
-        await self._check(backend, [r for r in chosen if r not in visible or shown is None], clock)
+        early = set(first)
+        await self._check(backend, [r for r in chosen if r not in early], clock)
         gone = set(self.checked) - set(roots)
         for root in gone:
             self.checked.pop(root, None)

@@ -45,7 +45,11 @@ class AirflowBackend:
         batch_runs=True,
     )
 
-    def __init__(self, http: HttpClient, *, api: Api | None = None, page_limit: int = PAGE_LIMIT) -> None:
+    def __init__(
+        self, http: HttpClient, *, api: Api | None = None, page_limit: int = PAGE_LIMIT, batch: bool = True
+    ) -> None:
+        if not batch:  # one request per DAG, as a replay of per-DAG recordings expects
+            self.capabilities = self.capabilities.model_copy(update={"batch_runs": False})
         self.http = http
         self._api: Api | None = api
         self._page_limit = page_limit
@@ -64,14 +68,16 @@ class AirflowBackend:
         transport: httpx.AsyncBaseTransport | None = None,
         api: Api | None = None,
         page_limit: int = PAGE_LIMIT,
+        batch: bool = True,
         **http_options: Any,
     ) -> AirflowBackend:
         """Build on a new HTTP client. ``url`` is the Airflow base URL (``http://host:8080``);
-        ``api`` pins "v1"/"v2" instead of probing; ``http_options`` go to HttpClient."""
+        ``api`` pins "v1"/"v2" instead of probing; ``batch=False`` reads runs DAG by DAG (no ``~`` batch
+        reads); ``http_options`` go to HttpClient."""
         if not url:
             raise ConfigError("an Airflow backend needs a url")
         http = HttpClient(url, auth=auth, settings=settings, transport=transport, **http_options)
-        return cls(http, api=api, page_limit=page_limit)
+        return cls(http, api=api, page_limit=page_limit, batch=batch)
 
     # ----------------------------------------------------------------------------- description
 
