@@ -40,7 +40,8 @@ SERVE = r"""
 import json, sys
 from tui.sandbox import SandboxConfig, SandboxServer
 graphs, token = int(sys.argv[1]), sys.argv[2]
-config = SandboxConfig(seed=7, tasks=graphs * 2, graphs=graphs, token=token)
+# Simulated time at real speed: both sides then measure the API, not the simulation catching up.
+config = SandboxConfig(seed=7, tasks=graphs * 2, graphs=graphs, token=token, speed=1.0)
 with SandboxServer(config, port=0) as server:
     print(json.dumps({"url": server.url, "scope": server.app.state.sandbox.scopes()[0]}), flush=True)
     sys.stdin.read()  # until the parent closes our stdin
@@ -159,8 +160,10 @@ def bench_snowflake(graphs: int, repeat: int) -> Result:
         with tempfile.TemporaryDirectory(prefix="dagtop-bench-sweep-") as tmp:
             env = _profile_env(Path(tmp), url, scope)
             _get_tasks(env)  # warm both sides' caches alike
-            mine = [_get_tasks(env) for _ in range(repeat)]
-            loop = [_httpx_loop(url, scope) for _ in range(repeat)]
+            mine, loop = [], []
+            for _ in range(repeat):  # interleaved, so a busy moment of the machine hits both sides
+                mine.append(_get_tasks(env))
+                loop.append(_httpx_loop(url, scope))
             requests, seconds = _counted_requests(env)
     finally:
         assert child.stdin is not None

@@ -14,9 +14,10 @@ from tui.harness import select_task, settle
 from tui.widgets.error_pane import ErrorPane
 from tui.widgets.keyed_table import KeyedTable
 
-# 2,400 tasks in 1,200 graphs over five scopes: 240 graphs in the console's scope.
-TASKS, GRAPHS = 2400, 1200
-pytestmark = pytest.mark.anyio
+# 2,100 tasks in 1,050 graphs over five scopes: 210 graphs in the console's scope.
+TASKS, GRAPHS = 2100, 1050
+# Hundreds of requests through the in-process sandbox: a generous safety net on a loaded machine.
+pytestmark = [pytest.mark.anyio, pytest.mark.timeout(600)]
 MESSAGE = "division by zero in the graph that sorts last"
 
 
@@ -87,8 +88,8 @@ async def test_the_sweep_keeps_the_budget_and_reaches_every_graph():
                 break
             assert f"of {len(roots)} graphs checked so far (sweeping)" in _status(pilot.app)
             assert polls < 20, "the sweep never reached every graph"
-        # One sweep over 240 graphs at 80 per poll, hot ones first, takes several polls.
-        assert polls > 3
+        # One sweep over 210 graphs at 80 per poll, hot ones first, takes several polls.
+        assert polls >= 3
         status = _status(pilot.app)
         assert f"all {len(roots)} graphs checked within" in status, status
         row = next(r for r in screen.rows if r.task.name == roots[-1])
@@ -100,3 +101,6 @@ async def test_the_sweep_keeps_the_budget_and_reaches_every_graph():
         screen.render_rows()
         await pilot.pause()
         assert f"⚠ {len(roots)} graphs not checked for longer than a sweep" in _status(pilot.app)
+        await select_task(pilot, roots[-1])
+        pane = str(screen.query_one(ErrorPane).content)
+        assert "status as of 10m ago, older than a sweep" in pane and MESSAGE in pane

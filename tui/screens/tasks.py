@@ -186,6 +186,10 @@ class TasksScreen(PolledScreen):
             return
         run = row.last_run
         when = self.when(run.completed_time or run.scheduled_time).plain if run else ""
+        now = self.app.now()  # type: ignore[attr-defined]
+        checked = self.sweep.overdue_since(row.task.root, now, self.freshness.interval)
+        if checked is not None and when:  # an old status is never shown as current
+            when += f" · status as of {self.when(checked).plain}, older than a sweep"
         pane.show_run(row.task.root.rsplit(".", 1)[-1], run, when)
 
     @on(KeyedTable.RowHighlighted)

@@ -140,8 +140,17 @@ class GraphSweep:
             else:
                 self.statuses.pop(root, None)
 
+    def _limit(self, interval: float) -> timedelta:
+        """How old a status may be before it is overdue: one sweep, and two polls of slack."""
+        return timedelta(seconds=self.sweep_seconds + 2 * interval)
+
+    def overdue_since(self, root: str, now: datetime, interval: float) -> datetime | None:
+        """When ``root`` was last checked, if that is longer ago than a sweep (else ``None``)."""
+        when = self.checked.get(root)
+        return when if when is not None and now - when > self._limit(interval) else None
+
     def coverage(self, roots: Sequence[str], now: datetime, interval: float) -> Coverage:
         times = [self.checked[r] for r in roots if r in self.checked]
-        limit = timedelta(seconds=self.sweep_seconds + 2 * interval)
+        limit = self._limit(interval)
         overdue = sum(1 for t in times if now - t > limit)
         return Coverage(len(roots), len(times), min(times, default=None), overdue)
