@@ -46,6 +46,7 @@ screenshots: $(STAMP_TEST)
 bench: $(STAMP_TEST)
 	$(BIN)/python -m devtools.bench
 	$(MAKE) bench-airflow
+	$(BIN)/python -m devtools.bench_sweep --airflow
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -216,6 +216,8 @@ class Capabilities(_Frozen):
     # Actions act on the whole graph whichever of its tasks is selected (an Airflow DAG is triggered,
     # cleared, paused as one): the confirmation and the journal then name the graph, not the task.
     acts_on_graph: bool = False
+    # Runs of many graphs in one request (Airflow's ``~`` batch reads): see backends/base.py.
+    batch_runs: bool = False
 
 
 class LogChunk(_Frozen):

@@ -46,6 +46,7 @@ def build(
     production: bool = False,
     seed: int = 7,
     tasks: int = 200,
+    graphs: int | None = None,
     warmup: float = 3600.0,
     until_failure: bool = True,
     faults: FaultConfig | None = None,
@@ -69,7 +70,8 @@ def build(
     """
     clock = clock or ManualClock(FROZEN_AT)
     sandbox = create_app(
-        SandboxConfig(seed=seed, tasks=tasks, token=token, faults=faults or FaultConfig()), clock=clock
+        SandboxConfig(seed=seed, tasks=tasks, graphs=graphs, token=token, faults=faults or FaultConfig()),
+        clock=clock,
     )
     database, schema = sandbox.state.sandbox.scopes()[0]
     clock.advance(warmup)

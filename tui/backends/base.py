@@ -6,7 +6,7 @@ parses vendor JSON. No Textual here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from tui.action_plan import ActionKind, ActionPlan, PlanFacts
@@ -39,6 +39,11 @@ class Backend(Protocol):
     @property
     def location(self) -> str:
         """Where this points, for headers and confirmations (URL or account, and scope)."""
+        ...
+
+    @property
+    def request_rate(self) -> float | None:
+        """The request budget the HTTP client keeps, in requests per second (``None``: unlimited)."""
         ...
 
     async def list_tasks(self) -> list[Task]: ...
@@ -107,4 +112,16 @@ class ScopedBackend(Backend, Protocol):
 
     def with_scope(self, scope: str) -> ScopedBackend:
         """A backend for another scope, sharing this one's connection."""
+        ...
+
+
+@runtime_checkable
+class BatchRunsBackend(Backend, Protocol):
+    """Present ONLY when ``capabilities.batch_runs``: many graphs' runs in a few requests."""
+
+    async def latest_runs(
+        self, roots: Sequence[str], *, with_current: bool = True
+    ) -> dict[str, tuple[GraphRun | None, list[GraphRun]]]:
+        """For each root: its latest completed run (first error named) and, with ``with_current``,
+        its executing and next scheduled runs, as ``completed_runs``/``current_runs`` would say."""
         ...

@@ -21,7 +21,7 @@ def open_backend(profile: Any, **http_options: Any) -> Backend:
     from tui.backends.snowflake.adapter import SnowflakeBackend
     from tui.backends.snowflake.auth import KeyPairJwtAuth, load_private_key_pem, token_auth
 
-    settings = HttpSettings(call_timeout=profile.timeout)
+    settings = _settings(profile)
     if profile.auth == "token":
         auth = token_auth(profile.token, profile.token_type, role=profile.role, warehouse=profile.warehouse)
     elif profile.auth == "keypair":
@@ -43,6 +43,12 @@ def open_backend(profile: Any, **http_options: Any) -> Backend:
     return SnowflakeBackend.connect(
         profile.url, auth, profile.database, profile.schema_name, settings=settings, **http_options
     )
+
+
+def _settings(profile: Any) -> HttpSettings:
+    """The profile's timeout and request budget (per minute; the client's token bucket is per second)."""
+    rate = profile.request_budget / 60
+    return HttpSettings(call_timeout=profile.timeout, rate=rate, burst=max(1, min(20, int(rate))))
 
 
 def _verify(profile: Any) -> bool | str:
@@ -68,5 +74,5 @@ def _open_airflow(profile: Any, **http_options: Any) -> Backend:
             "password_file, or token_env, token_file or token_command (or export DAGTOP_TOKEN)"
         )
     http_options.setdefault("verify", _verify(profile))
-    settings = HttpSettings(call_timeout=profile.timeout)
+    settings = _settings(profile)
     return AirflowBackend.connect(profile.url, auth, settings=settings, **http_options)

@@ -481,6 +481,12 @@ class HttpClient:
             request = nxt
         raise ProtocolError(f"more than {self.settings.max_pages} pages from {self.redact(path)}")
 
+    async def post_read(self, path: str, json: Any) -> Any:
+        """A query sent as POST because its filters would overflow a URL (Airflow's batch ``list``
+        endpoints): it changes nothing, so it is retried like a GET."""
+        response = await self._exchange("POST", self._same_origin(path), None, json, action=False)
+        return self._json(await self._complete(response))
+
     async def send_action(self, method: str, path: str, params: Params = None, json: Any = None) -> Any:
         """Send a state-changing request. Resent only where the server provably did not act."""
         response = await self._exchange(method, path, dict(params or {}), json, action=True)

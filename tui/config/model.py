@@ -101,6 +101,9 @@ class Profile(BaseModel):
     """Custom CA bundle (PEM) to verify the server with."""
     timeout: float = Field(default=30.0, gt=0)
     """Seconds per request."""
+    request_budget: float = Field(default=1200.0, gt=0)
+    """Requests per minute dagtop sends this server at most (default 1,200 = 20/s); set it to a
+    published limit if the server has one. The console checks every graph's status within it."""
 
     @field_validator("url")
     @classmethod

@@ -11,7 +11,8 @@ from textual.widgets import Input, Label
 
 from tui.domain import RunState
 from tui.plural import plural
-from tui.services.snapshots import MAX_GRAPHS, graph_statuses, roots_to_watch, rows_for
+from tui.services.graph_sweep import GraphSweep
+from tui.services.snapshots import rows_for
 from tui.services.task_query import SORT_KEYS, TaskRow, select_rows
 from tui.widgets.error_pane import ErrorPane
 from tui.widgets.keyed_table import KeyedTable
@@ -82,6 +83,8 @@ class TasksScreen(PolledScreen):
         self.sort = "graph"
         self.reverse = False
         self.shown_columns: list[tuple[str, str, int]] = []
+        self.sweep = GraphSweep()  # every graph's status, refreshed within the request budget
+        self.roots: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -128,8 +131,29 @@ class TasksScreen(PolledScreen):
         if not self.rows:
             with self.app.batch_update():
                 self.show(rows_for(tasks, {}))
-        statuses = await graph_statuses(backend, roots_to_watch(tasks))
-        return rows_for(tasks, statuses)
+        self.roots = [t.key for t in tasks if t.is_root]
+
+        def shown() -> None:  # the graphs in view are in: show them before the sweep goes on
+            with self.app.batch_update():
+                self.show(rows_for(tasks, self.sweep.statuses))
+
+        app = self.app
+        on_screen = self.roots_on_screen()
+        await self.sweep.refresh(backend, self.roots, on_screen, app.now, self.freshness.interval, shown)  # type: ignore[attr-defined]
+        return rows_for(tasks, self.sweep.statuses)
+
+    def roots_on_screen(self) -> list[str]:
+        """The graphs of the rows in view: checked every poll."""
+        table = self.query_one(KeyedTable)
+        chosen = select_rows(
+            self.rows,
+            filter_text=self.filter_text,
+            failed_only=self.failed_only,
+            sort=self.sort,
+            reverse=self.reverse,
+        )
+        top, height = int(table.scroll_offset.y), max(1, table.size.height)
+        return list(dict.fromkeys(r.task.root for r in chosen[top : top + height]))
 
     def show(self, data: list[TaskRow]) -> None:
         self.rows = data
@@ -162,6 +186,10 @@ class TasksScreen(PolledScreen):
             return
         run = row.last_run
         when = self.when(run.completed_time or run.scheduled_time).plain if run else ""
+        now = self.app.now()  # type: ignore[attr-defined]
+        checked = self.sweep.overdue_since(row.task.root, now, self.freshness.interval)
+        if checked is not None and when:  # an old status is never shown as current
+            when += f" · status as of {self.when(checked).plain}, older than a sweep"
         pane.show_run(row.task.root.rsplit(".", 1)[-1], run, when)
 
     @on(KeyedTable.RowHighlighted)
@@ -217,11 +245,11 @@ class TasksScreen(PolledScreen):
 
     def update_status(self, shown: int) -> None:
         parts = [f"{shown} of {plural(len(self.rows), 'task')}"]
-        graphs = sum(1 for row in self.rows if row.task.is_root)
-        if graphs > MAX_GRAPHS:  # say so: failed-only and status: filters cannot see the others
-            parts.append(
-                f"run results for the first {MAX_GRAPHS} of {plural(graphs, 'graph')} (narrow the scope)"
-            )
+        # How fresh the slowest graph status is: failed-only and status: filters see only what is known.
+        now = self.app.now()  # type: ignore[attr-defined]
+        coverage = self.sweep.coverage(self.roots, now, self.freshness.interval)
+        if coverage.graphs:
+            parts.append(coverage.describe(now))
         if self.sort == "graph":
             parts.append(f"grouped by graph{' (reversed)' if self.reverse else ''}")
         else:
@@ -238,6 +266,9 @@ class TasksScreen(PolledScreen):
             sandbox = Text("simulated · real: ", style="dim")
             sandbox.append("dagtop -c NAME", style="bold")
             status = sandbox.append("  ·  ").append_text(status)
+        if coverage.warning():  # statuses older than the sweep: say so before anything else
+            warning = self.app.theme_colors["warning"]  # type: ignore[attr-defined]
+            status = Text(coverage.warning(), style=f"bold {warning}").append("  ·  ").append_text(status)
         hint = self.selection_hint
         if hint:  # first: the user must know that no row is the target of a key now
             warning = self.app.theme_colors["warning"]  # type: ignore[attr-defined]

@@ -6,10 +6,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 import anyio
 
-from tui.backends.base import Backend
+from tui.backends.base import Backend, BatchRunsBackend
 from tui.domain import Graph, GraphRun, RunState, Task
 from tui.errors import AuthError, NotFoundError
 from tui.services.outcomes import task_outcomes
@@ -17,6 +18,8 @@ from tui.services.task_query import TaskRow
 
 # At most this many per-graph requests in flight, so a large account cannot cause a request storm.
 CONCURRENCY = 6
+# Graphs per batch request (Airflow's dag_ids): a body, not a URL, so only the server's page matters.
+BATCH_GRAPHS = 100
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,34 @@ class GraphStatus:
     next_time: datetime | None
 
 
+def request_cost(backend: Backend, *, with_current: bool = True) -> float:
+    """About how many requests one graph's status costs: a share of a batch request where the backend
+    has batch reads, else one or two requests of its own."""
+    if backend.capabilities.batch_runs:
+        return 3 / BATCH_GRAPHS  # completed runs, current runs, first errors: per batch of graphs
+    return 2.0 if with_current else 1.0
+
+
+def _status(last: GraphRun | None, current: Sequence[GraphRun]) -> GraphStatus:
+    executing = next((r for r in current if r.state.is_active), None)
+    scheduled = [r.scheduled_time for r in current if r.state is RunState.SCHEDULED and r.scheduled_time]
+    return GraphStatus(last, executing, min(scheduled, default=None))
+
+
 async def graph_statuses(
     backend: Backend, roots: Sequence[str], *, with_current: bool = True
 ) -> dict[str, GraphStatus]:
-    """Two requests per graph: its latest completed run and its current/scheduled runs (only the
-    first without ``with_current``)."""
-    results: dict[str, GraphStatus] = {}
+    """Every graph's status in ``roots``: a few batch requests where the backend has them, else two
+    requests per graph (its latest completed run, its current/scheduled runs; only the first
+    without ``with_current``), at most ``CONCURRENCY`` in flight."""
+    if backend.capabilities.batch_runs:
+        batch = cast(BatchRunsBackend, backend)
+        results: dict[str, GraphStatus] = {}
+        for start in range(0, len(roots), BATCH_GRAPHS):
+            found = await batch.latest_runs(roots[start : start + BATCH_GRAPHS], with_current=with_current)
+            results.update({root: _status(last, current) for root, (last, current) in found.items()})
+        return results
+    results = {}
     limiter = anyio.Semaphore(CONCURRENCY)
 
     async def one(root: str) -> None:
@@ -47,10 +72,7 @@ async def graph_statuses(
                 if exc.status != 403:
                     raise
                 return  # this graph's history is not readable with the role: no result, not stale
-        executing = next((r for r in current if r.state.is_active), None)
-        scheduled = [r.scheduled_time for r in current if r.state is RunState.SCHEDULED and r.scheduled_time]
-        last = completed[0] if completed else None
-        results[root] = GraphStatus(last, executing, min(scheduled, default=None))
+        results[root] = _status(completed[0] if completed else None, current)
 
     async with anyio.create_task_group() as group:
         for root in roots:
@@ -77,12 +99,3 @@ def rows_for(tasks: Sequence[Task], statuses: dict[str, GraphStatus]) -> list[Ta
         outcome = outcomes[task.root].get(task.key)
         rows.append(TaskRow(task, size, status.last, status.current, status.next_time, outcome))
     return rows
-
-
-MAX_GRAPHS = 200
-
-
-def roots_to_watch(tasks: Sequence[Task], max_graphs: int = MAX_GRAPHS) -> list[str]:
-    """The roots whose run status a poll fetches: at most ``max_graphs`` (the first by name), which
-    bounds one poll's cost on huge accounts; the rest show no result until the scope is narrowed."""
-    return [t.key for t in sorted((t for t in tasks if t.is_root), key=lambda t: t.name)[:max_graphs]]

@@ -7,6 +7,7 @@ task keys ``dag_id/task_id``), graph runs are DAG runs, task runs are task insta
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import anyio
@@ -24,6 +25,8 @@ from tui.errors import ConfigError, ConflictError, NotFoundError
 from tui.plural import plural
 
 _MAX_RUNS = 1000
+# Pages of a batch read of latest runs before the DAGs still unseen are asked one by one.
+_BATCH_PAGES = 5
 # What a failed-only clear takes (with include_downstream, what waits on a failure too).
 _CLEARED_STATES = {domain.RunState.FAILED, domain.RunState.UPSTREAM_FAILED}
 
@@ -41,17 +44,23 @@ class AirflowBackend:
         scopes=False,
         trigger_conf=True,
         acts_on_graph=True,
+        batch_runs=True,
     )
 
     wording = AirflowWording()  # what dagtop says about this backend's tasks and actions
 
-    def __init__(self, http: HttpClient, *, api: Api | None = None, page_limit: int = PAGE_LIMIT) -> None:
+    def __init__(
+        self, http: HttpClient, *, api: Api | None = None, page_limit: int = PAGE_LIMIT, batch: bool = True
+    ) -> None:
+        if not batch:  # one request per DAG, as a replay of per-DAG recordings expects
+            self.capabilities = self.capabilities.model_copy(update={"batch_runs": False})
         self.http = http
         self._api: Api | None = api
         self._page_limit = page_limit
         self._client: AirflowClient | None = AirflowClient(http, api, page_limit) if api else None
         self.server_version: str | None = None
         self._lock = anyio.Lock()
+        self._dags: dict[str, models.Dag] = {}  # the last DAG list: next run times for batch reads
 
     @classmethod
     def connect(
@@ -63,14 +72,16 @@ class AirflowBackend:
         transport: httpx.AsyncBaseTransport | None = None,
         api: Api | None = None,
         page_limit: int = PAGE_LIMIT,
+        batch: bool = True,
         **http_options: Any,
     ) -> AirflowBackend:
         """Build on a new HTTP client. ``url`` is the Airflow base URL (``http://host:8080``);
-        ``api`` pins "v1"/"v2" instead of probing; ``http_options`` go to HttpClient."""
+        ``api`` pins "v1"/"v2" instead of probing; ``batch=False`` reads runs DAG by DAG (no ``~`` batch
+        reads); ``http_options`` go to HttpClient."""
         if not url:
             raise ConfigError("an Airflow backend needs a url")
         http = HttpClient(url, auth=auth, settings=settings, transport=transport, **http_options)
-        return cls(http, api=api, page_limit=page_limit)
+        return cls(http, api=api, page_limit=page_limit, batch=batch)
 
     # ----------------------------------------------------------------------------- description
 
@@ -83,6 +94,10 @@ class AirflowBackend:
     def location(self) -> str:
         url = self.http.redact(str(self.http.base_url)).rstrip("/")
         return f"{url} (Airflow {self.server_version})" if self.server_version else url
+
+    @property
+    def request_rate(self) -> float | None:
+        return self.http.settings.rate
 
     @property
     def api(self) -> Api | None:
@@ -122,7 +137,9 @@ class AirflowBackend:
     async def list_tasks(self) -> list[domain.Task]:
         """Every DAG, as the root task of its graph (tasks inside a DAG come with ``get_graph``)."""
         client = await self.client()
-        return mapping.parse_dags(await client.list_dags())
+        wire = mapping.parse_list(models.Dag, await client.list_dags(), "DAG list")
+        self._dags = {dag.dag_id: dag for dag in wire}
+        return [mapping.dag_to_task(dag) for dag in wire]
 
     async def _dag(self, dag_id: str) -> tuple[models.Dag, domain.Task]:
         client = await self.client()
@@ -168,6 +185,74 @@ class AirflowBackend:
         states = ["failed"] if errors_only else ["success", "failed"]
         runs = mapping.parse_runs(await client.list_runs(dag_id, states, max_items=_clamp(limit)))
         return await self._with_first_errors(dag_id, runs)
+
+    async def latest_runs(
+        self, roots: Sequence[str], *, with_current: bool = True
+    ) -> dict[str, tuple[domain.GraphRun | None, list[domain.GraphRun]]]:
+        """Many DAGs' latest completed runs (first errors named) and current runs in a few batch
+        requests (``~`` as the DAG id), instead of two or three per DAG."""
+        client = await self.client()
+        dag_ids = list(dict.fromkeys(self._split(root)[0] for root in roots))
+        latest = await self._latest_completed(client, dag_ids)
+        current: dict[str, list[domain.GraphRun]] = {dag_id: [] for dag_id in dag_ids}
+        if with_current:
+            offset = 0
+            while True:  # queued and running runs are few: page through them all
+                body = await client.batch_runs(dag_ids, ["queued", "running"], offset)
+                page = mapping.parse_runs(mapping.items_of(body, "dag_runs", "DAG run list"))
+                for run in page:
+                    current.setdefault(run.graph, []).append(run)
+                offset += len(page)
+                if not page or offset >= _total(body, offset):
+                    break
+            for dag_id in dag_ids:
+                wire = self._dags.get(dag_id) or (await self._dag(dag_id))[0]
+                upcoming = mapping.next_scheduled_run(wire)
+                if upcoming is not None:
+                    current[dag_id].append(upcoming)
+        return {dag_id: (latest.get(dag_id), current[dag_id]) for dag_id in dag_ids}
+
+    async def _latest_completed(
+        self, client: AirflowClient, dag_ids: list[str]
+    ) -> dict[str, domain.GraphRun]:
+        """Each DAG's newest finished run. Each page asks only for DAGs not yet seen, newest first, so
+        one busy DAG cannot hide the others; a DAG still unseen after a few pages is asked alone."""
+        latest: dict[str, domain.GraphRun] = {}
+        pending = list(dag_ids)
+        for _ in range(_BATCH_PAGES):
+            if not pending:
+                break
+            body = await client.batch_runs(pending, ["success", "failed"])
+            page = mapping.parse_runs(mapping.items_of(body, "dag_runs", "DAG run list"))
+            for run in page:
+                latest.setdefault(run.graph, run)
+            if len(page) < client.page_limit:  # the rest have no finished run at all
+                pending = []
+            pending = [d for d in pending if d not in latest]
+        for dag_id in pending:
+            runs = mapping.parse_runs(await client.list_runs(dag_id, ["success", "failed"], max_items=1))
+            if runs:
+                latest[dag_id] = runs[0]
+        failed = [run for run in latest.values() if run.state is domain.RunState.FAILED]
+        if not failed:
+            return latest
+        instances: list[domain.TaskRun] = []
+        offset = 0
+        while True:
+            body = await client.batch_task_instances(
+                sorted({r.graph for r in failed}), sorted({r.run_id for r in failed}), ["failed"], offset
+            )
+            page = mapping.parse_task_instances(mapping.items_of(body, "task_instances", "task instances"))
+            instances += page
+            offset += len(page)
+            if not page or offset >= _total(body, offset) or offset >= _MAX_RUNS * 10:
+                break
+        by_dag: dict[str, list[domain.TaskRun]] = {}
+        for ti in instances:  # run ids repeat across DAGs (scheduled__<date>): match within a DAG
+            by_dag.setdefault(mapping.split_key(ti.task)[0], []).append(ti)
+        for run in failed:
+            latest[run.graph] = mapping.with_first_errors([run], by_dag.get(run.graph, []))[0]
+        return latest
 
     async def get_run(self, root: str, run_id: str) -> domain.GraphRun:
         dag_id, _ = self._split(root)
@@ -329,6 +414,12 @@ class AirflowBackend:
 def _keys(dag_id: str, names: list[str]) -> list[str]:
     """Task keys from what a clear names (v1 and v2 both carry the dag_id; be lenient when absent)."""
     return sorted({n if mapping.SEP in n else mapping.task_key(dag_id, n) for n in names})
+
+
+def _total(body: Any, seen: int) -> int:
+    """A page's ``total_entries`` (as many as seen when a server leaves it out)."""
+    total = body.get("total_entries") if isinstance(body, dict) else None
+    return total if isinstance(total, int) else seen
 
 
 def _clamp(limit: int) -> int:

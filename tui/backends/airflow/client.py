@@ -149,6 +149,32 @@ class AirflowClient:
         items = await self.http.get_all(path, params, self._pages("task_instances", max_items, cursor=True))
         return items[:max_items]
 
+    async def batch_runs(
+        self, dag_ids: list[str], states: list[str], offset: int = 0, limit: int | None = None
+    ) -> Any:
+        """One page of the runs of many DAGs (``~``), newest first: ``{dag_runs, total_entries}``."""
+        body = {
+            "dag_ids": dag_ids,
+            "states": states,
+            "order_by": "-run_after" if self.api == "v2" else "-execution_date",
+            "page_offset": offset,
+            "page_limit": limit or self.page_limit,
+        }
+        return await self.http.post_read(f"{self.base}/dags/~/dagRuns/list", body)
+
+    async def batch_task_instances(
+        self, dag_ids: list[str], run_ids: list[str], states: list[str], offset: int = 0
+    ) -> Any:
+        """One page of the task instances of many runs of many DAGs: ``{task_instances, total_entries}``."""
+        body = {
+            "dag_ids": dag_ids,
+            "dag_run_ids": run_ids,
+            "state": states,
+            "page_offset": offset,
+            "page_limit": self.page_limit,
+        }
+        return await self.http.post_read(f"{self.base}/dags/~/dagRuns/~/taskInstances/list", body)
+
     async def get_log(
         self, dag_id: str, run_id: str, task_id: str, try_number: int, token: str | None, map_index: int = -1
     ) -> Any:

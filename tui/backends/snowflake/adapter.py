@@ -49,6 +49,10 @@ class SnowflakeBackend:
         self.schema = raw_name(client.schema)
         self._owns_http = owns_http
 
+    @property
+    def request_rate(self) -> float | None:
+        return self.client.http.settings.rate
+
     # ----------------------------------------------------------------------------- construction
 
     @classmethod
