@@ -44,6 +44,7 @@ def build(
     production: bool = False,
     seed: int = 7,
     tasks: int = 200,
+    scopes: int = 5,
     warmup: float = 3600.0,
     until_failure: bool = True,
     faults: FaultConfig | None = None,
@@ -57,7 +58,8 @@ def build(
     """
     clock = ManualClock(FROZEN_AT)
     sandbox = create_app(
-        SandboxConfig(seed=seed, tasks=tasks, token=TOKEN, faults=faults or FaultConfig()), clock=clock
+        SandboxConfig(seed=seed, tasks=tasks, scopes=scopes, token=TOKEN, faults=faults or FaultConfig()),
+        clock=clock,
     )
     database, schema = sandbox.state.sandbox.scopes()[0]
     clock.advance(warmup)

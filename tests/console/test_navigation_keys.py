@@ -13,10 +13,11 @@ from tui.screens.run_detail import RunDetailScreen
 from tui.screens.scope import NamePicker, ScopePicker
 from tui.screens.task_detail import TaskDetailScreen
 from tui.widgets.lists import ListKeys
+from tui.widgets.virtual_table import VirtualTable
 
 pytestmark = pytest.mark.anyio
 SIZE = (120, 40)
-LIST_WIDGETS = (DataTable, OptionList, Tree, Log)
+LIST_WIDGETS = (DataTable, VirtualTable, OptionList, Tree, Log)
 
 
 def help_keys(app) -> dict[str, str]:
