@@ -12,7 +12,7 @@ from textual.widgets import Input, Label
 from tui.domain import RunState
 from tui.plural import plural
 from tui.services.snapshots import MAX_GRAPHS, graph_statuses, roots_to_watch, rows_for
-from tui.services.task_query import SORT_KEYS, TaskRow, select_rows
+from tui.services.task_query import SORT_KEYS, Selection, TaskRow
 from tui.widgets.error_pane import ErrorPane
 from tui.widgets.keyed_table import KeyedTable
 from tui.widgets.literal import literal
@@ -78,6 +78,7 @@ class TasksScreen(PolledScreen):
         super().__init__()
         self.rows: list[TaskRow] = []
         self.by_key: dict[str, TaskRow] = {}
+        self.selection = Selection()
         self.filter_text = ""
         self.failed_only = False
         self.sort = "graph"
@@ -139,7 +140,7 @@ class TasksScreen(PolledScreen):
 
     # -- rendering ------------------------------------------------------------------------------
     def render_rows(self) -> None:
-        chosen = select_rows(
+        chosen = self.selection.select(
             self.rows,
             filter_text=self.filter_text,
             failed_only=self.failed_only,
