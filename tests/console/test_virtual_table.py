@@ -80,3 +80,16 @@ async def test_filtering_as_you_type_shows_what_select_rows_shows():
                     rows, filter_text=text, failed_only=failed_only, sort=sort, reverse=reverse
                 )
                 assert [r.task.key for r in got] == [r.task.key for r in want], (sort, failed_only, text)
+    # Polls: most rows kept, some changed without moving, then one that moves in the order.
+    for poll in (
+        [
+            dataclasses.replace(r, graph_size=r.graph_size + 1) if i % 7 == 0 else r
+            for i, r in enumerate(rows)
+        ],
+        list(reversed(rows)),
+        [dataclasses.replace(r) if i % 3 == 0 else r for i, r in enumerate(rows)],  # new objects, same place
+    ):
+        want = select_rows(poll, filter_text="o", failed_only=False, sort="kind", reverse=False)
+        selection.select(rows, filter_text="o", failed_only=False, sort="kind", reverse=False)
+        got = selection.select(poll, filter_text="o", failed_only=False, sort="kind", reverse=False)
+        assert [id(r) for r in got] == [id(r) for r in want]  # the poll's own rows, in its order

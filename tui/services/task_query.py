@@ -137,8 +137,9 @@ class Selection:
         self, rows: Sequence[TaskRow], *, filter_text: str, failed_only: bool, sort: str, reverse: bool
     ) -> list[TaskRow]:
         if rows is not self._rows or (sort, reverse) != self._order:
-            self._sorted = sorted(rows, key=SORT_KEYS.get(sort, SORT_KEYS["graph"]), reverse=reverse)
-            self._names = [row.task.name.lower() for row in self._sorted]
+            if not self._same_order(rows, sort, reverse):
+                self._sorted = sorted(rows, key=SORT_KEYS.get(sort, SORT_KEYS["graph"]), reverse=reverse)
+                self._names = [row.task.name.lower() for row in self._sorted]
             self._rows, self._order, self._last = rows, (sort, reverse), None
         pool, names = self._sorted, self._names
         last = self._last
@@ -156,6 +157,24 @@ class Selection:
         chosen = [pool[i] for i in picked]
         self._last = (filter_text, failed_only, chosen, [names[i] for i in picked])
         return chosen
+
+    def _same_order(self, rows: Sequence[TaskRow], sort: str, reverse: bool) -> bool:
+        """A poll that kept most rows as they were: when no row's place in the order changed, the
+        sorted list is patched with the new rows instead of sorted again (identity checks, no sort)."""
+        old = self._rows
+        if old is None or (sort, reverse) != self._order or len(old) != len(rows):
+            return False
+        key = SORT_KEYS.get(sort, SORT_KEYS["graph"])
+        new = {}
+        for before, after in zip(old, rows, strict=True):
+            if before is not after:
+                if before.task.key != after.task.key or key(before) != key(after):
+                    return False
+                new[after.task.key] = after
+        if new:
+            self._sorted = [new.get(row.task.key, row) for row in self._sorted]
+            self._names = [row.task.name.lower() for row in self._sorted]
+        return True
 
 
 def _narrows(before: str, after: str) -> bool:

@@ -218,7 +218,12 @@ class VirtualTable(ListKeys, TableKeys, can_focus=True):
         keys = [key for key, _ in rows]
         versions = dict(rows)
         old = self._versions
-        changed = {key for key, version in versions.items() if old.get(key, changed_marker) != version}
+        # The same object is the same version: a poll that kept a row costs no comparison of its fields.
+        changed = {
+            key
+            for key, version in versions.items()
+            if (was := old.get(key, changed_marker)) is not version and was != version
+        }
         reordered = keys != self._keys
         self._versions = versions
         stamps = self._stamps
@@ -485,24 +490,17 @@ class VirtualTable(ListKeys, TableKeys, can_focus=True):
         if self.show_cursor and self._keys:
             self.post_message(self.RowSelected(self, self._cursor, RowKey(self._keys[self._cursor])))  # type: ignore[arg-type]
 
-    def column_at(self, x: int) -> int | None:
-        """The column under screen column ``x`` (fixed columns stay put; the rest scroll)."""
-        columns = self.ordered_columns
-        left = self._fixed_width()
-        at = x if x < left else x + int(self.scroll_x)
-        for index, column in enumerate(columns):
-            at -= column.get_render_width(self)
-            if at < 0:
-                return index
-        return None
-
     async def _on_click(self, event: events.Click) -> None:
         row = event.style.meta.get("row")
         if not isinstance(row, int):
             return
         if row == HEADER:
-            column = self.column_at(event.x)
-            if column is not None:
+            column = event.style.meta.get("column")
+            if (
+                isinstance(column, int)
+                and 0 <= column < len(self.columns)
+                and not event.style.meta.get("out_of_bounds")
+            ):
                 chosen = self.ordered_columns[column]
                 self.post_message(self.HeaderSelected(self, chosen.key, column, label=chosen.label))  # type: ignore[arg-type]
             return
