@@ -233,3 +233,32 @@ def test_the_banner_appears_only_once_the_socket_accepts():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.anyio
+async def test_scopes_one_puts_every_task_in_one_schema():
+    """`dagtop sandbox --tasks N --scopes 1`: the one-huge-schema case, every task in ANALYTICS.PUBLIC."""
+    import argparse
+
+    from tui.sandbox.cli import add_arguments, config_from_args
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    config = config_from_args(
+        parser.parse_args(
+            ["--tasks", "3000", "--scopes", "1", "--page-size", "5000", "--token", "secret-token"]
+        )
+    )
+    app = create_app(config, clock=ManualClock(T0))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://sandbox", headers=AUTH
+    ) as c:
+        dbs = (await c.get("/api/v2/databases")).json()
+        assert [d["name"] for d in dbs] == ["ANALYTICS"]
+        schemas = (await c.get("/api/v2/databases/ANALYTICS/schemas")).json()
+        assert [s["name"] for s in schemas] == ["PUBLIC"]
+        tasks = (await c.get(TASKS, params={"showLimit": 10000})).json()
+        names = [t["name"] for t in tasks]
+        assert len(names) == len(set(names)) == 3000
+    with pytest.raises(SystemExit):  # six schemas do not exist
+        parser.parse_args(["--scopes", "6"])

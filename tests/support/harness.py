@@ -47,6 +47,7 @@ def build(
     seed: int = 7,
     tasks: int = 200,
     graphs: int | None = None,
+    scopes: int = 5,
     warmup: float = 3600.0,
     until_failure: bool = True,
     faults: FaultConfig | None = None,
@@ -70,7 +71,9 @@ def build(
     """
     clock = clock or ManualClock(FROZEN_AT)
     sandbox = create_app(
-        SandboxConfig(seed=seed, tasks=tasks, graphs=graphs, token=token, faults=faults or FaultConfig()),
+        SandboxConfig(
+            seed=seed, tasks=tasks, graphs=graphs, scopes=scopes, token=token, faults=faults or FaultConfig()
+        ),
         clock=clock,
     )
     database, schema = sandbox.state.sandbox.scopes()[0]

@@ -17,7 +17,7 @@ from tui.sandbox.results import ResultStore
 
 
 def build_sandbox(config: SandboxConfig, clock: Clock) -> Sandbox:
-    world = generate(config.seed, config.tasks, config.graphs, clock.now())
+    world = generate(config.seed, config.tasks, config.graphs, clock.now(), config.scopes)
     return Sandbox(world, clock, config.seed)
 
 

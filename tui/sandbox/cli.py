@@ -33,6 +33,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--graphs", type=int, default=None, help="how many graphs (default: about tasks/8)")
     parser.add_argument(
+        "--scopes",
+        type=int,
+        choices=range(1, 6),
+        default=5,
+        metavar="{1..5}",
+        help="how many schemas hold the tasks; 1 puts every task in ANALYTICS.PUBLIC (default: %(default)s)",
+    )
+    parser.add_argument(
         "--seed", type=int, default=7, help="random seed for the generated account (default: %(default)s)"
     )
     parser.add_argument(
@@ -66,6 +74,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         seed=args.seed,
         tasks=args.tasks,
         graphs=args.graphs,
+        scopes=args.scopes,
         speed=args.speed,
         token=resolve_token(args),
         page_size=args.page_size,

@@ -13,7 +13,7 @@ from tui.domain import RunState
 from tui.plural import plural
 from tui.services.graph_sweep import GraphSweep
 from tui.services.snapshots import rows_for
-from tui.services.task_query import SORT_KEYS, TaskRow, select_rows
+from tui.services.task_query import SORT_KEYS, Selection, TaskRow
 from tui.widgets.error_pane import ErrorPane
 from tui.widgets.keyed_table import KeyedTable
 from tui.widgets.literal import literal
@@ -78,6 +78,8 @@ class TasksScreen(PolledScreen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[TaskRow] = []
+        self.by_key: dict[str, TaskRow] = {}
+        self.selection = Selection()
         self.filter_text = ""
         self.failed_only = False
         self.sort = "graph"
@@ -145,7 +147,7 @@ class TasksScreen(PolledScreen):
     def roots_on_screen(self) -> list[str]:
         """The graphs of the rows in view: checked every poll."""
         table = self.query_one(KeyedTable)
-        chosen = select_rows(
+        chosen = self.selection.select(
             self.rows,
             filter_text=self.filter_text,
             failed_only=self.failed_only,
@@ -157,11 +159,12 @@ class TasksScreen(PolledScreen):
 
     def show(self, data: list[TaskRow]) -> None:
         self.rows = data
+        self.by_key = {row.task.key: row for row in data}
         self.render_rows()
 
     # -- rendering ------------------------------------------------------------------------------
     def render_rows(self) -> None:
-        chosen = select_rows(
+        chosen = self.selection.select(
             self.rows,
             filter_text=self.filter_text,
             failed_only=self.failed_only,
@@ -172,7 +175,15 @@ class TasksScreen(PolledScreen):
         table = self.query_one(KeyedTable)
         index = {column: n for n, (column, _, _) in enumerate(COLUMNS)}
         picks = [index[column] for column, _, _ in self.shown_columns]
-        table.apply([(row.task.key, tuple(self.cells(row)[i] for i in picks)) for row in chosen])
+
+        def render(key: str) -> tuple[Text, ...]:  # only for the rows drawn: O(visible rows)
+            cells = self.cells(self.by_key[key])
+            return tuple(cells[i] for i in picks)
+
+        # What every row's cells depend on besides the row itself: a change redraws the rows on screen.
+        app = self.app
+        context = (self.sort == "graph", app.now(), app.tz, app.show_absolute, app.theme, tuple(picks))  # type: ignore[attr-defined]
+        table.apply_lazy([(row.task.key, row) for row in chosen], render, context=context)
         self.update_columns()
         self.update_status(len(chosen))
         self.update_error_pane()
@@ -279,7 +290,7 @@ class TasksScreen(PolledScreen):
     @property
     def selected(self) -> TaskRow | None:
         key = self.query_one(KeyedTable).selected_key
-        return next((row for row in self.rows if row.task.key == key), None)
+        return self.by_key.get(key) if key is not None else None
 
     @property
     def selected_task(self):

@@ -117,3 +117,75 @@ def select_rows(
     chosen = [r for r in rows if keep(r) and (not failed_only or r.graph_failed)]
     chosen.sort(key=SORT_KEYS.get(sort, SORT_KEYS["graph"]), reverse=reverse)
     return chosen
+
+
+class Selection:
+    """``select_rows`` for a screen that asks again on every keystroke and poll, in O(matching rows):
+
+    the sorted list is kept until the rows or the order change (sorting the whole then filtering gives
+    the same order as filtering then sorting: the sort is stable), and a filter that only extends the
+    last one's name term searches just the rows that matched it (typing narrows the list)."""
+
+    def __init__(self) -> None:
+        self._rows: Sequence[TaskRow] | None = None
+        self._order: tuple[str, bool] | None = None
+        self._sorted: list[TaskRow] = []
+        self._names: list[str] = []  # each sorted row's name in lower case, for the name filter
+        self._last: tuple[str, bool, list[TaskRow], list[str]] | None = None
+
+    def select(
+        self, rows: Sequence[TaskRow], *, filter_text: str, failed_only: bool, sort: str, reverse: bool
+    ) -> list[TaskRow]:
+        if rows is not self._rows or (sort, reverse) != self._order:
+            if not self._same_order(rows, sort, reverse):
+                self._sorted = sorted(rows, key=SORT_KEYS.get(sort, SORT_KEYS["graph"]), reverse=reverse)
+                self._names = [row.task.name.lower() for row in self._sorted]
+            self._rows, self._order, self._last = rows, (sort, reverse), None
+        pool, names = self._sorted, self._names
+        last = self._last
+        if last is not None and last[1] == failed_only and _narrows(last[0], filter_text):
+            pool, names = last[2], last[3]
+        terms = filter_text.split()
+        if len(terms) == 1 and ":" not in terms[0]:  # the common case, a name: no predicate per row
+            needle = terms[0].lower()
+            picked = [i for i, name in enumerate(names) if needle in name]
+        else:
+            keep = parse_filter(filter_text)
+            picked = [i for i, row in enumerate(pool) if keep(row)]
+        if failed_only:
+            picked = [i for i in picked if pool[i].graph_failed]
+        chosen = [pool[i] for i in picked]
+        self._last = (filter_text, failed_only, chosen, [names[i] for i in picked])
+        return chosen
+
+    def _same_order(self, rows: Sequence[TaskRow], sort: str, reverse: bool) -> bool:
+        """A poll that kept most rows as they were: when no row's place in the order changed, the
+        sorted list is patched with the new rows instead of sorted again (identity checks, no sort)."""
+        old = self._rows
+        if old is None or (sort, reverse) != self._order or len(old) != len(rows):
+            return False
+        key = SORT_KEYS.get(sort, SORT_KEYS["graph"])
+        new = {}
+        for before, after in zip(old, rows, strict=True):
+            if before is not after:
+                if before.task.key != after.task.key or key(before) != key(after):
+                    return False
+                new[after.task.key] = after
+        if new:
+            self._sorted = [new.get(row.task.key, row) for row in self._sorted]
+            self._names = [row.task.name.lower() for row in self._sorted]
+        return True
+
+
+def _narrows(before: str, after: str) -> bool:
+    """Whether ``after`` can only match rows ``before`` matched: the same terms, the last (a name)
+    longer."""
+    old, new = before.split(), after.split()
+    if not old:
+        return True
+    return (
+        len(old) == len(new)
+        and old[:-1] == new[:-1]
+        and ":" not in old[-1]
+        and new[-1].lower().startswith(old[-1].lower())
+    )

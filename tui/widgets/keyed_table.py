@@ -1,4 +1,4 @@
-"""A DataTable updated by keyed diffs: rows are added, removed and changed in place, never refilled.
+"""The app's list table: a virtual table updated by keyed diffs, never refilled.
 
 Cursor (by row key), scroll and order survive every refresh, so a poll never makes the screen jump.
 The cursor is the target of every action key, so it never moves to another row by itself: when the
@@ -8,21 +8,17 @@ nothing until the user moves it again (``lost_key`` says which row left).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from rich.text import Text
 from textual import events
-from textual.coordinate import Coordinate
 from textual.message import Message
-from textual.widgets.data_table import CellDoesNotExist, RowKey
 
-from tui.widgets.lists import ListTable
-
-Cells = tuple[Text | str, ...]
+from tui.widgets.virtual_table import Cells, VirtualTable
 
 
-class KeyedTable(ListTable):
-    """DataTable with ``apply(rows)``: the table shows exactly ``rows``, in that order."""
+class KeyedTable(VirtualTable):
+    """``apply(rows)``: the table shows exactly ``rows``, in that order; ``apply_lazy`` does the same
+    with cells built only for the rows drawn."""
 
     DEFAULT_CSS = """
     KeyedTable { height: 1fr; }
@@ -36,10 +32,7 @@ class KeyedTable(ListTable):
             self.table = table
 
     def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("cursor_type", "row")
-        kwargs.setdefault("zebra_stripes", False)
         super().__init__(**kwargs)
-        self._cells: dict[str, Cells] = {}
         self.lost_key: str | None = None  # the chosen row, while it is not in the list
         self._lost_index = 0  # where it was, so j/k continue from there
         self._lost_neighbours: tuple[str | None, str | None] = (None, None)  # the rows above and below it
@@ -51,93 +44,65 @@ class KeyedTable(ListTable):
         """The row an action would act on: none while the chosen row is gone."""
         if not self.row_count or self.lost_key is not None:
             return None
-        try:
-            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        except CellDoesNotExist:  # the cursor is past the rows while the table refills
-            return None
-        return row_key.value
+        return self._keys[self.cursor_row]
 
     def set_columns(self, columns: Sequence[tuple[str, str, int]]) -> None:
-        """Replace the columns (key, label, fixed width); the next ``apply`` refills the rows and
-        puts the cursor back on the chosen row."""
+        """Replace the columns (key, label, fixed width); the next ``apply`` redraws the rows and
+        keeps the cursor on the chosen row."""
         self._keep = self.lost_key or self.selected_key or self._keep
-        self._placing = True
-        try:
-            self.clear(columns=True)
-            self._cells.clear()
-            for key, label, width in columns:
-                self.add_column(label, key=key, width=width)
-        finally:
-            self._placing = False
+        self.columns.clear()
+        self._cells.clear()  # cells are cut to the columns shown
+        self._versions = {}  # every row is drawn again
+        for key, label, width in columns:
+            self.add_column(label, key=key, width=width)
 
     def apply(self, rows: Sequence[tuple[str, Cells]]) -> None:
-        """Make the table show ``rows`` (key, cells) in order, touching only what changed."""
+        """Make the table show ``rows`` (key, cells) in order; a row is redrawn only when it changed."""
+        cells = dict(rows)
+        self.apply_lazy(rows, cells.__getitem__)
+
+    def apply_lazy(
+        self, rows: Sequence[tuple[str, object]], render: Callable[[str], Cells], context: object = None
+    ) -> None:
+        """Show ``rows`` (key, version) in order; ``render(key)`` builds a row's cells when it is drawn,
+        once per version and ``context`` (what every row's cells depend on, e.g. the clock)."""
         self._placing = True
         try:
-            self._apply(rows)
+            self._apply(rows, render, context)
         finally:
             self._placing = False
 
-    def _apply(self, rows: Sequence[tuple[str, Cells]]) -> None:
+    def _apply(
+        self, rows: Sequence[tuple[str, object]], render: Callable[[str], Cells], context: object
+    ) -> None:
         selected = self.lost_key or self.selected_key or self._keep
         self._keep = None
         cursor_row = self._lost_index if self.lost_key is not None else self.cursor_row
-        wanted = dict(rows)
-        if self.lost_key is None and selected is not None and selected not in wanted:
-            # It is leaving: remember its neighbours, where j/k will continue from.
-            above = self._row_locations.get_key(cursor_row - 1) if cursor_row > 0 else None
-            below = self._row_locations.get_key(cursor_row + 1)
-            self._lost_neighbours = (above.value if above else None, below.value if below else None)
-        columns = list(self.columns)
-        for key in [k for k in self._cells if k not in wanted]:
-            self.remove_row(key)
-            del self._cells[key]
-        for key, cells in rows:
-            old = self._cells.get(key)
-            if old is None:
-                self.add_row(*cells, key=key)
-            elif old != cells:
-                for column, (before, after) in zip(columns, zip(old, cells, strict=True), strict=False):
-                    if before != after:
-                        self.update_cell(key, column, after, update_width=True)
-            self._cells[key] = cells
-        if self._updated_cells:
-            # DataTable re-measures changed cells on its next idle; do it now so the columns fit the new
-            # content in the same frame (Textual is pinned exactly, so this private call is stable).
-            changed, self._updated_cells = self._updated_cells, set()
-            self._update_column_widths(changed)
-        if self._require_update_dimensions:
-            # New rows are measured on idle too: a frame (or a snapshot) taken before that idle showed
-            # auto-width columns at their old, narrow width. Measure them now, O(new rows).
-            self._require_update_dimensions = False
-            new_rows, self._new_rows = self._new_rows, set()
-            self._update_dimensions(new_rows)
-        order = {key: index for index, (key, _) in enumerate(rows)}
-        if [k.value for k in self._ordered_keys()] != [k for k, _ in rows]:
-            self._reorder(order)
+        if self.lost_key is None and selected is not None and selected in self._index:
+            self._remember_neighbours(selected, cursor_row, rows)
+        self.set_rows(rows, render, context)
         self._restore_cursor(selected, cursor_row)
 
-    def _ordered_keys(self) -> list[RowKey]:
-        return [self._row_locations.get_key(index) for index in range(self.row_count)]
-
-    def _reorder(self, order: dict[str, int]) -> None:
-        # DataTable.sort() can only sort by cell values; we sort by our own order, as sort() does.
-        self.sort(key=lambda _row: 0)  # resets caches the same way sort() does
-        from textual._two_way_dict import TwoWayDict
-
-        self._row_locations = TwoWayDict({RowKey(key): index for key, index in order.items()})
-        self._update_count += 1
-        self.refresh()
+    def _remember_neighbours(
+        self, selected: str, cursor_row: int, rows: Sequence[tuple[str, object]]
+    ) -> None:
+        """If the chosen row is leaving, remember its neighbours, where j/k will continue from."""
+        if any(key == selected for key, _ in rows):
+            return
+        keys = self._keys
+        above = keys[cursor_row - 1] if 0 < cursor_row <= len(keys) else None
+        below = keys[cursor_row + 1] if cursor_row + 1 < len(keys) else None
+        self._lost_neighbours = (above, below)
 
     def _restore_cursor(self, selected: str | None, fallback_row: int) -> None:
         if selected is None:
             return  # nothing was chosen (a first fill): the cursor starts at the top
-        if selected not in self._cells:
+        if selected not in self._index:
             if self.lost_key is None:  # the chosen row just left: select nothing, never a neighbour
                 self.lost_key, self._lost_index = selected, fallback_row
                 self.show_cursor = False
             return
-        row = self.get_row_index(selected)
+        row = self._index[selected]
         if self.lost_key is not None:  # it came back (a filter cleared): chosen again
             self.lost_key = None
             self.show_cursor = True
@@ -145,10 +110,9 @@ class KeyedTable(ListTable):
             self.move_cursor(row=row, animate=False, scroll=False)
 
     # -- while the chosen row is gone, the first move chooses again ------------------------------------
-    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
-        super().watch_cursor_coordinate(old, new)
-        if self.lost_key is not None and not self._placing and old != new:
-            self._regain(new.row)  # moved by code (a test, a jump): that is a choice too
+    def cursor_moved(self, old: int, new: int) -> None:
+        if self.lost_key is not None and not self._placing:
+            self._regain(new)  # moved by code (a test, a jump): that is a choice too
 
     def _regain(self, row: int) -> None:
         if not self.row_count:
@@ -161,8 +125,8 @@ class KeyedTable(ListTable):
     def _neighbour(self, below: bool) -> int:
         """Where j (below) or k continue from: the row that was next to the one that left."""
         key = self._lost_neighbours[1 if below else 0]
-        if key is not None and key in self._cells:
-            return self.get_row_index(key)
+        if key is not None and key in self._index:
+            return self._index[key]
         return self._lost_index if below else self._lost_index - 1
 
     def action_cursor_down(self) -> None:
