@@ -88,7 +88,7 @@ def stock_cells(row: Any) -> tuple[str, ...]:
 
 # -- dagtop -----------------------------------------------------------------------------------------
 async def measure_dagtop(tasks: int, keys: int, poll_every: int) -> tuple[dict[str, float], list[Any]]:
-    from tui import harness
+    from tests.support import harness
     from tui.screens.tasks import TasksScreen
     from tui.widgets.keyed_table import KeyedTable
 

@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from tui import harness
+from tests.support import harness
 from tui.services.task_query import Selection, select_rows
 from tui.widgets.keyed_table import KeyedTable
 
