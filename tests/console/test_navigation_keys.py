@@ -4,7 +4,6 @@ left/right fold the graph, j/k/g/G move in every list, and `?` lists each key th
 from __future__ import annotations
 
 import pytest
-from textual.scroll_view import ScrollView
 from textual.widgets import DataTable, Log, OptionList, Tree
 
 from tests.support.harness import settle
@@ -14,12 +13,13 @@ from tui.screens.run_detail import RunDetailScreen
 from tui.screens.scope import NamePicker, ScopePicker
 from tui.screens.task_detail import TaskDetailScreen
 from tui.widgets.lists import ListKeys
+from tui.widgets.log_view import LogLines
 from tui.widgets.virtual_table import VirtualTable
 
 pytestmark = pytest.mark.anyio
 SIZE = (120, 40)
-# Every scrolling list, ours (the virtual table, the log's lines) and Textual's, is a ScrollView.
-LIST_WIDGETS = (ScrollView, DataTable, VirtualTable, OptionList, Tree, Log)
+# Textual's lists and ours (the virtual table, the log's lines on the Line API).
+LIST_WIDGETS = (DataTable, VirtualTable, LogLines, OptionList, Tree, Log)
 
 
 def help_keys(app) -> dict[str, str]:
