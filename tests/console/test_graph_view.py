@@ -1,0 +1,68 @@
+"""The graph view at size: a poll that changes nothing does no widget work, a changed task repaints its
+own label, and the tree's width is measured without rendering every label (same result as Textual's)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from textual.widgets import Tree
+
+from tests.support.harness import settle
+from tui.domain import RunState
+from tui.screens.graph import GraphScreen, GraphTree
+
+pytestmark = pytest.mark.anyio
+SIZE = (120, 40)
+
+
+async def open_graph(pilot) -> GraphScreen:
+    await settle(pilot)
+    await pilot.press("t")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, GraphScreen) and screen.snapshot is not None
+    return screen
+
+
+def versions(screen: GraphScreen) -> dict[tuple[str, ...], int]:
+    return {path: node._updates for path, node in screen._tree_nodes.items()}
+
+
+async def test_a_poll_that_changes_nothing_touches_no_node(console):
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_graph(pilot)
+        before = versions(screen)
+        screen.show(screen.snapshot)
+        await settle(pilot)
+        assert versions(screen) == before
+
+
+async def test_a_changed_outcome_relabels_that_task_only(console):
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_graph(pilot)
+        data = screen.snapshot
+        assert data.run is not None
+        before = versions(screen)
+        # The run now says it failed at one task: that task's line (and only lines of it) change.
+        outcomes = data.outcomes()
+        task = [t for t in data.graph.tasks.values() if outcomes.get(t.key) is not RunState.FAILED][-1]
+        failed = data.run.model_copy(update={"state": RunState.FAILED, "first_error_task": task.name})
+        screen.show(dataclasses.replace(data, run=failed))
+        await settle(pilot)
+        after = versions(screen)
+        changed = {path for path in before if after[path] != before[path]}
+        assert changed, "no label changed"
+        labels = {path: screen._tree_nodes[path].label.plain for path in changed}
+        assert any("fail" in text.lower() for text in labels.values())
+        assert len(changed) < len(before)
+
+
+async def test_the_tree_width_is_what_rendering_every_label_would_give(console):
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_graph(pilot)
+        tree = screen.query_one(GraphTree)
+        for node in screen._tree_nodes.values():
+            assert tree.get_label_width(node) == Tree.get_label_width(tree, node)
+            node.collapse()
+            assert tree.get_label_width(node) == Tree.get_label_width(tree, node)
