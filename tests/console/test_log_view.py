@@ -383,3 +383,18 @@ async def test_selecting_with_the_mouse_copies_the_rows_it_covers_and_shows_them
         assert app.screen.get_selected_text() == "2: all good\nline 3: all good\nline"
         selected = {bg for _text, bg in shown(view)[3][1]}
         assert selected and selected != {bg for _text, bg in shown(view)[10][1]}  # shown as selected
+
+
+async def test_a_chunk_holding_several_lines_is_split_into_them_plain_or_escaped():
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(LogView)
+        view.append(["one\ntwo", "three\tend", "four"])  # plain ASCII, a newline inside a chunk
+        view.append(["\x1bfive\nsix", "seven"])  # needs escaping, a newline inside too
+        view.append(["été\nhuit"])  # not ASCII
+        await pilot.pause()
+        assert list(view.buffer) == [
+            "one", "two", "three\tend", "four", "\\x1bfive", "six", "seven", "été", "huit",
+        ]  # fmt: skip
+        assert [view.buffer[i] for i in (1, 4, 8)] == ["two", "\\x1bfive", "huit"]
+        assert list(view.buffer.widths) == [3, 3, 11, 4, 8, 3, 5, 3, 4]  # a tab to column 8

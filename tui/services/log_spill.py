@@ -22,7 +22,6 @@ from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from itertools import accumulate
-from operator import add
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -33,7 +32,8 @@ from tui.text_safety import safe_text
 _CHUNK = 4 << 20  # bytes read at a time by a search
 _CACHE_LINES = 2048  # decoded lines kept for rendering: a few screenfuls
 _REDACTED = "***"
-_PLAIN_ASCII = bytes(range(0x20, 0x7F)) + b"\n\t"  # deleted by the check: what is left needs escaping
+_PLUS_ONE = (1).__add__
+_PRINTABLE = bytes(range(0x20, 0x7F)) + b"\t"  # deleted by the check: newlines and what needs escaping
 
 
 def spill_dir() -> Path:
@@ -133,38 +133,44 @@ class SpillLog:
             self.close()
 
     # -- writing ----------------------------------------------------------------------------------
-    def _clean(self, text: str) -> tuple[str, bytes | None]:
-        """What may be shown and stored: controls made visible, known secrets masked; and its bytes
-        when it is plain ASCII (then a character is a byte and a cell)."""
+    def _clean(self, text: str, lines: int) -> tuple[str, bytes | None, bool]:
+        """What may be shown and stored: controls made visible, known secrets masked; its bytes when
+        it is plain ASCII (then a character is a byte and a cell); and whether it holds exactly
+        ``lines`` lines (``lines - 1`` newlines) as it came."""
         data = text.encode("ascii") if text.isascii() else None
-        # Plain ASCII with no control byte (nearly every log) needs no escaping: one C-speed check.
-        if data is None or data.translate(None, _PLAIN_ASCII):
+        # Plain ASCII with no control byte (nearly every log) needs no escaping. One C-speed pass
+        # (translate) tells both: what it leaves is the newlines and the bytes that need escaping.
+        left = data.translate(None, _PRINTABLE) if data is not None else None
+        if left is not None and not left.translate(None, b"\n"):
+            same = len(left) == lines - 1
+        else:
+            original = text
             text, data = safe_text(text, keep_newlines=True, keep_tabs=True), None
+            same = text is original and text.count("\n") == lines - 1
         for secret in sorted(self._secrets(), key=len, reverse=True):
             if secret in text:
-                text, data = text.replace(secret, _REDACTED), None
+                text, data, same = text.replace(secret, _REDACTED), None, False
         if data is None and text.isascii():
             data = text.encode("ascii")
-        return text, data
+        return text, data, same
 
     def append(self, chunks: list[str]) -> list[str]:
         """Add lines (each may hold several, split at ``\\n``); the stored (clean) lines are returned."""
         if not chunks:
             return []
         joined = "\n".join(chunks)
-        text, plain = self._clean(joined)
+        text, plain, same = self._clean(joined, len(chunks))
         # Unchanged and one line a chunk (the usual case): the chunks are the lines, no split needed.
-        same = text is joined and text.count("\n") == len(chunks) - 1
         lines = chunks if same else text.split("\n")
         os.writev(self._open(), [plain if plain is not None else text.encode("utf-8"), b"\n"])
         if plain is not None:
             sizes = array("I", map(len, lines))
         else:
             sizes = array("I", (len(line.encode("utf-8")) for line in lines))
-        # Line i starts after every earlier line and its \n: a running sum, in C.
-        ends = accumulate(sizes, initial=self._starts[-1])
+        # Line i starts after every earlier line and its \n: a running sum of (size + 1), in C.
+        ends = accumulate(map(_PLUS_ONE, sizes), initial=self._starts[-1])
         next(ends)  # ``initial`` itself: the old end, already there
-        self._starts.extend(map(add, ends, range(1, len(sizes) + 1)))
+        self._starts.extend(ends)
         if plain is not None and b"\t" not in plain:
             widths = sizes
         else:
