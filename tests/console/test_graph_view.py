@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 from textual.widgets import Tree
 
+from tests.support import harness
 from tests.support.harness import settle
 from tui.domain import RunState
 from tui.screens.graph import GraphScreen, GraphTree
@@ -66,3 +67,18 @@ async def test_the_tree_width_is_what_rendering_every_label_would_give(console):
             assert tree.get_label_width(node) == Tree.get_label_width(tree, node)
             node.collapse()
             assert tree.get_label_width(node) == Tree.get_label_width(tree, node)
+
+
+async def test_g_and_G_in_a_1000_task_graph_show_the_row_they_move_to():
+    big = harness.build(tasks=1000, graphs=1, scopes=1, until_failure=False)
+    async with big.app.run_test(size=SIZE) as pilot:
+        screen = await open_graph(pilot)
+        tree = screen.query_one(GraphTree)
+        assert tree.last_line > 2 * tree.size.height  # far below the first screen
+        await pilot.press("G")
+        await settle(pilot)
+        assert tree.cursor_line == tree.last_line
+        assert tree.scroll_y <= tree.cursor_line < tree.scroll_y + tree.size.height
+        await pilot.press("g")
+        await settle(pilot)
+        assert tree.cursor_line == 0 and tree.scroll_y == 0
