@@ -82,3 +82,28 @@ async def test_g_and_G_in_a_1000_task_graph_show_the_row_they_move_to():
         await pilot.press("g")
         await settle(pilot)
         assert tree.cursor_line == 0 and tree.scroll_y == 0
+
+
+async def test_laying_out_a_1000_task_graph_invalidates_the_tree_once_not_per_node(monkeypatch):
+    big = harness.build(tasks=1000, graphs=1, scopes=1, until_failure=False)
+    async with big.app.run_test(size=SIZE) as pilot:
+        screen = await open_graph(pilot)
+        calls = []
+        real = Tree._invalidate
+        monkeypatch.setattr(Tree, "_invalidate", lambda self: (calls.append(1), real(self))[1])
+        screen._structure = ()  # as if the graph's shape changed: the tree is laid out again
+        screen.show(screen.snapshot)
+        await settle(pilot)
+        assert len(screen._tree_nodes) > 1000
+        assert len(calls) <= 3  # the adds together, the root unfolded
+        tree = screen.query_one(GraphTree)
+        assert tree.last_line + 1 == len(screen._tree_nodes)  # every node laid out
+
+
+def test_a_one_line_label_is_kept_as_built_and_a_longer_one_shows_its_first_line():
+    from rich.text import Text
+
+    tree = GraphTree("graph")
+    one = Text("LOAD_EVENTS  ● started")
+    assert tree.process_label(one) is one
+    assert tree.process_label(Text("first\nsecond")).plain == "first"
