@@ -45,6 +45,9 @@ screenshots: $(STAMP_TEST)
 
 bench: $(STAMP_TEST)
 	$(BIN)/python -m devtools.bench
+	$(BIN)/python -m devtools.bench_table
+	$(BIN)/python -m devtools.bench_log
+	$(BIN)/python -m devtools.bench_graph
 	$(MAKE) bench-airflow
 	$(BIN)/python -m devtools.bench_sweep --airflow
 

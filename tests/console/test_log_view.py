@@ -235,6 +235,7 @@ async def test_the_lines_live_in_a_private_spill_file_without_secrets_removed_on
         spill = view.buffer.path
         assert spill is not None and spill.is_relative_to(state_home / "dagtop")
         assert spill.stat().st_mode & 0o077 == 0  # the user's only
+        view.buffer.flush()  # the file is written by a thread of its own
         written = spill.read_text()
         assert token not in written and "Bearer ***" in written and "\x1b" not in written
         assert "\\x1b[2Jdone" in written  # neutralised before it was written, as shown
@@ -383,3 +384,52 @@ async def test_selecting_with_the_mouse_copies_the_rows_it_covers_and_shows_them
         assert app.screen.get_selected_text() == "2: all good\nline 3: all good\nline"
         selected = {bg for _text, bg in shown(view)[3][1]}
         assert selected and selected != {bg for _text, bg in shown(view)[10][1]}  # shown as selected
+
+
+async def test_a_chunk_holding_several_lines_is_split_into_them_plain_or_escaped():
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(LogView)
+        view.append(["one\ntwo", "three\tend", "four"])  # plain ASCII, a newline inside a chunk
+        view.append(["\x1bfive\nsix", "seven"])  # needs escaping, a newline inside too
+        view.append(["été\nhuit"])  # not ASCII
+        await pilot.pause()
+        assert list(view.buffer) == [
+            "one", "two", "three\tend", "four", "\\x1bfive", "six", "seven", "été", "huit",
+        ]  # fmt: skip
+        assert [view.buffer[i] for i in (1, 4, 8)] == ["two", "\\x1bfive", "huit"]
+        assert list(view.buffer.widths) == [3, 3, 11, 4, 8, 3, 5, 3, 4]  # a tab to column 8
+
+
+async def test_appended_lines_are_readable_before_the_file_holds_them_and_the_file_gets_them_all(state_home):
+    """The writer thread is held: the view still shows and searches what was appended; released, the
+    file holds every line in order."""
+    import threading
+
+    from tui.services import spill_writer
+
+    gate = threading.Event()
+    real = spill_writer.os.pwrite
+
+    def held(fd, data, offset):
+        gate.wait(10)
+        return real(fd, data, offset)
+
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        spill_writer.os.pwrite = held
+        try:
+            view = app.query_one(LogView)
+            view.append(LINES[:100])
+            view.append(LINES[100:])
+            await pilot.pause()
+            spill = view.buffer.path
+            assert spill.read_text() == ""  # nothing written yet
+            assert view.buffer[199] == LINES[199] and view.buffer[0] == LINES[0]
+            assert [line for line, _nth in view.buffer.search("error")] == [120]
+            assert list(view.buffer) == LINES
+        finally:
+            gate.set()
+            spill_writer.os.pwrite = real
+        view.buffer.flush()
+        assert spill.read_text() == "\n".join(LINES) + "\n"

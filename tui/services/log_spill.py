@@ -6,8 +6,9 @@ so the file holds exactly what the screen may show. Memory per line is one offse
 search. The file lives in dagtop's state directory, readable by the user only, and is deleted by
 ``close``. Stale files of a process that died are removed when the next one opens.
 
-Append costs O(new lines) in C-speed string operations (a join, a check for control bytes, a write), so a
-follow of 10,000 lines/s is a fraction of a core.
+Append costs O(new lines) in C-speed string operations (a join, a check for control bytes, the offsets);
+the write itself is done by a thread (spill_writer.py), so a huge log's first screen does not wait for
+it and a follow of 10,000 lines/s is a fraction of a core.
 """
 
 from __future__ import annotations
@@ -22,18 +23,19 @@ from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from itertools import accumulate
-from operator import add
 from pathlib import Path
 
 from rich.cells import cell_len
 
 from tui.locations import state_dir
+from tui.services.spill_writer import AppendWriter
 from tui.text_safety import safe_text
 
 _CHUNK = 4 << 20  # bytes read at a time by a search
 _CACHE_LINES = 2048  # decoded lines kept for rendering: a few screenfuls
 _REDACTED = "***"
-_PLAIN_ASCII = bytes(range(0x20, 0x7F)) + b"\n\t"  # deleted by the check: what is left needs escaping
+_PLUS_ONE = (1).__add__
+_PRINTABLE = bytes(range(0x20, 0x7F)) + b"\t"  # deleted by the check: newlines and what needs escaping
 
 
 def spill_dir() -> Path:
@@ -95,6 +97,7 @@ class SpillLog:
     def __init__(self, secrets: Callable[[], list[str]] = live_secrets) -> None:
         self._secrets = secrets
         self._fd: int | None = None
+        self._writer: AppendWriter | None = None  # writes on a thread; reads see what it has not yet
         self.path: Path | None = None
         self._starts = array("Q", [0])  # byte offset where each line starts, and the end
         self._widths = array("I")  # cells each line takes (tabs expanded)
@@ -113,10 +116,14 @@ class SpillLog:
             except OSError:  # an unwritable state directory must not cost the log: the system's temp
                 fd, name = tempfile.mkstemp(prefix=f"dagtop-{prefix}", suffix=".log")
             self._fd, self.path = fd, Path(name)
+            self._writer = AppendWriter(fd)
         return self._fd
 
     def close(self) -> None:
         """Delete the file and forget every line."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -128,43 +135,57 @@ class SpillLog:
         self.max_width = 0
         self._cache.clear()
 
+    def flush(self) -> None:
+        """Wait until the file holds every line appended (reads never need to: they see them all)."""
+        if self._writer is not None:
+            self._writer.flush()
+
     def __del__(self) -> None:  # a view that never unmounted must not leave its file behind
         with contextlib.suppress(OSError):
             self.close()
 
     # -- writing ----------------------------------------------------------------------------------
-    def _clean(self, text: str) -> tuple[str, bytes | None]:
-        """What may be shown and stored: controls made visible, known secrets masked; and its bytes
-        when it is plain ASCII (then a character is a byte and a cell)."""
+    def _clean(self, text: str, lines: int) -> tuple[str, bytes | None, bool]:
+        """What may be shown and stored: controls made visible, known secrets masked; its bytes when
+        it is plain ASCII (then a character is a byte and a cell); and whether it holds exactly
+        ``lines`` lines (``lines - 1`` newlines) as it came."""
         data = text.encode("ascii") if text.isascii() else None
-        # Plain ASCII with no control byte (nearly every log) needs no escaping: one C-speed check.
-        if data is None or data.translate(None, _PLAIN_ASCII):
+        # Plain ASCII with no control byte (nearly every log) needs no escaping. One C-speed pass
+        # (translate) tells both: what it leaves is the newlines and the bytes that need escaping.
+        left = data.translate(None, _PRINTABLE) if data is not None else None
+        if left is not None and not left.translate(None, b"\n"):
+            same = len(left) == lines - 1
+        else:
+            original = text
             text, data = safe_text(text, keep_newlines=True, keep_tabs=True), None
+            same = text is original and text.count("\n") == lines - 1
         for secret in sorted(self._secrets(), key=len, reverse=True):
             if secret in text:
-                text, data = text.replace(secret, _REDACTED), None
+                text, data, same = text.replace(secret, _REDACTED), None, False
         if data is None and text.isascii():
             data = text.encode("ascii")
-        return text, data
+        return text, data, same
 
     def append(self, chunks: list[str]) -> list[str]:
         """Add lines (each may hold several, split at ``\\n``); the stored (clean) lines are returned."""
         if not chunks:
             return []
         joined = "\n".join(chunks)
-        text, plain = self._clean(joined)
+        text, plain, same = self._clean(joined, len(chunks))
         # Unchanged and one line a chunk (the usual case): the chunks are the lines, no split needed.
-        same = text is joined and text.count("\n") == len(chunks) - 1
         lines = chunks if same else text.split("\n")
-        os.writev(self._open(), [plain if plain is not None else text.encode("utf-8"), b"\n"])
+        self._open()
+        assert self._writer is not None
+        self._writer.write(plain if plain is not None else text.encode("utf-8"))
+        self._writer.write(b"\n")
         if plain is not None:
             sizes = array("I", map(len, lines))
         else:
             sizes = array("I", (len(line.encode("utf-8")) for line in lines))
-        # Line i starts after every earlier line and its \n: a running sum, in C.
-        ends = accumulate(sizes, initial=self._starts[-1])
+        # Line i starts after every earlier line and its \n: a running sum of (size + 1), in C.
+        ends = accumulate(map(_PLUS_ONE, sizes), initial=self._starts[-1])
         next(ends)  # ``initial`` itself: the old end, already there
-        self._starts.extend(map(add, ends, range(1, len(sizes) + 1)))
+        self._starts.extend(ends)
         if plain is not None and b"\t" not in plain:
             widths = sizes
         else:
@@ -190,7 +211,7 @@ class SpillLog:
         line = self._cache.get(index)
         if line is None:
             start, end = self._starts[index], self._starts[index + 1]
-            raw = os.pread(self._fd, end - start - 1, start)  # type: ignore[arg-type]
+            raw = self._writer.read(start, end - start - 1)  # type: ignore[union-attr]
             line = raw.decode("utf-8", "replace")
             self._cache[index] = line
             if len(self._cache) > _CACHE_LINES:
@@ -209,7 +230,7 @@ class SpillLog:
                 return
             offset, end = 0, self._starts[-1]
             while offset < end:
-                data = os.pread(self._fd, min(_CHUNK, end - offset), offset)
+                data = self._writer.read(offset, min(_CHUNK, end - offset))  # type: ignore[union-attr]
                 out.write(data)
                 offset += len(data)
 
@@ -224,7 +245,7 @@ class SpillLog:
         while first < count:
             start = self._starts[first]
             last = max(first + 1, bisect_right(self._starts, start + _CHUNK, first, count + 1) - 1)
-            data = os.pread(self._fd, self._starts[last] - start, start)  # type: ignore[arg-type]
+            data = self._writer.read(start, self._starts[last] - start)  # type: ignore[union-attr]
             yield first, data.decode("utf-8", "replace")
             first = last
 

@@ -71,6 +71,9 @@ class ListTree(ListKeys, Tree[NodeData]):
 
     def action_list_top(self) -> None:
         self.cursor_line = 0
+        self.scroll_to_line(0, animate=False)
 
     def action_list_bottom(self) -> None:
+        # Setting the cursor line does not scroll (Tree scrolls only on its own moves): show it.
         self.cursor_line = max(0, self.last_line)
+        self.scroll_to_line(self.cursor_line, animate=False)

@@ -1,0 +1,109 @@
+"""The graph view at size: a poll that changes nothing does no widget work, a changed task repaints its
+own label, and the tree's width is measured without rendering every label (same result as Textual's)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from textual.widgets import Tree
+
+from tests.support import harness
+from tests.support.harness import settle
+from tui.domain import RunState
+from tui.screens.graph import GraphScreen, GraphTree
+
+pytestmark = pytest.mark.anyio
+SIZE = (120, 40)
+
+
+async def open_graph(pilot) -> GraphScreen:
+    await settle(pilot)
+    await pilot.press("t")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, GraphScreen) and screen.snapshot is not None
+    return screen
+
+
+def versions(screen: GraphScreen) -> dict[tuple[str, ...], int]:
+    return {path: node._updates for path, node in screen._tree_nodes.items()}
+
+
+async def test_a_poll_that_changes_nothing_touches_no_node(console):
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_graph(pilot)
+        before = versions(screen)
+        screen.show(screen.snapshot)
+        await settle(pilot)
+        assert versions(screen) == before
+
+
+async def test_a_changed_outcome_relabels_that_task_only(console):
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_graph(pilot)
+        data = screen.snapshot
+        assert data.run is not None
+        before = versions(screen)
+        # The run now says it failed at one task: that task's line (and only lines of it) change.
+        outcomes = data.outcomes()
+        task = [t for t in data.graph.tasks.values() if outcomes.get(t.key) is not RunState.FAILED][-1]
+        failed = data.run.model_copy(update={"state": RunState.FAILED, "first_error_task": task.name})
+        screen.show(dataclasses.replace(data, run=failed))
+        await settle(pilot)
+        after = versions(screen)
+        changed = {path for path in before if after[path] != before[path]}
+        assert changed, "no label changed"
+        labels = {path: screen._tree_nodes[path].label.plain for path in changed}
+        assert any("fail" in text.lower() for text in labels.values())
+        assert len(changed) < len(before)
+
+
+async def test_the_tree_width_is_what_rendering_every_label_would_give(console):
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_graph(pilot)
+        tree = screen.query_one(GraphTree)
+        for node in screen._tree_nodes.values():
+            assert tree.get_label_width(node) == Tree.get_label_width(tree, node)
+            node.collapse()
+            assert tree.get_label_width(node) == Tree.get_label_width(tree, node)
+
+
+async def test_g_and_G_in_a_1000_task_graph_show_the_row_they_move_to():
+    big = harness.build(tasks=1000, graphs=1, scopes=1, until_failure=False)
+    async with big.app.run_test(size=SIZE) as pilot:
+        screen = await open_graph(pilot)
+        tree = screen.query_one(GraphTree)
+        assert tree.last_line > 2 * tree.size.height  # far below the first screen
+        await pilot.press("G")
+        await settle(pilot)
+        assert tree.cursor_line == tree.last_line
+        assert tree.scroll_y <= tree.cursor_line < tree.scroll_y + tree.size.height
+        await pilot.press("g")
+        await settle(pilot)
+        assert tree.cursor_line == 0 and tree.scroll_y == 0
+
+
+async def test_laying_out_a_1000_task_graph_invalidates_the_tree_once_not_per_node(monkeypatch):
+    big = harness.build(tasks=1000, graphs=1, scopes=1, until_failure=False)
+    async with big.app.run_test(size=SIZE) as pilot:
+        screen = await open_graph(pilot)
+        calls = []
+        real = Tree._invalidate
+        monkeypatch.setattr(Tree, "_invalidate", lambda self: (calls.append(1), real(self))[1])
+        screen._structure = ()  # as if the graph's shape changed: the tree is laid out again
+        screen.show(screen.snapshot)
+        await settle(pilot)
+        assert len(screen._tree_nodes) > 1000
+        assert len(calls) <= 3  # the adds together, the root unfolded
+        tree = screen.query_one(GraphTree)
+        assert tree.last_line + 1 == len(screen._tree_nodes)  # every node laid out
+
+
+def test_a_one_line_label_is_kept_as_built_and_a_longer_one_shows_its_first_line():
+    from rich.text import Text
+
+    tree = GraphTree("graph")
+    one = Text("LOAD_EVENTS  ● started")
+    assert tree.process_label(one) is one
+    assert tree.process_label(Text("first\nsecond")).plain == "first"
