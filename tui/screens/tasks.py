@@ -154,8 +154,8 @@ class TasksScreen(PolledScreen):
     async def diff(self, tasks: list[Task]) -> RowsDiff:
         """The rows for ``tasks`` against the rows shown. O(rows) of building and comparing, off the
         event loop: keys stay instant while it runs, and show() gets only what changed."""
-        statuses, base = dict(self.sweep.statuses), self.rows
-        return await anyio.to_thread.run_sync(lambda: diff_rows(base, rows_for(tasks, statuses)))
+        statuses, base, order = dict(self.sweep.statuses), self.rows, (self.sort, self.reverse)
+        return await anyio.to_thread.run_sync(lambda: diff_rows(base, rows_for(tasks, statuses), order))
 
     def roots_on_screen(self) -> list[str]:
         """The graphs of the rows in view: checked every poll."""
@@ -173,15 +173,21 @@ class TasksScreen(PolledScreen):
     def show(self, data: list[TaskRow] | RowsDiff) -> None:
         """Show a full list, or a poll's diff: patched in place in O(changed rows) when it only
         changed rows already listed, and without touching a widget when it changed nothing."""
+        new = len(data) if isinstance(data, list) else 0
         if isinstance(data, RowsDiff):
+            new = len(data.changed)
             if data.base is self.rows and data.same_keys and self.patch(data.changed):
+                HEAP.loaded(new, len(self.rows))
                 return
+            if data.ordered is not None and data.ordered.order == (self.sort, self.reverse):
+                self.selection.adopt(data.ordered)
             data = data.rows
         self.rows = data
         self.by_key = {row.task.key: row for row in data}
         self.places = {row.task.key: n for n, row in enumerate(data)}
+        # Many new rows: they leave the collector's full passes before the redraw allocates more.
+        HEAP.loaded(new, len(data))
         self.render_rows()
-        HEAP.loaded(len(data))  # a big load: its objects leave the collector's full passes
 
     def patch(self, changed: dict[str, TaskRow]) -> bool:
         """Replace changed rows in place; False when one moves in the order or the filter (the

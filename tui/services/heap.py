@@ -8,29 +8,31 @@ object alive now into a generation the collector never scans: after a big load t
 cost only what was allocated since (a no-change poll went 312 -> 67 ms in the first measurement).
 
 Raising the thresholds instead only spaces the same pauses out. The price of freezing: a reference
-cycle that is garbage at the moment of freezing is never collected; freezing only when the held data
-grows by a quarter (a first load, a much larger scope) keeps that to a few one-off leaks, while rows
-freed later by reference counting (no cycles: plain models) are still freed at once.
+cycle that is garbage at the moment of freezing is never collected; freezing only once the rows
+made since the last freeze reach a quarter of the rows held (a first load, a poll that replaced most
+rows) keeps that to a few one-off leaks, while frozen rows a later poll replaces are still freed at
+once by reference counting (plain models: no cycles).
 """
 
 from __future__ import annotations
 
 import gc
 
-GROWTH = 1.25  # freeze again once the data held grew by a quarter since the last freeze
+SHARE = 0.25  # freeze again once a quarter of the rows held are new since the last freeze
 SMALL = 2_000  # below this many rows a full collection is cheap: nothing to gain
 
 
 class HeapPolicy:
     def __init__(self) -> None:
-        self.frozen_size = 0
+        self.unfrozen = 0  # rows made since the last freeze
 
-    def loaded(self, size: int) -> bool:
-        """A view now holds ``size`` rows: freeze the heap if that is a big new high. Returns whether
-        it froze."""
-        if size < SMALL or size < self.frozen_size * GROWTH:
+    def loaded(self, new: int, size: int) -> bool:
+        """A view now holds ``size`` rows, ``new`` of them new objects: freeze the heap once many are
+        new. Returns whether it froze."""
+        self.unfrozen += new
+        if size < SMALL or self.unfrozen < SHARE * size:
             return False
-        self.frozen_size = size
+        self.unfrozen = 0
         gc.freeze()
         return True
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tui.services.task_query import TaskRow
+from tui.services.task_query import Sorted, TaskRow, sort_rows
 
 
 @dataclass(slots=True)
@@ -22,14 +22,19 @@ class RowsDiff:
     rows: list[TaskRow]
     changed: dict[str, TaskRow]  # new or different rows by key
     same_keys: bool  # the same keys in the same order: the rows can be patched in place
+    ordered: Sorted | None = None  # the rows in the screen's order, when a full redraw will need it
 
     @property
     def empty(self) -> bool:
         return self.same_keys and not self.changed
 
 
-def diff_rows(base: Sequence[TaskRow], new: Sequence[TaskRow]) -> RowsDiff:
-    """``new`` against ``base``; O(rows), meant for a worker thread."""
+def diff_rows(
+    base: Sequence[TaskRow], new: Sequence[TaskRow], order: tuple[str, bool] | None = None
+) -> RowsDiff:
+    """``new`` against ``base``; O(rows), meant for a worker thread. With ``order`` (sort, reverse),
+    a diff the screen will redraw whole (a first load, rows added or removed, many changed) also
+    carries the rows sorted so, so the O(n log n) sort is not done on the event loop."""
     old = {row.task.key: row for row in base}
     rows: list[TaskRow] = []
     changed: dict[str, TaskRow] = {}
@@ -44,4 +49,7 @@ def diff_rows(base: Sequence[TaskRow], new: Sequence[TaskRow]) -> RowsDiff:
     same_keys = len(base) == len(rows) and all(
         a is b or a.task.key == b.task.key for a, b in zip(base, rows, strict=True)
     )
-    return RowsDiff(base, rows, changed, same_keys)
+    diff = RowsDiff(base, rows, changed, same_keys)
+    if order is not None and (not same_keys or len(changed) > len(rows) // 10):
+        diff.ordered = sort_rows(rows, *order)
+    return diff

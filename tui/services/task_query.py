@@ -119,6 +119,24 @@ def select_rows(
     return chosen
 
 
+@dataclass(slots=True)
+class Sorted:
+    """Rows in one order, with what a Selection keeps beside them (built off the event loop)."""
+
+    rows: Sequence[TaskRow]  # the rows as given (identity: what they were sorted from)
+    order: tuple[str, bool]
+    sorted: list[TaskRow]
+    names: list[str]
+    where: dict[str, int]
+
+
+def sort_rows(rows: Sequence[TaskRow], sort: str, reverse: bool) -> Sorted:
+    ordered = sorted(rows, key=SORT_KEYS.get(sort, SORT_KEYS["graph"]), reverse=reverse)
+    names = [row.task.name.lower() for row in ordered]
+    where = {row.task.key: n for n, row in enumerate(ordered)}
+    return Sorted(rows, (sort, reverse), ordered, names, where)
+
+
 class Selection:
     """``select_rows`` for a screen that asks again on every keystroke and poll, in O(matching rows):
 
@@ -159,6 +177,12 @@ class Selection:
         chosen = [pool[i] for i in picked]
         self._last = (filter_text, failed_only, chosen, [names[i] for i in picked])
         return chosen
+
+    def adopt(self, ordered: Sorted) -> None:
+        """Take rows already sorted (by a worker thread); the next select of ``ordered.rows`` in that
+        order sorts nothing."""
+        self._rows, self._order, self._last = ordered.rows, ordered.order, None
+        self._sorted, self._names, self._where = ordered.sorted, ordered.names, ordered.where
 
     def patch(
         self, old: Mapping[str, TaskRow], new: Mapping[str, TaskRow], *, filter_text: str, failed_only: bool
