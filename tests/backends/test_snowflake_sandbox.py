@@ -34,6 +34,24 @@ async def test_backend_satisfies_the_protocol(rig: Rig) -> None:
     assert rig.backend.location == f"http://sandbox.test {scope_of(db, schema)}"
 
 
+async def test_a_task_list_is_parsed_off_the_event_loop(rig: Rig, monkeypatch) -> None:
+    """50,000 tasks take seconds to validate: on the event loop that froze every key while a poll ran."""
+    import threading
+
+    from tui.backends.snowflake import mapping
+
+    threads = []
+    original = mapping.parse_task_list
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(mapping, "parse_task_list", recording)
+    assert await rig.backend.list_tasks()
+    assert threads and threading.main_thread() not in threads
+
+
 async def test_list_tasks_maps_every_task_with_consistent_roots(rig: Rig) -> None:
     tasks = await rig.backend.list_tasks()
     assert tasks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -9,12 +10,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Label
 
-from tui.domain import RunState
+from tui.domain import RunState, Task
 from tui.plural import plural
 from tui.services.graph_sweep import GraphSweep
+from tui.services.heap import POLICY as HEAP
+from tui.services.row_diff import RowsDiff, diff_rows
 from tui.services.snapshots import rows_for
 from tui.services.task_query import SORT_KEYS, Selection, TaskRow
-from tui.widgets.error_pane import ErrorPane
+from tui.widgets.error_pane import ErrorPane, looks
 from tui.widgets.keyed_table import KeyedTable
 from tui.widgets.literal import literal
 from tui.widgets.status import run_badge, task_badge
@@ -79,6 +82,8 @@ class TasksScreen(PolledScreen):
         super().__init__()
         self.rows: list[TaskRow] = []
         self.by_key: dict[str, TaskRow] = {}
+        self.places: dict[str, int] = {}  # key -> index in self.rows, so a poll patches rows in place
+        self.shown_status: tuple | None = None  # what the status line shows: set again only on change
         self.selection = Selection()
         self.filter_text = ""
         self.failed_only = False
@@ -125,24 +130,32 @@ class TasksScreen(PolledScreen):
         shown = [column for column, _, _ in self.shown_columns]
         return ["graph", *(c for c in shown if c in SORT_KEYS and c != "result"), "result"]
 
-    async def fetch(self) -> list[TaskRow]:
+    async def fetch(self) -> RowsDiff:
         # Two steps so a large scope shows its tasks at once and run results as they arrive; the
         # header only says "updated" once both are in.
         backend = self.app.backend  # type: ignore[attr-defined]
         tasks = await backend.list_tasks()
         if not self.rows:
+            first = await self.diff(tasks)
             with self.app.batch_update():
-                self.show(rows_for(tasks, {}))
+                self.show(first)
         self.roots = [t.key for t in tasks if t.is_root]
 
-        def shown() -> None:  # the graphs in view are in: show them before the sweep goes on
+        async def shown() -> None:  # the graphs in view are in: show them before the sweep goes on
+            diff = await self.diff(tasks)
             with self.app.batch_update():
-                self.show(rows_for(tasks, self.sweep.statuses))
+                self.show(diff)
 
         app = self.app
         on_screen = self.roots_on_screen()
         await self.sweep.refresh(backend, self.roots, on_screen, app.now, self.freshness.interval, shown)  # type: ignore[attr-defined]
-        return rows_for(tasks, self.sweep.statuses)
+        return await self.diff(tasks)
+
+    async def diff(self, tasks: list[Task]) -> RowsDiff:
+        """The rows for ``tasks`` against the rows shown. O(rows) of building and comparing, off the
+        event loop: keys stay instant while it runs, and show() gets only what changed."""
+        statuses, base, order = dict(self.sweep.statuses), self.rows, (self.sort, self.reverse)
+        return await anyio.to_thread.run_sync(lambda: diff_rows(base, rows_for(tasks, statuses), order))
 
     def roots_on_screen(self) -> list[str]:
         """The graphs of the rows in view: checked every poll."""
@@ -157,10 +170,49 @@ class TasksScreen(PolledScreen):
         top, height = int(table.scroll_offset.y), max(1, table.size.height)
         return list(dict.fromkeys(r.task.root for r in chosen[top : top + height]))
 
-    def show(self, data: list[TaskRow]) -> None:
+    def show(self, data: list[TaskRow] | RowsDiff) -> None:
+        """Show a full list, or a poll's diff: patched in place in O(changed rows) when it only
+        changed rows already listed, and without touching a widget when it changed nothing."""
+        new = len(data) if isinstance(data, list) else 0
+        if isinstance(data, RowsDiff):
+            new = len(data.changed)
+            if data.base is self.rows and data.same_keys and self.patch(data.changed):
+                HEAP.loaded(new, len(self.rows))
+                return
+            if data.ordered is not None and data.ordered.order == (self.sort, self.reverse):
+                self.selection.adopt(data.ordered)
+            data = data.rows
         self.rows = data
         self.by_key = {row.task.key: row for row in data}
+        self.places = {row.task.key: n for n, row in enumerate(data)}
+        # Many new rows: they leave the collector's full passes before the redraw allocates more.
+        HEAP.loaded(new, len(data))
         self.render_rows()
+
+    def patch(self, changed: dict[str, TaskRow]) -> bool:
+        """Replace changed rows in place; False when one moves in the order or the filter (the
+        caller then shows the whole new list)."""
+        if changed and not self.selection.patch(
+            self.by_key, changed, filter_text=self.filter_text, failed_only=self.failed_only
+        ):
+            return False
+        for key, row in changed.items():
+            self.rows[self.places[key]] = row  # type: ignore[index]
+            self.by_key[key] = row
+        table = self.query_one(KeyedTable)
+        table.set_context(self.row_context())  # the clock moved: the rows on screen age
+        table.patch_rows(dict(changed))
+        self.update_status(table.row_count)
+        if table.selected_key in changed:
+            self.update_error_pane()
+        return True
+
+    def row_context(self) -> tuple:
+        """What every row's cells depend on besides the row itself: a change redraws the rows on screen."""
+        app = self.app
+        index = {column: n for n, (column, _, _) in enumerate(COLUMNS)}
+        picks = tuple(index[column] for column, _, _ in self.shown_columns)
+        return (self.sort == "graph", app.now(), app.tz, app.show_absolute, app.theme, picks)  # type: ignore[attr-defined]
 
     # -- rendering ------------------------------------------------------------------------------
     def render_rows(self) -> None:
@@ -173,16 +225,13 @@ class TasksScreen(PolledScreen):
         )
         self.fit_columns()
         table = self.query_one(KeyedTable)
-        index = {column: n for n, (column, _, _) in enumerate(COLUMNS)}
-        picks = [index[column] for column, _, _ in self.shown_columns]
+        context = self.row_context()
+        picks = context[-1]
 
         def render(key: str) -> tuple[Text, ...]:  # only for the rows drawn: O(visible rows)
             cells = self.cells(self.by_key[key])
             return tuple(cells[i] for i in picks)
 
-        # What every row's cells depend on besides the row itself: a change redraws the rows on screen.
-        app = self.app
-        context = (self.sort == "graph", app.now(), app.tz, app.show_absolute, app.theme, tuple(picks))  # type: ignore[attr-defined]
         table.apply_lazy([(row.task.key, row) for row in chosen], render, context=context)
         self.update_columns()
         self.update_status(len(chosen))
@@ -284,7 +333,9 @@ class TasksScreen(PolledScreen):
         if hint:  # first: the user must know that no row is the target of a key now
             warning = self.app.theme_colors["warning"]  # type: ignore[attr-defined]
             status = Text(hint, style=f"bold {warning}").append("  ·  ").append_text(status)
-        self.query_one("#tasks-status", Label).update(status)
+        if looks(status) != self.shown_status:  # an update lays the screen out again: only on change
+            self.shown_status = looks(status)
+            self.query_one("#tasks-status", Label).update(status)
 
     # -- selection ------------------------------------------------------------------------------
     @property

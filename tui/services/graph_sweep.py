@@ -9,7 +9,7 @@ has and has not reached is said in words (``coverage``): stale is never shown as
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -99,7 +99,7 @@ class GraphSweep:
         on_screen: Sequence[str],
         clock: Callable[[], datetime],
         interval: float,
-        shown: Callable[[], None] | None = None,
+        shown: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """Check this poll's share of ``roots`` and forget graphs that are gone. The graphs on screen
         come first and ``shown`` is called once they are in, so a slow server never hides them
@@ -115,7 +115,7 @@ class GraphSweep:
             first = []  # nothing to show early: one step
         else:
             await self._check(backend, first, clock)
-            shown()
+            await shown()
         early = set(first)
         await self._check(backend, [r for r in chosen if r not in early], clock)
         gone = set(self.checked) - set(roots)

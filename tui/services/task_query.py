@@ -8,7 +8,7 @@ by a typo without the user seeing the filter.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -119,6 +119,24 @@ def select_rows(
     return chosen
 
 
+@dataclass(slots=True)
+class Sorted:
+    """Rows in one order, with what a Selection keeps beside them (built off the event loop)."""
+
+    rows: Sequence[TaskRow]  # the rows as given (identity: what they were sorted from)
+    order: tuple[str, bool]
+    sorted: list[TaskRow]
+    names: list[str]
+    where: dict[str, int]
+
+
+def sort_rows(rows: Sequence[TaskRow], sort: str, reverse: bool) -> Sorted:
+    ordered = sorted(rows, key=SORT_KEYS.get(sort, SORT_KEYS["graph"]), reverse=reverse)
+    names = [row.task.name.lower() for row in ordered]
+    where = {row.task.key: n for n, row in enumerate(ordered)}
+    return Sorted(rows, (sort, reverse), ordered, names, where)
+
+
 class Selection:
     """``select_rows`` for a screen that asks again on every keystroke and poll, in O(matching rows):
 
@@ -131,6 +149,7 @@ class Selection:
         self._order: tuple[str, bool] | None = None
         self._sorted: list[TaskRow] = []
         self._names: list[str] = []  # each sorted row's name in lower case, for the name filter
+        self._where: dict[str, int] = {}  # key -> place in the sorted list, for patches
         self._last: tuple[str, bool, list[TaskRow], list[str]] | None = None
 
     def select(
@@ -140,6 +159,7 @@ class Selection:
             if not self._same_order(rows, sort, reverse):
                 self._sorted = sorted(rows, key=SORT_KEYS.get(sort, SORT_KEYS["graph"]), reverse=reverse)
                 self._names = [row.task.name.lower() for row in self._sorted]
+                self._where = {row.task.key: n for n, row in enumerate(self._sorted)}
             self._rows, self._order, self._last = rows, (sort, reverse), None
         pool, names = self._sorted, self._names
         last = self._last
@@ -158,6 +178,37 @@ class Selection:
         self._last = (filter_text, failed_only, chosen, [names[i] for i in picked])
         return chosen
 
+    def adopt(self, ordered: Sorted) -> None:
+        """Take rows already sorted (by a worker thread); the next select of ``ordered.rows`` in that
+        order sorts nothing."""
+        self._rows, self._order, self._last = ordered.rows, ordered.order, None
+        self._sorted, self._names, self._where = ordered.sorted, ordered.names, ordered.where
+
+    def patch(
+        self, old: Mapping[str, TaskRow], new: Mapping[str, TaskRow], *, filter_text: str, failed_only: bool
+    ) -> bool:
+        """Put changed rows (``new``, by key; ``old``: the rows they replace) in their places, O(changed
+        rows), when none of them moves in the order or into or out of the filter; the caller then
+        patches its row list in place (the same list object, so nothing is sorted again). False:
+        nothing was patched, select again with the new list."""
+        if self._order is None:
+            return False
+        key = SORT_KEYS.get(self._order[0], SORT_KEYS["graph"])
+        keep = parse_filter(filter_text) if filter_text.strip() else None
+        for k, row in new.items():
+            was = old.get(k)
+            if was is None or k not in self._where or key(was) != key(row):
+                return False
+            if keep is not None and keep(was) != keep(row):
+                return False
+            if failed_only and was.graph_failed != row.graph_failed:
+                return False
+        for k, row in new.items():
+            n = self._where[k]
+            self._sorted[n], self._names[n] = row, row.task.name.lower()
+        self._last = None  # its rows are the old objects: the next filter looks at the sorted list
+        return True
+
     def _same_order(self, rows: Sequence[TaskRow], sort: str, reverse: bool) -> bool:
         """A poll that kept most rows as they were: when no row's place in the order changed, the
         sorted list is patched with the new rows instead of sorted again (identity checks, no sort)."""
@@ -173,7 +224,7 @@ class Selection:
                 new[after.task.key] = after
         if new:
             self._sorted = [new.get(row.task.key, row) for row in self._sorted]
-            self._names = [row.task.name.lower() for row in self._sorted]
+            self._names = [row.task.name.lower() for row in self._sorted]  # places kept: _where holds
         return True
 
 

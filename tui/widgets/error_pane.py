@@ -53,6 +53,11 @@ def run_summary(name: str, run: GraphRun | None, when: str, colors: dict[str, st
     return text
 
 
+def looks(text: Text) -> tuple:
+    """What a Text shows: its words and styles (Text's own == ignores its base style)."""
+    return (text.plain, tuple(text.spans), str(text.style))
+
+
 class ErrorPane(Static):
     """The selected row's last result and first error line; always two lines, so nothing moves."""
 
@@ -66,8 +71,18 @@ class ErrorPane(Static):
     }
     """
 
+    shown: tuple | None = None
+
     def show_run(self, name: str, run: GraphRun | None, when: str) -> None:
-        self.update(run_summary(name, run, when, self.app.theme_colors))  # type: ignore[attr-defined]
+        self.show(run_summary(name, run, when, self.app.theme_colors))  # type: ignore[attr-defined]
 
     def show_hint(self, hint: str) -> None:
-        self.update(Text(hint, style="dim"))
+        self.show(Text(hint, style="dim"))
+
+    def show(self, text: Text) -> None:
+        """Set the text only when it changed: an update lays the whole screen out again, and the
+        cursor moves within one graph (same pane) far more often than between graphs."""
+        seen = looks(text)
+        if seen != self.shown:
+            self.shown = seen
+            self.update(text)

@@ -209,12 +209,7 @@ class VirtualTable(ListKeys, TableKeys, can_focus=True):
         Only rows whose version changed are rendered again, and every row (lazily) when ``context``
         changed: what all cells depend on, such as the clock. Returns the keys that changed."""
         self._render_row = render
-        if context != self._row_context:  # O(cached rows): the rows off screen are built when scrolled to
-            self._row_context = context
-            self._cells.clear()
-            self._lines.clear()
-            self._strips.clear()
-            self.refresh()
+        self.set_context(context)
         keys = [key for key, _ in rows]
         versions = dict(rows)
         old = self._versions
@@ -240,6 +235,31 @@ class VirtualTable(ListKeys, TableKeys, can_focus=True):
             self._refresh_keys(changed)
         self._measure(changed)
         self._clamp_cursor()
+        return changed
+
+    def set_context(self, context: object) -> None:
+        """What every row's cells depend on (the clock, the theme): a change redraws the rows on
+        screen, O(cached rows); the rows off screen are built when scrolled to."""
+        if context != self._row_context:
+            self._row_context = context
+            self._cells.clear()
+            self._lines.clear()
+            self._strips.clear()
+            self.refresh()
+
+    def patch_rows(self, rows: dict[str, object]) -> set[str]:
+        """New versions for rows already shown, in place (the order is unchanged): O(changed rows),
+        for a poll that changed a few rows. Keys not shown are ignored. Returns the keys redrawn."""
+        changed = set()
+        for key, version in rows.items():
+            was = self._versions.get(key, changed_marker)
+            if key in self._index and was is not version and was != version:
+                self._versions[key] = version
+                self._stamps[key] = next(self._counter)
+                changed.add(key)
+        if changed:
+            self._refresh_keys(changed)
+            self._measure(changed)
         return changed
 
     def _refresh_keys(self, keys: set[str]) -> None:

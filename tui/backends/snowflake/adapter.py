@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 import httpx
 
 from tui import domain
@@ -124,7 +125,9 @@ class SnowflakeBackend:
 
     async def list_tasks(self) -> list[domain.Task]:
         payload = await self.client.http.get_all(self.client.tasks_path)
-        return mapping.parse_task_list(payload, self.database, self.schema)
+        # Validating a large schema's tasks takes seconds of CPU (50,000 tasks): in a worker thread,
+        # so the console's keys and repaints go on while a poll parses.
+        return await anyio.to_thread.run_sync(mapping.parse_task_list, payload, self.database, self.schema)
 
     async def get_task(self, key: str) -> domain.Task:
         client, name, canonical = self._target(key)
