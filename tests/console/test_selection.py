@@ -129,3 +129,23 @@ async def test_a_run_that_leaves_a_runs_list_selects_nothing_until_the_user_move
         assert any("left the list" in str(n.message) for n in console.app._notifications)
         await pilot.press("k")
         assert table.selected_key == shown(console.app)[-1]
+
+
+async def test_a_chosen_row_that_comes_back_when_the_filter_is_cleared_is_scrolled_into_view(console):
+    """The pane names the chosen task: when it returns below the fold, the table shows it too."""
+    async with console.app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = console.app.screen.query_one(KeyedTable)
+        first = shown(console.app)[0]
+        await pilot.press("G")  # the last row: the table scrolls down to it
+        await settle(pilot)
+        chosen = table.selected_key
+        assert table.scroll_offset.y > 0
+        await pilot.press("slash", *first)  # a filter that keeps only the top of the list
+        await settle(pilot)
+        assert table.selected_key is None and table.scroll_offset.y == 0
+        await pilot.press("escape")
+        await settle(pilot)
+        assert table.selected_key == chosen
+        top, height = table.scroll_offset.y, table.scrollable_content_region.height
+        assert top <= table.cursor_row < top + height, (top, table.cursor_row, height)

@@ -157,16 +157,20 @@ class TasksScreen(PolledScreen):
         statuses, base, order = dict(self.sweep.statuses), self.rows, (self.sort, self.reverse)
         return await anyio.to_thread.run_sync(lambda: diff_rows(base, rows_for(tasks, statuses), order))
 
-    def roots_on_screen(self) -> list[str]:
-        """The graphs of the rows in view: checked every poll."""
-        table = self.query_one(KeyedTable)
-        chosen = self.selection.select(
+    def chosen_rows(self) -> list[TaskRow]:
+        """The rows the filter, failed-only and the sort let through, in order (cached by Selection)."""
+        return self.selection.select(
             self.rows,
             filter_text=self.filter_text,
             failed_only=self.failed_only,
             sort=self.sort,
             reverse=self.reverse,
         )
+
+    def roots_on_screen(self) -> list[str]:
+        """The graphs of the rows in view: checked every poll."""
+        table = self.query_one(KeyedTable)
+        chosen = self.chosen_rows()
         top, height = int(table.scroll_offset.y), max(1, table.size.height)
         return list(dict.fromkeys(r.task.root for r in chosen[top : top + height]))
 
@@ -216,13 +220,7 @@ class TasksScreen(PolledScreen):
 
     # -- rendering ------------------------------------------------------------------------------
     def render_rows(self) -> None:
-        chosen = self.selection.select(
-            self.rows,
-            filter_text=self.filter_text,
-            failed_only=self.failed_only,
-            sort=self.sort,
-            reverse=self.reverse,
-        )
+        chosen = self.chosen_rows()
         self.fit_columns()
         table = self.query_one(KeyedTable)
         context = self.row_context()

@@ -103,11 +103,14 @@ class KeyedTable(VirtualTable):
                 self.show_cursor = False
             return
         row = self._index[selected]
-        if self.lost_key is not None:  # it came back (a filter cleared): chosen again
+        came_back = self.lost_key is not None
+        if came_back:  # it came back (a filter cleared): chosen again, and shown where it is
             self.lost_key = None
             self.show_cursor = True
-        if row != self.cursor_row:
-            self.move_cursor(row=row, animate=False, scroll=False)
+        if row != self.cursor_row or came_back:
+            # A poll that moves the chosen row never scrolls the view under the user's eyes; a row that
+            # comes back is scrolled into view, since the pane below names it.
+            self.move_cursor(row=row, animate=False, scroll=came_back)
 
     # -- while the chosen row is gone, the first move chooses again ------------------------------------
     def cursor_moved(self, old: int, new: int) -> None:
