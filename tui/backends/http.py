@@ -82,14 +82,23 @@ class _LogRedactor(logging.Filter):
         super().__init__()
         self.clients: weakref.WeakSet[HttpClient] = weakref.WeakSet()
 
+    def secrets(self) -> list[str]:
+        return [secret for client in list(self.clients) for secret in client.secrets()]
+
     def filter(self, record: logging.LogRecord) -> bool:
-        secrets = [secret for client in list(self.clients) for secret in client.secrets()]
-        record.msg = redact(record.getMessage(), secrets)
+        record.msg = redact(record.getMessage(), self.secrets())
         record.args = ()
         return True
 
 
 _LOG_REDACTOR = _LogRedactor()
+
+
+def live_secrets() -> list[str]:
+    """Every secret of every live client: what any text dagtop writes (debug log, log spill) must mask."""
+    return _LOG_REDACTOR.secrets()
+
+
 # httpcore's debug lines name methods and hosts, never headers or URLs with queries: httpx is enough.
 logging.getLogger("httpx").addFilter(_LOG_REDACTOR)
 

@@ -36,8 +36,7 @@ class _RedactingFormatter(logging.Formatter):
         from tui.backends import http  # lazily: `dagtop --help` and the sandbox need no HTTP client
 
         # The live clients' secrets: the same registry that redacts httpx's own log lines.
-        secrets = [s for client in list(http._LOG_REDACTOR.clients) for s in client.secrets()]
-        return http.redact(super().format(record), secrets)
+        return http.redact(super().format(record), http.live_secrets())
 
 
 def enable(path: Path) -> logging.Handler:

@@ -49,7 +49,7 @@ def live_secrets() -> list[str]:
     http = sys.modules.get("tui.backends.http")
     if http is None:
         return []
-    return [s for client in list(http._LOG_REDACTOR.clients) for s in client.secrets() if s and len(s) >= 4]
+    return [s for s in http.live_secrets() if s and len(s) >= 4]
 
 
 def _sweep_stale(directory: Path) -> None:
