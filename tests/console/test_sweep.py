@@ -11,6 +11,7 @@ import pytest
 from tests.support import harness
 from tests.support.harness import select_task, settle
 from tui.backends.http import HttpSettings
+from tui.sandbox.clock import ManualClock
 from tui.widgets.error_pane import ErrorPane
 from tui.widgets.keyed_table import KeyedTable
 
@@ -104,3 +105,23 @@ async def test_the_sweep_keeps_the_budget_and_reaches_every_graph():
         await select_task(pilot, roots[-1])
         pane = str(screen.query_one(ErrorPane).content)
         assert "status as of 10m ago, older than a sweep" in pane and MESSAGE in pane
+
+
+async def test_a_status_ages_on_the_wall_clock_not_on_the_sandboxs_faster_data_clock():
+    """The sandbox's data clock runs 60x real time: a status checked a real second ago is current."""
+    rig = harness.build(until_failure=False)
+    wall = ManualClock(rig.clock.now())
+    rig.app.wall_clock = wall.now  # the poll interval and freshness are on the wall clock
+    async with rig.app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = pilot.app.screen
+        rig.advance(60)  # a simulated minute ...
+        wall.advance(1)  # ... in one real second
+        screen.render_rows()
+        assert "checked within" in _status(pilot.app)
+        assert "older than a sweep" not in _status(pilot.app)
+        assert "older than a sweep" not in str(screen.query_one(ErrorPane).content)
+        wall.advance(60)  # a real minute without a poll: now the statuses are older than a sweep
+        screen.render_rows()
+        assert "not checked for longer than a sweep" in _status(pilot.app)
+        assert "older than a sweep" in str(screen.query_one(ErrorPane).content)

@@ -148,7 +148,7 @@ class TasksScreen(PolledScreen):
 
         app = self.app
         on_screen = self.roots_on_screen()
-        await self.sweep.refresh(backend, self.roots, on_screen, app.now, self.freshness.interval, shown)  # type: ignore[attr-defined]
+        await self.sweep.refresh(backend, self.roots, on_screen, app.wall, self.freshness.interval, shown)  # type: ignore[attr-defined]
         return await self.diff(tasks)
 
     async def diff(self, tasks: list[Task]) -> RowsDiff:
@@ -244,10 +244,14 @@ class TasksScreen(PolledScreen):
             return
         run = row.last_run
         when = self.when(run.completed_time or run.scheduled_time).plain if run else ""
-        now = self.app.now()  # type: ignore[attr-defined]
-        checked = self.sweep.overdue_since(row.task.root, now, self.freshness.interval)
+        # The sweep keeps time on the wall clock, as the poll interval does (the sandbox's data clock runs
+        # faster than real time: measured on it, every status would look older than a sweep).
+        app = self.app
+        wall = app.wall()  # type: ignore[attr-defined]
+        checked = self.sweep.overdue_since(row.task.root, wall, self.freshness.interval)
         if checked is not None and when:  # an old status is never shown as current
-            when += f" · status as of {self.when(checked).plain}, older than a sweep"
+            as_of = moment(wall, checked, app.tz, app.show_absolute)  # type: ignore[attr-defined]
+            when += f" · status as of {as_of}, older than a sweep"
         pane.show_run(row.task.root.rsplit(".", 1)[-1], run, when)
 
     @on(KeyedTable.RowHighlighted)
@@ -304,10 +308,10 @@ class TasksScreen(PolledScreen):
     def update_status(self, shown: int) -> None:
         parts = [f"{shown} of {plural(len(self.rows), 'task')}"]
         # How fresh the slowest graph status is: failed-only and status: filters see only what is known.
-        now = self.app.now()  # type: ignore[attr-defined]
-        coverage = self.sweep.coverage(self.roots, now, self.freshness.interval)
+        wall = self.app.wall()  # type: ignore[attr-defined]
+        coverage = self.sweep.coverage(self.roots, wall, self.freshness.interval)
         if coverage.graphs:
-            parts.append(coverage.describe(now))
+            parts.append(coverage.describe(wall))
         if self.sort == "graph":
             parts.append(f"grouped by graph{' (reversed)' if self.reverse else ''}")
         else:
