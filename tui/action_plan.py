@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from tui.domain import Graph, GraphRun, Task
+from tui.domain import Graph, GraphRun, Task, TaskRun
 
 
 class ActionKind(enum.StrEnum):
@@ -17,6 +17,7 @@ class ActionKind(enum.StrEnum):
     RETRY_LAST = "retry-last"
     SUSPEND = "suspend"
     RESUME = "resume"
+    CANCEL = "cancel"  # one unfinished task run (a Taipy job); capabilities.cancel
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class ActionPlan:
     instead: str | None = None
     # The graph run a retry acts on (its id, when it failed, which task failed), when known.
     run: GraphRun | None = None
+    # The task run a cancel acts on.
+    task_run: TaskRun | None = None
 
     @property
     def title(self) -> str:
@@ -38,6 +41,7 @@ class ActionPlan:
             ActionKind.RETRY_LAST: "Retry last failed run of",
             ActionKind.SUSPEND: "Suspend",
             ActionKind.RESUME: "Resume",
+            ActionKind.CANCEL: "Cancel",
         }[self.kind]
 
 
@@ -51,6 +55,8 @@ class PlanFacts:
     last_run: GraphRun | None = None
     preview: list[str] | None = None
     graph: Graph | None = None
+    # The task run a cancel acts on (chosen by the user on the run detail screen).
+    task_run: TaskRun | None = None
 
 
 def blocked(kind: ActionKind, task: Task, location: str, why: str, instead: str | None = None) -> ActionPlan:

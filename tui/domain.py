@@ -117,6 +117,9 @@ class Task(_Frozen):
     last_committed_on: datetime | None = None
     last_suspended_on: datetime | None = None
     finalizer_of: str | None = None
+    # Data the task reads and writes (Taipy data nodes): keys into ``Graph.data_nodes``.
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
     extra: Mapping[str, Any] = Field(default_factory=dict)
 
     @property
@@ -144,6 +147,9 @@ class GraphRun(_Frozen):
     first_error_code: str | None = None
     first_error_message: str | None = None
     attempt: int | None = None
+    # A caveat shown with the run, in the backend's words (e.g. Taipy: "jobs grouped by submit time:
+    # Taipy returns no submission id").
+    note: str | None = None
     extra: Mapping[str, Any] = Field(default_factory=dict)
 
     def duration(self, now: datetime | None = None) -> timedelta | None:
@@ -173,11 +179,21 @@ class TaskRun(_Frozen):
         return self.log_ref or self.task
 
 
+class DataNode(_Frozen):
+    """A piece of data between tasks (a Taipy data node): shown on the graph, where tasks read/write it."""
+
+    key: str
+    name: str
+    last_edit: datetime | None = None
+    detail: str | None = None  # e.g. the storage type ("pickle", "csv")
+
+
 class Graph(_Frozen):
     """A task graph: its root and every task in it, with edges from predecessors."""
 
     root: str
     tasks: Mapping[str, Task]
+    data_nodes: Mapping[str, DataNode] = Field(default_factory=dict)
 
     def children(self) -> dict[str, list[str]]:
         """Map each task key to its direct dependents, in a stable (name) order."""
@@ -218,6 +234,8 @@ class Capabilities(_Frozen):
     acts_on_graph: bool = False
     # Runs of many graphs in one request (Airflow's ``~`` batch reads): see backends/base.py.
     batch_runs: bool = False
+    # Cancel one unfinished task run (a Taipy job): see ``CancelBackend`` in backends/base.py.
+    cancel: bool = False
 
 
 class LogChunk(_Frozen):
@@ -230,3 +248,6 @@ class LogChunk(_Frozen):
     lines: tuple[str, ...] = ()
     continuation: str | None = None
     finished: bool = True
+    # What the log view says above the lines, in the backend's words (e.g. Taipy REST serves no task
+    # output: the lines are the job's stack trace).
+    note: str | None = None

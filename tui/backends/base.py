@@ -125,3 +125,14 @@ class BatchRunsBackend(Backend, Protocol):
         """For each root: its latest completed run (first error named) and, with ``with_current``,
         its executing and next scheduled runs, as ``completed_runs``/``current_runs`` would say."""
         ...
+
+
+@runtime_checkable
+class CancelBackend(Backend, Protocol):
+    """Present ONLY when ``capabilities.cancel``: stop one unfinished task run (a Taipy job)."""
+
+    async def cancel(self, root: str, run_id: str, task: str) -> str:
+        """Cancel ``task``'s run inside graph run ``run_id`` of ``root``, then re-read it and say what
+        really happened. Raises ``ConflictError`` when the server accepted the cancel but the run went
+        on (Taipy answers 200 for a RUNNING job and lets it finish): the message says so."""
+        ...

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from tui.action_plan import ActionKind, ActionPlan, PlanFacts, blocked
-from tui.backends.base import Backend, TaskRunBackend
+from tui.backends.base import Backend, CancelBackend, TaskRunBackend
 from tui.domain import Capabilities, Task
 from tui.errors import ActionOutcomeUnknown, BackendError, describe_error
 from tui.services.journal import ActionJournal, action_steps
@@ -23,6 +23,8 @@ __all__ = ["ActionKind", "ActionPlan", "ActionResult", "carry_out", "plan_action
 
 def unsupported(kind: ActionKind, capabilities: Capabilities) -> str | None:
     """Why this backend cannot do ``kind`` at all, or None when it can."""
+    if kind is ActionKind.CANCEL:
+        return None if capabilities.cancel else "This backend cannot cancel a run."
     if kind is ActionKind.SUSPEND or kind is ActionKind.RESUME:
         return None if capabilities.suspend_resume else f"This backend cannot {kind.value} tasks."
     if not capabilities.execute or (kind is ActionKind.RETRY_LAST and not capabilities.retry_last):
@@ -96,8 +98,10 @@ async def carry_out(
             message = await backend.execute(target, retry_last=True)
         elif plan.kind is ActionKind.SUSPEND:
             message = await backend.suspend(target)
-        else:
+        elif plan.kind is ActionKind.RESUME:
             message = await backend.resume(target)
+        else:
+            message = await _cancel(plan, backend)
         result = ActionResult(True, message or "done")
     except ActionOutcomeUnknown as exc:
         result = ActionResult(False, exc.describe(), outcome_unknown=True)
@@ -112,3 +116,10 @@ async def carry_out(
         note = f" (its outcome could not be journaled: {exc.strerror or exc})"
         return ActionResult(result.ok, result.message + note, result.outcome_unknown)
     return result
+
+
+async def _cancel(plan: ActionPlan, backend: Backend) -> str:
+    if plan.task_run is None:  # a wording bug, not a user error: never cancel something unnamed
+        raise ValueError("a cancel plan must name the task run it cancels")
+    run = plan.task_run
+    return await cast(CancelBackend, backend).cancel(plan.task.root, run.graph_run, run.task)
