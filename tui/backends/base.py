@@ -22,6 +22,8 @@ class Wording(Protocol):
     ``plan``: what an action will do, or why it will not (pure: ``facts`` were fetched beforehand)."""
 
     task_fields: Mapping[str, str | None]
+    # Actions this backend does not have at all, each with why (help says it; the keys are absent).
+    absent_actions: Mapping[ActionKind, str]
 
     def root_kind(self, graph_size: int) -> str: ...
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 class AirflowWording:
     # None of the optional (Snowflake-shaped) Task fields: an empty one is not shown at all.
     task_fields: Mapping[str, str | None] = {}
+    absent_actions: Mapping[ActionKind, str] = {}
 
     def root_kind(self, graph_size: int) -> str:
         return "DAG"  # its tasks come with the graph view, not with the list

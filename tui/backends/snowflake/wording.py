@@ -26,6 +26,7 @@ class SnowflakeWording:
         "condition": None,
         "definition": None,
     }
+    absent_actions: Mapping[ActionKind, str] = {}
 
     def root_kind(self, graph_size: int) -> str:
         return f"root·{graph_size}" if graph_size > 1 else "single"
