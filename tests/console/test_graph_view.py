@@ -1,12 +1,12 @@
 """The graph view at size: a poll that changes nothing does no widget work, a changed task repaints its
-own label, and the tree's width is measured without rendering every label (same result as Textual's)."""
+own label, g/G show the row they move to, and the footer names enter. The widget itself (virtual lines,
+folds as splices, drawn as Textual's Tree draws): tests/console/test_virtual_tree.py."""
 
 from __future__ import annotations
 
 import dataclasses
 
 import pytest
-from textual.widgets import Tree
 
 from tests.support import harness
 from tests.support.harness import settle
@@ -59,16 +59,6 @@ async def test_a_changed_outcome_relabels_that_task_only(console):
         assert len(changed) < len(before)
 
 
-async def test_the_tree_width_is_what_rendering_every_label_would_give(console):
-    async with console.app.run_test(size=SIZE) as pilot:
-        screen = await open_graph(pilot)
-        tree = screen.query_one(GraphTree)
-        for node in screen._tree_nodes.values():
-            assert tree.get_label_width(node) == Tree.get_label_width(tree, node)
-            node.collapse()
-            assert tree.get_label_width(node) == Tree.get_label_width(tree, node)
-
-
 async def test_g_and_G_in_a_1000_task_graph_show_the_row_they_move_to():
     big = harness.build(tasks=1000, graphs=1, scopes=1, until_failure=False)
     async with big.app.run_test(size=SIZE) as pilot:
@@ -84,26 +74,26 @@ async def test_g_and_G_in_a_1000_task_graph_show_the_row_they_move_to():
         assert tree.cursor_line == 0 and tree.scroll_y == 0
 
 
-async def test_laying_out_a_1000_task_graph_invalidates_the_tree_once_not_per_node(monkeypatch):
+async def test_laying_out_a_1000_task_graph_again_puts_every_node_on_a_line_and_keeps_the_cursor():
     big = harness.build(tasks=1000, graphs=1, scopes=1, until_failure=False)
     async with big.app.run_test(size=SIZE) as pilot:
         screen = await open_graph(pilot)
-        calls = []
-        real = Tree._invalidate
-        monkeypatch.setattr(Tree, "_invalidate", lambda self: (calls.append(1), real(self))[1])
+        tree = screen.query_one(GraphTree)
+        await pilot.press("G")
+        await settle(pilot)
+        chosen = tree.cursor_node.data
         screen._structure = ()  # as if the graph's shape changed: the tree is laid out again
         screen.show(screen.snapshot)
         await settle(pilot)
         assert len(screen._tree_nodes) > 1000
-        assert len(calls) <= 3  # the adds together, the root unfolded
-        tree = screen.query_one(GraphTree)
         assert tree.last_line + 1 == len(screen._tree_nodes)  # every node laid out
+        assert tree.cursor_node.data == chosen
 
 
-def test_a_one_line_label_is_kept_as_built_and_a_longer_one_shows_its_first_line():
-    from rich.text import Text
+async def test_the_graph_footer_says_enter_opens_the_detail(console):
+    from tui.widgets.footer import KeyFooter
 
-    tree = GraphTree("graph")
-    one = Text("LOAD_EVENTS  ● started")
-    assert tree.process_label(one) is one
-    assert tree.process_label(Text("first\nsecond")).plain == "first"
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_graph(pilot)
+        shown = {(b.key, b.description) for b, _enabled, _tip in screen.query_one(KeyFooter).fitting(120)}
+        assert ("enter", "Detail") in shown

@@ -15,11 +15,12 @@ from tui.screens.task_detail import TaskDetailScreen
 from tui.widgets.lists import ListKeys
 from tui.widgets.log_view import LogLines
 from tui.widgets.virtual_table import VirtualTable
+from tui.widgets.virtual_tree import VirtualTree
 
 pytestmark = pytest.mark.anyio
 SIZE = (120, 40)
 # Textual's lists and ours (the virtual table, the log's lines on the Line API).
-LIST_WIDGETS = (DataTable, VirtualTable, LogLines, OptionList, Tree, Log)
+LIST_WIDGETS = (DataTable, VirtualTable, VirtualTree, LogLines, OptionList, Tree, Log)
 
 
 def help_keys(app) -> dict[str, str]:

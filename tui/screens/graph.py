@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Label
-from textual.widgets.tree import TreeNode
 
 from tui.domain import Graph, GraphRun, RunState, Task, TaskRun
 from tui.plural import plural
 from tui.services.graph_view import TreeLine, layout, with_indexes
 from tui.services.outcomes import index_counts, task_outcomes
-from tui.widgets.lists import ListTree
 from tui.widgets.literal import literal
 from tui.widgets.status import WORDS, run_badge, task_badge
 from tui.widgets.timefmt import moment
+from tui.widgets.virtual_tree import TreeItem, VirtualTree
 
 from .base import PolledScreen
 
@@ -55,7 +51,7 @@ class GraphSnapshot:
         return next((tr for tr in runs if tr.state is worst), runs[0] if runs else None)
 
 
-class GraphTree(ListTree[TreeLine]):
+class GraphTree(VirtualTree[TreeLine]):
     """enter selects (the screen opens the task's detail); space and left/right fold."""
 
     DEFAULT_CSS = "GraphTree { height: 1fr; }"
@@ -65,47 +61,13 @@ class GraphTree(ListTree[TreeLine]):
         Binding("right", "unfold", "Unfold", show=False, id="graph.unfold"),
     ]
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.auto_expand = False  # enter means "open", never "fold" (Tree's default toggles)
-
-    _adding = False  # inside ``adding()``: one invalidation at the end, not one per node
-
-    @contextmanager
-    def adding(self) -> Iterator[None]:
-        """Add many nodes at once: Tree invalidates (clears its caches, asks for a layout) on every
-        ``add``, ~40 µs each, 50 ms for a 1,000-task graph; here once for all of them."""
-        self._adding = True
-        try:
-            yield
-        finally:
-            self._adding = False
-            self._invalidate()
-
-    def _invalidate(self) -> None:
-        if not self._adding:
-            super()._invalidate()
-
-    def process_label(self, label: str | Text) -> Text:
-        # Tree keeps a label's first line by splitting a copy of it (~25 µs a node); ours are one line.
-        if isinstance(label, Text) and "\n" not in label.plain:
-            return label
-        return super().process_label(label)
-
-    def get_label_width(self, node: TreeNode[TreeLine]) -> int:
-        # Tree re-measures every visible-or-not line on each fold by rendering its label (Text.assemble
-        # of a copy): O(all rows) of Rich work, ~50 ms at 1,000 tasks. The width is the label's plus the
-        # fold icon's, both known without rendering.
-        icon = cell_len(self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE)
-        return node.label.cell_len + (icon if node.allow_expand else 0)
-
     def action_fold(self) -> None:
         node = self.cursor_node
         if node is None:
             return
         if node.is_expanded and node.children:
             node.collapse()
-        elif node.parent is not None and node.parent is not self.root:
+        elif node.parent is not None and not node.parent.is_root:
             self.move_cursor(node.parent)
 
     def action_unfold(self) -> None:
@@ -120,10 +82,10 @@ class GraphScreen(PolledScreen):
         Binding("escape", "app.back", "Back", id="graph.back"),
         Binding("E", "expand_all", "Expand all", id="graph.expand_all"),
         Binding("C", "collapse_all", "Collapse", show=False, id="graph.collapse_all"),
-        Binding("enter", "open_detail", "Detail", show=False, id="graph.detail"),
+        Binding("enter", "open_detail", "Detail", id="graph.detail"),
     ]
-    # The tree takes enter first (Tree.select_cursor): its NodeSelected opens the detail, as this
-    # binding would; `?` lists this binding for enter (help.binding_rows).
+    # The tree takes enter first (select_cursor): its NodeSelected opens the detail, as this binding
+    # would; the footer and `?` show this binding for enter (footer.KeyFooter, help.binding_rows).
 
     def __init__(self, task: Task, run: GraphRun | None = None) -> None:
         super().__init__()
@@ -132,15 +94,12 @@ class GraphScreen(PolledScreen):
         self.snapshot: GraphSnapshot | None = None
         self._structure: tuple[tuple[str, ...], ...] = ()
         self._full_parent: dict[str, str] = {}
-        self._tree_nodes: dict[tuple[str, ...], TreeNode[TreeLine]] = {}
+        self._tree_nodes: dict[tuple[str, ...], TreeItem[TreeLine]] = {}
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         yield Label("", id="graph-summary")
-        tree = GraphTree(Text(""), id="graph-tree")
-        tree.show_root = False
-        tree.guide_depth = 3
-        yield tree
+        yield GraphTree(guide_depth=3, id="graph-tree")
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
@@ -231,14 +190,13 @@ class GraphScreen(PolledScreen):
                   and node.is_expanded}  # fmt: skip
         tree.clear()
         self._tree_nodes = {}
-        with tree.adding():
+        with tree.batch():
             for line in lines:
                 parent = self._tree_nodes.get(line.path[:-1], tree.root)
                 leaf = line.reference or line.map_index is not None
                 expand = not line.indexes or line.path in opened  # a mapped task's indexes start folded
                 node = parent.add(labels[line.path], data=line, expand=expand, allow_expand=not leaf)
                 self._tree_nodes[line.path] = node
-        tree.root.expand()
         if cursor is not None and cursor.path in self._tree_nodes:
             tree.move_cursor(self._tree_nodes[cursor.path])
             return

@@ -16,6 +16,7 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 from tui.widgets.keyed_table import KeyedTable
+from tui.widgets.virtual_tree import VirtualTree
 
 ALWAYS = ("app.help", "app.quit")  # shown on every screen, first
 APP_ACTIONS = "action."  # execute, retry, suspend, resume: after the screen's own keys
@@ -47,9 +48,9 @@ class KeyFooter(Footer):
         seen: set[str] = set()
         ranked = []
         for key, (node, binding, enabled, tooltip) in screen.active_bindings.items():
-            if not binding.show and isinstance(node, KeyedTable):
-                # enter on a table selects the row and the screen opens it: the screen's own
-                # binding for that key says what it does.
+            if not binding.show and isinstance(node, KeyedTable | VirtualTree):
+                # enter on a table (a tree) selects the row (the node) and the screen opens it: the
+                # screen's own binding for that key says what it does.
                 shown = [b for b in screen._bindings.key_to_bindings.get(key, []) if b.show]
                 node, binding = (screen, shown[0]) if shown else (node, binding)
             if not binding.show or binding.action in seen:
