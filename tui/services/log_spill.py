@@ -31,7 +31,7 @@ from tui.locations import state_dir
 from tui.services.spill_writer import AppendWriter
 from tui.text_safety import safe_text
 
-_CHUNK = 4 << 20  # bytes read at a time by a search
+_CHUNK = 1 << 20  # bytes read at a time by a search (bigger blocks left the process bigger after one)
 _CACHE_LINES = 2048  # decoded lines kept for rendering: a few screenfuls
 _REDACTED = "***"
 _PLUS_ONE = (1).__add__
@@ -240,7 +240,7 @@ class SpillLog:
 
     # -- searching --------------------------------------------------------------------------------
     def _blocks(self, first: int) -> Iterator[tuple[int, str]]:
-        """(index of the first line, whole lines joined by \\n) from line ``first``, a few MB at a time."""
+        """(index of the first line, whole lines joined by \\n) from line ``first``, about 1 MB at a time."""
         count = len(self)
         while first < count:
             start = self._starts[first]
