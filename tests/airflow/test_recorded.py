@@ -389,3 +389,42 @@ def test_v1_errors_are_problem_json_and_v2_errors_are_detail_only(rec: Recording
             assert e.body["status"] == e.status and e.body["title"]
         else:
             assert set(e.body) == {"detail"}
+
+
+# --------------------------------------------------------------------------------------------- off the loop
+
+
+async def test_long_lists_are_parsed_on_a_worker_thread_short_ones_in_place(
+    rec: Recording, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long list (DAGs, DAG runs, task instances, a DAG's tasks) is validated and mapped off the event
+    loop, so the console's keys answer while 50,000 task instances are parsed; a short one in place."""
+    import threading
+
+    from tui.backends.airflow import adapter
+
+    where: dict[str, set[bool]] = {}
+    real = mapping.parse_list
+
+    def recording(model: Any, payload: Any, what: str) -> Any:
+        where.setdefault(model.__name__, set()).add(threading.current_thread() is threading.main_thread())
+        return real(model, payload, what)
+
+    monkeypatch.setattr(mapping, "parse_list", recording)
+
+    async def read_all() -> None:
+        b = replay(rec)
+        try:
+            await b.list_tasks()
+            await b.get_graph("tui_mapped")
+            await b.task_runs("tui_mapped", rec.meta["runs"]["tui_mapped"])
+            await b.completed_runs("tui_mapped", limit=5)
+        finally:
+            await b.aclose()
+
+    await read_all()  # the recorded lists are short: parsed in place
+    assert where == {name: {True} for name in ("Dag", "DagTask", "TaskInstance", "DagRun")}
+    where.clear()
+    monkeypatch.setattr(adapter, "OFF_LOOP_ITEMS", 1)  # as if every list were long
+    await read_all()
+    assert where == {name: {False} for name in ("Dag", "DagTask", "TaskInstance", "DagRun")}
