@@ -85,6 +85,12 @@ async def test_it_draws_what_a_stock_tree_draws_through_folds_and_cursor_moves()
         await pilot.pause()
         assert lines_of(mine) == lines_of(stock)
         assert mine.cursor_node is my_nodes["n0.1"] and mine.cursor_line == stock.cursor_line
+        # A longer label widens the tree (Tree keeps its old width until its next fold: not compared).
+        longer = Text("n1.1 relabelled with a label far longer than before")
+        my_nodes["n1.1"].set_label(longer)
+        await pilot.pause()
+        assert mine.virtual_size.width == 1 * 3 + len("▼ ") + longer.cell_len
+        assert any("n1.1 relabelled" in line for line in lines_of(mine))
 
 
 async def test_a_fold_walks_only_the_folded_nodes_subtree_never_the_whole_tree(monkeypatch):

@@ -194,6 +194,7 @@ class VirtualTree(ListKeys, ScrollView, Generic[T], can_focus=True):
         self._lines: list[TreeItem[T]] = []  # the visible nodes, top to bottom
         self._widths: list[int] = []  # each visible line's width in cells, alongside
         self._stale = False  # nodes were added: lay the visible lines out again when next asked
+        self._widths_stale = False  # labels changed: measure the visible lines again when next asked
         self._batch = 0
         self._cursor: TreeItem[T] | None = None
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
@@ -231,6 +232,10 @@ class VirtualTree(ListKeys, ScrollView, Generic[T], can_focus=True):
             self._resized()
             if self._cursor is not None:
                 self._cursor = self._visible_ancestor(self._cursor)
+        elif self._widths_stale:
+            self._widths = [self._width_of(item) for item in self._lines]
+            self._resized()
+        self._widths_stale = False
         return self._lines
 
     def _width_of(self, item: TreeItem[T]) -> int:
@@ -303,14 +308,11 @@ class VirtualTree(ListKeys, ScrollView, Generic[T], can_focus=True):
             return -1
 
     def _relabelled(self, item: TreeItem[T]) -> None:
-        if self._stale:
-            return
+        # Widths are measured again at the next layout (once for a poll that relabels many nodes);
+        # the line repaints because its cache key holds the label's version.
         item._width = -1
-        line = self._line_of(item)
-        if line >= 0:
-            self._widths[line] = self._width_of(item)
-            self._resized()
-            self._refresh_line(line)
+        self._widths_stale = True
+        self.refresh()
 
     # -- the Tree accessors the screens use -------------------------------------------------------------
     @property
