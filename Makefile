@@ -63,7 +63,8 @@ airflow-servers: | $(BIN)/python
 	$(BIN)/python -m tests.airflow.servers install
 
 # dagtop against the official apache-airflow-client (its own venv in the cache) on a real Airflow 3 with
-# 50 DAGs (tests/airflow/bench_dags/); part of `make bench`, never of `make test`. About 1.5 min.
+# 50 DAGs (tests/airflow/bench_dags/), then against its 2.x release on a real Airflow 2 with the same
+# DAGs; part of `make bench`, never of `make test`. About 4.5 min.
 bench-airflow: $(STAMP_TEST) airflow-servers
 	$(BIN)/python -m devtools.bench_airflow
 # --- end Airflow test servers ---

@@ -22,7 +22,7 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("task table at 50,000 tasks", ["devtools.bench_table"]),
     ("log of 1,000,000 lines", ["devtools.bench_log"]),
     ("graph of 1,000 tasks", ["devtools.bench_graph"]),
-    ("Airflow 3 against the official client", ["devtools.bench_airflow"]),
+    ("Airflow 3 and 2 against the official client", ["devtools.bench_airflow"]),
     ("every graph's status, batch reads", ["devtools.bench_sweep", "--airflow"]),
 ]
 
