@@ -3,7 +3,8 @@
 ``ListKeys`` is mixed in before a Textual list class (``class X(ListKeys, DataTable)``); it adds the
 bindings to that class and maps them onto the widget's own moves. Textual merges ``BINDINGS`` only from
 DOM classes, so the mixin copies its bindings into each class that names it as a base. The list classes
-of the app are the ones below (and ``LogLines`` in the log view): use them, never the bare Textual ones.
+of the app are the ones below, ``VirtualTable`` (the task table), ``VirtualTree`` (the graph view) and
+``LogLines`` (the log view): use them, never the bare Textual ones.
 """
 
 from __future__ import annotations
