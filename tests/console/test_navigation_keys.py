@@ -189,4 +189,4 @@ def test_no_screen_builds_a_bare_textual_list():
             is_built = built.search(line) and not line.lstrip().startswith(("#", "class "))
             if is_built or subclassed.match(line):
                 offenders.append(f"{path.name}:{number}: {line.strip()}")
-    assert offenders == [], "use ListTable / ListOptions / ListTree (tui/widgets/lists.py) instead"
+    assert offenders == [], "use tui/widgets/lists.py, VirtualTree or LogLines"

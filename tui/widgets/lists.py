@@ -9,12 +9,10 @@ of the app are the ones below, ``VirtualTable`` (the task table), ``VirtualTree`
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, OptionList, Tree
-
-NodeData = TypeVar("NodeData")
+from textual.widgets import DataTable, OptionList
 
 LIST_BINDINGS: list[BindingType] = [
     Binding("j", "list_down", "Down", show=False, id="list.down"),
@@ -65,16 +63,3 @@ class ListOptions(ListKeys, OptionList):
 
     def action_list_bottom(self) -> None:
         self.action_last()
-
-
-class ListTree(ListKeys, Tree[NodeData]):
-    """A Tree that moves with j/k/g/G."""
-
-    def action_list_top(self) -> None:
-        self.cursor_line = 0
-        self.scroll_to_line(0, animate=False)
-
-    def action_list_bottom(self) -> None:
-        # Setting the cursor line does not scroll (Tree scrolls only on its own moves): show it.
-        self.cursor_line = max(0, self.last_line)
-        self.scroll_to_line(self.cursor_line, animate=False)
