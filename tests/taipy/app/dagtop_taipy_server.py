@@ -5,7 +5,9 @@ killing its process group (standalone workers and the resource tracker included)
 
 - ``pipeline`` (daily cycle): generate -> raw -> double (slow) -> doubled -> total -> result, with the
   sequence ``head`` = generate, double;
-- ``failing``: generate -> raw -> boom (raises) -> broken -> after -> counted; ``after`` is ABANDONED.
+- ``failing``: generate -> raw -> boom (raises) -> broken -> after -> counted; ``after`` is ABANDONED;
+- ``actions``: prep -> a -> slow (slow) -> b -> last -> c, with the sequence ``start`` = prep: task configs
+  of its own, for the tests that submit and cancel (their jobs never mix with the other scenarios').
 
 ``--bare-errors`` leaves Flask's PROPAGATE_EXCEPTIONS off, as Taipy ships: every error is then a bare 500
 ``{"message": "Internal Server Error"}`` (REAL_SERVERS.md gotcha 1).
@@ -24,9 +26,9 @@ def configure(storage: str) -> None:
         root_folder=storage, storage_folder=f"{storage}/user_data", taipy_storage_folder=f"{storage}/.taipy"
     )
     Config.configure_job_executions(mode="standalone", max_nb_of_workers=2)
-    raw, doubled, result, broken, counted = (
+    raw, doubled, result, broken, counted, a, b, c = (
         Config.configure_pickle_data_node(name, scope=Scope.SCENARIO)
-        for name in ("raw", "doubled", "result", "broken", "counted")
+        for name in ("raw", "doubled", "result", "broken", "counted", "a", "b", "c")
     )
     generate = Config.configure_task("generate", f.generate, [], raw)
     double = Config.configure_task("double", f.double, raw, doubled)
@@ -40,6 +42,10 @@ def configure(storage: str) -> None:
         sequences={"head": [generate, double]},
     )
     Config.configure_scenario("failing", task_configs=[generate, boom, after])
+    prep = Config.configure_task("prep", f.generate, [], a)
+    slow = Config.configure_task("slow", f.double, a, b)
+    last = Config.configure_task("last", f.total, b, c)
+    Config.configure_scenario("actions", task_configs=[prep, slow, last], sequences={"start": [prep]})
 
 
 def main(argv: list[str]) -> None:
