@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.taipy.conftest import Live
+from tests.taipy.fixtures import Live
 from tui.action_plan import ActionKind
 from tui.backends.taipy import TaipyBackend
 from tui.domain import Graph, RunState

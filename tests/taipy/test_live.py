@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.taipy.conftest import Live
+from tests.taipy.fixtures import Live
 from tui.backends.factory import open_backend
 from tui.backends.taipy import TaipyBackend
 from tui.backends.taipy.mapping import GROUPING_NOTE, LOG_NOTE, NO_TRACE_NOTE

@@ -123,3 +123,12 @@ def test_words_and_ids() -> None:
     uuid = "0f5bffd4-3b1a-4c0e-9d8e-5a6b7c8d9e0f"
     assert mapping.config_of(f"JOB_my_task_{uuid}", "JOB") == "my_task"
     assert mapping.config_of("JOB_short", "JOB") is None
+
+
+def test_a_failed_job_read_before_its_trace_is_stored_says_so(rec: Recording) -> None:
+    """Taipy stores a job's FAILED status before its stack trace: a read in between (seen on the real
+    server) gets FAILED with ``stacktrace: []``. The recorded boom job, read at that moment, is this."""
+    boom = next(j for j in _jobs(rec) if j.id.startswith("JOB_boom_"))
+    early = boom.model_copy(update={"stacktrace": []})
+    assert mapping.job_log(early).note == mapping.FAILED_NO_TRACE_NOTE
+    assert mapping.job_log(boom).note == mapping.LOG_NOTE
