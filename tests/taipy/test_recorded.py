@@ -70,6 +70,7 @@ async def test_a_running_submission_is_current_and_the_finished_one_completed(
 async def test_the_failed_submission_and_its_stack_trace(rec: Recording, backend: TaipyBackend) -> None:
     root = rec.meta["scenarios"]["failing"]
     (run,) = await backend.completed_runs(root, errors_only=True)
+    assert run.first_error_task == "boom"  # its name, as the task list shows it
     assert run.first_error_message == "RuntimeError: intentional failure for dagtop tests"
     assert run.note is not None and run.note.endswith("after not run (ABANDONED) because boom failed")
     log = await backend.run_log(root, run.run_id, run.first_error_task or "", 1)

@@ -33,6 +33,8 @@ FAILED_NO_TRACE_NOTE = (
     "Taipy REST serves no task output, and this failed job's stack trace is not stored yet: refresh"
 )
 _UUID_LEN = 36
+# A scenario's state: neither started nor suspended, it runs when submitted (never on a schedule).
+ON_DEMAND = "on demand"
 
 # ----------------------------------------------------------------------------------------- parsing
 
@@ -162,6 +164,7 @@ def scenario_task(sc: models.Scenario, name: str, size: int, cycle: models.Cycle
         key=sc.id,
         name=name,
         root=sc.id,
+        raw_state=ON_DEMAND,
         comment="; ".join(comment) or None,
         created_on=sc.creation_date,
         extra=extra,
@@ -176,6 +179,7 @@ def sequence_task(
         key=key,
         name=f"{scenario_shown}/{name}",
         root=key,
+        raw_state=ON_DEMAND,
         comment=f"sequence {name} of scenario {scenario_shown} ({len(seq.tasks)} tasks)",
         created_on=sc.creation_date,
         extra={"kind": "sequence", "scenario": sc.id, "sequence": name},
@@ -338,8 +342,8 @@ def graph_run(
     state, raw = _aggregate([r.state for r in runs], [r.raw_state for r in runs])
     failed = [(r, j) for r, j in zip(runs, sub.jobs, strict=True) if r.state is domain.RunState.FAILED]
     first_task = first_message = None
-    if failed:
-        first_task = failed[0][0].task
+    if failed:  # named as the task list does (its config id): find_task maps it to the key
+        first_task = names.get(failed[0][0].task, failed[0][0].task)
         # Taipy keeps traceback.format_exception's pieces: the last one is the exception and its message.
         entries = [e.strip() for e in failed[0][1].stacktrace if e.strip()]
         first_message = entries[-1] if entries else None
