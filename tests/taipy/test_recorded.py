@@ -10,6 +10,7 @@ for an unknown job.
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from collections.abc import AsyncIterator
 
 import pytest
@@ -57,6 +58,11 @@ async def test_a_running_submission_is_current_and_the_finished_one_completed(
     assert [(r.state, r.raw_state) for r in done] == [(RunState.SUCCEEDED, "COMPLETED")]
     assert current[0].started_time is not None and done[0].started_time is not None
     assert current[0].started_time > done[0].started_time
+    # Taipy keeps no end time: a finished run has no duration (never one growing with the clock); a
+    # running one counts from its submit time.
+    later = rec.recorded_at + timedelta(hours=1)
+    assert done[0].completed_time is None and done[0].duration(later) is None
+    assert current[0].duration(later) == later - current[0].started_time
     jobs = await backend.task_runs(root, current[0].run_id)
     assert [(names[j.task], j.state, j.raw_state) for j in jobs] == [
         ("generate", RunState.SUCCEEDED, "COMPLETED"),
