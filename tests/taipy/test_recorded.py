@@ -10,8 +10,8 @@ for an unknown job.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 
