@@ -132,6 +132,10 @@ class TaipyBackend:
         roots = {t.key: t for t in listed}
         task = roots.get(key) or _by_name(roots.values(), key)
         if task is None:
+            alike = sorted(t.name for t in roots.values() if t.is_root and t.name.startswith(f"{key} "))
+            alike = [n for n in alike if "/" not in n]
+            if alike:  # several scenarios share the name: each is shown with the start of its uuid
+                raise NotFoundError(f"several scenarios are called {key}: name one ({', '.join(alike)})")
             raise NotFoundError(f"Taipy has no scenario or sequence {key!r}", status=404)
         scenario = scene.scenarios[task.extra.get("scenario", task.key)]
         return _Root(scenario, task.extra.get("sequence"), task)
@@ -152,7 +156,8 @@ class TaipyBackend:
         return mapping.scenario_roots(list(scene.scenarios.values()), scene.tasks, scene.cycles)
 
     async def get_task(self, key: str) -> domain.Task:
-        """A scenario, a sequence or a task, by id; a scenario also by its unique name."""
+        """A scenario, a sequence or a task, by id; a root also by its name as listed (``pipeline``,
+        ``pipeline/head``), a task by ``SCENARIO/TASK`` (``pipeline/double``) as people type it."""
         if mapping.config_of(key, "TASK"):
             scene = await self._scene()
             owner = next((t.owner_id for t in scene.tasks if t.id == key), None)
@@ -160,13 +165,23 @@ class TaipyBackend:
                 raise NotFoundError(f"Taipy has no task {key!r} in a scenario", status=404)
             return (await self.get_graph(owner)).tasks[key]
         scene = await self._scene(cycles=True)
-        return self._root(scene, key).task
+        root_name, _, task_name = key.rpartition("/")
+        try:
+            return self._root(scene, key).task
+        except NotFoundError:
+            if not root_name:
+                raise
+        graph = await self.get_graph(self._root(scene, root_name).task.key)
+        found = [t for t in graph.tasks.values() if t.name == task_name and not t.is_root]
+        if len(found) != 1:
+            raise NotFoundError(f"{root_name} has no task {task_name!r}", status=404)
+        return found[0]
 
     async def get_graph(self, root: str) -> domain.Graph:
         scene = await self._scene(nodes=True, cycles=True)
         found = self._root(scene, root)
         graph = mapping.build_graph(found.task, self._root_tasks(scene, found), scene.datanodes)
-        name = mapping.scenario_name(found.scenario)
+        name = mapping.shown_names(list(scene.scenarios.values()))[found.scenario.id]
         tasks = {
             k: (t if t.is_root else t.model_copy(update={"extra": {**t.extra, "scenario_name": name}}))
             for k, t in graph.tasks.items()
