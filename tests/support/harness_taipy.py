@@ -73,3 +73,14 @@ def build_taipy(name: str = RECORDING, *, root: Path = RECORDED) -> TaipyHarness
     )
     app = make_app(backend, connection, clock=clock.now, tz=UTC, auto_poll=False)
     return TaipyHarness(app, backend, transport, clock)
+
+
+def build_taipy_live(url: str) -> DagtopApp:
+    """The console on a real Taipy server (polling by hand, the real clock)."""
+    from datetime import datetime
+
+    backend = TaipyBackend.connect(url, settings=HttpSettings(rate=None))
+    connection = ConnectionInfo(
+        profile="taipy", backend="taipy", location=backend.location, poll_interval=5.0
+    )
+    return make_app(backend, connection, clock=lambda: datetime.now(UTC), tz=UTC, auto_poll=False)
