@@ -40,11 +40,15 @@ def test_parsers_graphs_and_runs(scenarios: Any, tasks: Any, jobs: Any, nodes: A
     parsed_tasks = _parsed(models.Task, tasks)
     parsed_jobs = _parsed(models.Job, jobs)
     mapping.scenario_roots(parsed_scenarios, parsed_tasks, {})
-    graph = mapping.build_graph(ROOT, parsed_tasks, _parsed(models.DataNode, nodes))
+    parsed_nodes = _parsed(models.DataNode, nodes)
+    graph = mapping.build_graph(ROOT, parsed_tasks, parsed_nodes)
     assert next(iter(graph.tasks)) == ROOT.key
     by_config = {t.config_id: t.id for t in parsed_tasks}
-    for sub in mapping.group_jobs(parsed_jobs, [frozenset(by_config)]):
-        mapping.graph_run(ROOT.key, sub, by_config, {})
+    groups = mapping.group_jobs(parsed_jobs, [frozenset(by_config)])
+    owners = {t.owner_id or "": frozenset(by_config) for t in parsed_tasks}
+    ends = mapping.job_ends(groups, parsed_tasks, parsed_nodes, owners)
+    for sub in groups:
+        mapping.graph_run(ROOT.key, sub, by_config, {}, (), ends)
     for job in parsed_jobs:
         mapping.job_log(job)
 

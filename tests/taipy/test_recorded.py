@@ -149,10 +149,31 @@ async def test_every_graphs_status_from_one_read_of_the_lists(rec: Recording, ba
     assert isinstance(transport, ReplayTransport)
     before = len(transport.requests)
     found = await backend.latest_runs(roots)
-    assert len(transport.requests) - before == 4
+    assert len(transport.requests) - before == 5  # scenarios, tasks, jobs, data nodes, cycles
     assert set(found) == set(roots) - {"SCENARIO_gone"}
     for root in found:
         done = await backend.completed_runs(root, limit=1)
         assert found[root] == (done[0] if done else None, await backend.current_runs(root))
     pipeline = found[rec.meta["scenarios"]["pipeline"]]
     assert [r.raw_state for r in pipeline[1]] == ["RUNNING"]
+
+
+async def test_a_completed_job_ends_when_its_outputs_were_last_written(
+    rec: Recording, backend: TaipyBackend
+) -> None:
+    """Jobs keep no end time; a task's output data nodes keep their last edit, which the newest job of
+    that task made. The first pipeline run's double and total still own their outputs (their end is
+    known; double slept 3 s after its input was written); its generate's output was rewritten by the
+    second run, whose generate ended then, so the first run as a whole has no known end."""
+    root = rec.meta["scenarios"]["pipeline"]
+    names = {t.key: t.name for t in (await backend.get_graph(root)).tasks.values()}
+    (current,) = await backend.current_runs(root)
+    first = next(r for r in await backend.completed_runs(root) if r.extra["jobs"] == 3)
+    old = {names[j.task]: j for j in await backend.task_runs(root, first.run_id)}
+    new = {names[j.task]: j for j in await backend.task_runs(root, current.run_id)}
+    assert old["generate"].completed_time is None and first.completed_time is None
+    double, total = old["double"], old["total"]
+    assert double.completed_time is not None and double.started_time is not None
+    assert double.completed_time - double.started_time >= timedelta(seconds=3)
+    assert total.completed_time is not None and total.completed_time >= double.completed_time
+    assert new["generate"].completed_time is not None and new["double"].completed_time is None

@@ -191,7 +191,7 @@ class TaipyBackend:
 
     async def _runs(self, root: str) -> list[domain.GraphRun]:
         """Every submission of ``root``, newest first."""
-        scene = await self._scene(jobs=True)
+        scene = await self._scene(jobs=True, nodes=True)
         found = self._root(scene, root)
         return [run for run, _ in self._submissions(scene, found)]
 
@@ -202,12 +202,14 @@ class TaipyBackend:
         by_config = {t.config_id: t.id for t in tasks}
         names = {t.id: t.config_id for t in tasks}
         shown = mapping.shown_names(list(scene.scenarios.values()))
+        groups = mapping.group_jobs(scene.jobs, sets.values())
+        ends = mapping.job_ends(groups, scene.tasks, scene.datanodes, sets)
         out = []
-        for sub in mapping.group_jobs(scene.jobs, sets.values()):
+        for sub in groups:
             if not sub.configs or not sub.configs <= mine:
                 continue
             also = [shown[sid] for sid, s in sets.items() if sid != root.scenario.id and sub.configs <= s]
-            out.append((mapping.graph_run(root.task.key, sub, by_config, names, also), sub))
+            out.append((mapping.graph_run(root.task.key, sub, by_config, names, also, ends), sub))
         out.reverse()
         return out
 
@@ -217,7 +219,7 @@ class TaipyBackend:
         """Every root's latest finished submission and its unfinished ones, from one read of the
         scenario, task and job lists (Taipy's lists come whole anyway): three requests for any number
         of graphs instead of six per graph. A root gone since the task list was read is left out."""
-        scene = await self._scene(jobs=True, cycles=True)
+        scene = await self._scene(jobs=True, nodes=True, cycles=True)
         out: dict[str, tuple[domain.GraphRun | None, list[domain.GraphRun]]] = {}
         for key in roots:
             try:
@@ -242,7 +244,7 @@ class TaipyBackend:
         return runs[: _clamp(limit)]
 
     async def _submission(self, root: str, run_id: str) -> tuple[_Scene, _Root, mapping.Submission]:
-        scene = await self._scene(jobs=True)
+        scene = await self._scene(jobs=True, nodes=True)
         found = self._root(scene, root)
         for _, sub in self._submissions(scene, found):
             if sub.run_id == run_id:
@@ -256,7 +258,10 @@ class TaipyBackend:
         scene, found, sub = await self._submission(root, run_id)
         tasks = self._root_tasks(scene, found)
         order = {t.id: i for i, t in enumerate(mapping.data_order(tasks)[0])}
-        runs = mapping.task_runs(sub, {t.config_id: t.id for t in tasks})
+        sets = {sid: scene.configs_of(sid) for sid in scene.scenarios}
+        groups = mapping.group_jobs(scene.jobs, sets.values())
+        ends = mapping.job_ends(groups, scene.tasks, scene.datanodes, sets)
+        runs = mapping.task_runs(sub, {t.config_id: t.id for t in tasks}, ends)
         return sorted(runs, key=lambda r: order.get(r.task, len(order)))
 
     async def _job(self, root: str, run_id: str, task: str) -> models.Job:
