@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 
 from tests.support.harness_airflow import Recording, ReplayTransport, load
-from tests.taipy.record import NAME, RECORDED
+from tests.taipy.record import NAME, ORPHAN, RECORDED
 from tui.backends.http import HttpSettings
 from tui.backends.taipy import TaipyBackend, mapping, models
 from tui.domain import RunState
@@ -177,3 +177,27 @@ async def test_a_completed_job_ends_when_its_outputs_were_last_written(
     assert double.completed_time - double.started_time >= timedelta(seconds=3)
     assert total.completed_time is not None and total.completed_time >= double.completed_time
     assert new["generate"].completed_time is not None and new["double"].completed_time is None
+
+
+async def test_a_task_of_no_scenario_and_its_never_dispatched_job() -> None:
+    """``POST /jobs/?task_id=generate`` twice (recorded in 4.1.1-orphan) makes a task with no owner and
+    ``"parent_ids": [null]``, and SUBMITTED jobs Taipy never dispatches, whose ids name no task at all
+    (``JOB_<uuid>``). The lists still read, and those jobs are nobody's run: no graph shows them."""
+    rec = load(ORPHAN, RECORDED)
+    tasks = rec.exchanges["GET /api/v1/tasks/"].body
+    assert [t["parent_ids"] for t in tasks if t["owner_id"] is None] == [[None]]
+    backend = TaipyBackend.connect(
+        "http://taipy.recorded",
+        settings=HttpSettings(rate=None, max_attempts=1),
+        transport=ReplayTransport(rec),
+    )
+    try:
+        roots = await backend.list_tasks()
+        found = await backend.latest_runs([t.key for t in roots])
+    finally:
+        await backend.aclose()
+    assert sorted(t.name for t in roots) == ["pipeline", "pipeline/head"]
+    last, current = found[rec.meta["scenarios"]["pipeline"]]
+    assert (last, current) == (None, [])
+    jobs = rec.exchanges["GET /api/v1/jobs/"].body
+    assert len(jobs) == 2 and all(mapping.config_of(j["id"], "JOB") is None for j in jobs)
