@@ -33,8 +33,12 @@ def rec() -> Recording:
 @pytest.fixture
 async def backend(rec: Recording) -> AsyncIterator[TaipyBackend]:
     transport = ReplayTransport(rec)
+    # list_ttl=0: every read asks (what each read costs is checked; reuse has its own test below).
     backend = TaipyBackend.connect(
-        "http://taipy.recorded", settings=HttpSettings(rate=None, max_attempts=1), transport=transport
+        "http://taipy.recorded",
+        settings=HttpSettings(rate=None, max_attempts=1),
+        transport=transport,
+        list_ttl=0,
     )
     try:
         yield backend
@@ -201,3 +205,27 @@ async def test_a_task_of_no_scenario_and_its_never_dispatched_job() -> None:
     assert (last, current) == (None, [])
     jobs = rec.exchanges["GET /api/v1/jobs/"].body
     assert len(jobs) == 2 and all(mapping.config_of(j["id"], "JOB") is None for j in jobs)
+
+
+async def test_one_poll_reads_the_slow_job_list_once(rec: Recording) -> None:
+    """The reads of one poll share each list read within ``list_ttl`` (Taipy's job list costs the
+    server about 2.5 ms a job); later, or after an action, the lists are read again."""
+    now = [0.0]
+    transport = ReplayTransport(rec)
+    backend = TaipyBackend.connect(
+        "http://taipy.recorded", settings=HttpSettings(rate=None), transport=transport, clock=lambda: now[0]
+    )
+    root = rec.meta["scenarios"]["pipeline"]
+    try:
+        (current,) = await backend.current_runs(root)
+        await backend.completed_runs(root)
+        await backend.task_runs(root, current.run_id)
+        assert transport.requests.count("GET /api/v1/jobs/") == 1
+        now[0] += 1.0  # list_ttl later
+        await backend.current_runs(root)
+        assert transport.requests.count("GET /api/v1/jobs/") == 2
+        backend.forget_lists()  # what execute and cancel do before they act
+        await backend.current_runs(root)
+        assert transport.requests.count("GET /api/v1/jobs/") == 3
+    finally:
+        await backend.aclose()
