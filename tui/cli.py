@@ -1,4 +1,4 @@
-"""The `dagtop` command: the console by default, plus `sandbox`, `get`, `exec`, `suspend`, `resume`.
+"""The `dagtop` command: the console by default, plus `sandbox`, `get`, `exec`, `suspend`, `resume`, `cancel`.
 
 Textual and the backends are imported lazily so `dagtop --help` and `dagtop get` stay fast.
 Exit codes: see ``EPILOG`` (0 ok, 1 backend error, 2 usage or configuration error, 3 declined).
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from tui import __version__
 
-HEADLESS_COMMANDS = frozenset({"get", "exec", "suspend", "resume"})
+HEADLESS_COMMANDS = frozenset({"get", "exec", "suspend", "resume", "cancel"})
 
 EPILOG = """\
 environment:
@@ -40,6 +40,8 @@ examples:
   dagtop -c prod                                     the console on the profile "prod"
   dagtop get tasks -c prod -o json                   every task and its graph's latest result, as JSON
   dagtop exec ORDERS_PIPELINE --retry-last -c prod   retry the last failed run (asks first)
+  dagtop get runs pipeline --backend taipy --url http://127.0.0.1:5000
+                                                     a Taipy scenario's runs (no token needed)
 """
 
 
