@@ -78,3 +78,30 @@ async def test_a_stale_filter_result_never_overwrites_a_newer_querys(monkeypatch
         assert shown_keys(table) == wanted(screen, "cl") and not screen.filtering
         assert not screen.filter_found(older), "and is dropped once the newer one is shown too"
         assert shown_keys(table) == wanted(screen, "cl")
+
+
+async def test_a_filter_keystroke_lays_out_neither_the_box_nor_the_table(monkeypatch):
+    # A layout pass redraws the whole screen (~20 ms at 120x40): a keystroke changes one line of the
+    # box and the table's rows, never the size of either (while the rows overflow the table: a
+    # scrollbar that comes or goes is a layout).
+    h = harness.build(tasks=600, scopes=1, warmup=600, until_failure=False)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await harness.settle(pilot)
+        screen = h.app.screen
+        table, box = screen.query_one(KeyedTable), screen.query_one("#filter")
+        await pilot.press("slash")
+        await pilot.pause()
+        layouts = []
+        for widget in (table, box):
+            original = widget.refresh
+
+            def recording(*args, _widget=widget, _original=original, **kwargs):
+                if kwargs.get("layout"):
+                    layouts.append(type(_widget).__name__)
+                return _original(*args, **kwargs)
+
+            monkeypatch.setattr(widget, "refresh", recording)
+        await pilot.press("e")
+        await pilot.pause()
+        assert shown_keys(table) == wanted(screen, "e") and len(wanted(screen, "e")) > SIZE[1]
+        assert layouts == []

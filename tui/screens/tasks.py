@@ -21,6 +21,7 @@ from tui.services.row_diff import RowsDiff, diff_rows
 from tui.services.snapshots import rows_for
 from tui.services.task_query import SORT_KEYS, Scan, Selection, TaskRow
 from tui.widgets.error_pane import ErrorPane, looks
+from tui.widgets.filter_box import FilterBox
 from tui.widgets.keyed_table import KeyedTable
 from tui.widgets.literal import literal
 from tui.widgets.status import run_badge, task_badge
@@ -123,7 +124,7 @@ class TasksScreen(PolledScreen):
         yield ErrorPane(id="tasks-error")
         with Horizontal(id="filter-bar"):
             yield Label("/", id="filter-label")
-            yield Input(placeholder="name, state:suspended, status:failed, root:yes", id="filter")
+            yield FilterBox(placeholder="name, state:suspended, status:failed, root:yes", id="filter")
         yield Label("", id="tasks-status")
         yield from self.compose_footer()
 

@@ -215,7 +215,19 @@ class VirtualTable(ListKeys, TableKeys, can_focus=True):
 
     def _update_virtual_size(self) -> None:
         width = sum(c.get_render_width(self) for c in self.ordered_columns)
-        self.virtual_size = Size(width, len(self._keys) + self.header_height)
+        size = Size(width, len(self._keys) + self.header_height)
+        if size == self.virtual_size:
+            return
+        if self.styles.auto_dimensions or not self.size:
+            self.virtual_size = size  # the widget's own size may follow: lay the screen out
+            return
+        # A table sized by its container (height: 1fr) keeps its size when its rows change: update the
+        # scrollbars and repaint, without a layout pass of the whole screen (one costs ~20 ms at
+        # 120x40, on every filter keystroke). A scrollbar that appears or goes still lays out (its
+        # reactive does).
+        self.set_reactive(VirtualTable.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
 
     # -- rows -----------------------------------------------------------------------------------
     @property
