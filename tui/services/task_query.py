@@ -15,7 +15,7 @@ from datetime import datetime
 from tui.domain import GraphRun, RunState, Task
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: 50,000 rows without a dict each
 class TaskRow:
     """One row of the task list: the task, its graph size and its graph's latest run.
 
