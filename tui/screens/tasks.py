@@ -241,7 +241,11 @@ class TasksScreen(PolledScreen):
         app = self.app
         index = {column: n for n, (column, _, _) in enumerate(COLUMNS)}
         picks = tuple(index[column] for column, _, _ in self.shown_columns)
-        return (self.sort == "graph", app.now(), app.tz, app.show_absolute, app.theme, picks)  # type: ignore[attr-defined]
+        # Which graphs' statuses are older than a sweep (their rows are marked): it changes only when
+        # a check lands or a status crosses the limit, and then the rows on screen are drawn again.
+        coverage = self.sweep.coverage(self.roots, app.wall(), self.freshness.interval)  # type: ignore[attr-defined]
+        stale = (self.sweep.version, coverage.overdue)
+        return (self.sort == "graph", app.now(), app.tz, app.show_absolute, app.theme, stale, picks)  # type: ignore[attr-defined]
 
     # -- rendering ------------------------------------------------------------------------------
     def render_rows(self, found: Found | None = None) -> None:
@@ -350,6 +354,9 @@ class TasksScreen(PolledScreen):
             last = run_badge(result, raw, colors, words=result is not RunState.SUCCEEDED)
             when = run.completed_time or run.scheduled_time
             last.append(f" {moment(now, when, tz, absolute)}", style="")
+            if self.sweep.overdue_since(task.root, app.wall(), self.freshness.interval) is not None:  # type: ignore[attr-defined]
+                # Not checked for longer than a sweep: the row says so, not only the status line.
+                last = Text("⚠ ", style=f"bold {colors['warning']}").append_text(last)
         # Sorted by graph, a child is indented under its root so each graph reads as a block.
         name = literal(task.name, "bold" if task.is_root else "")
         if self.sort == "graph" and not task.is_root:

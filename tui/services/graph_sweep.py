@@ -147,6 +147,11 @@ class GraphSweep:
             else:
                 self.statuses.pop(root, None)
 
+    @property
+    def version(self) -> int:
+        """Changes whenever a graph is checked or forgotten."""
+        return self._version
+
     def _limit(self, interval: float) -> timedelta:
         """How old a status may be before it is overdue: one sweep, and two polls of slack."""
         return timedelta(seconds=self.sweep_seconds + 2 * interval)
