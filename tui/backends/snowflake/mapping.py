@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from tui import domain
 from tui.backends.snowflake import models
-from tui.backends.snowflake.client import parse_runs, parse_tasks
+from tui.backends.snowflake.client import parse_runs, parse_tasks_draining
 from tui.backends.snowflake.identifiers import raw_name, resolve_lenient, scope_of, task_key
 from tui.errors import ProtocolError
 
@@ -99,10 +99,13 @@ def compute_roots(predecessors: dict[str, tuple[str, ...]], finalizes: dict[str,
 
 
 def tasks_to_domain(
-    wire: list[models.Task], database: str, schema: str, *, root: str | None = None
+    wire: list[models.Task], database: str, schema: str, *, root: str | None = None, drain: bool = False
 ) -> list[domain.Task]:
-    """Map a list of wire tasks (one listing, or one graph when ``root`` is given)."""
-    keyed = [(wire_key(t, database, schema), t) for t in wire]
+    """Map a list of wire tasks (one listing, or one graph when ``root`` is given). With ``drain`` the
+    list is used up: each wire model is let go once mapped."""
+    keyed: list[Any] = [(wire_key(t, database, schema), t) for t in wire]
+    if drain:
+        wire.clear()
     index = _KeyIndex(key for key, _ in keyed)
     # A schema of 50,000 tasks repeats a few scopes, states, warehouses, owners, schedules and root keys:
     # each is kept once (a key a task is named by elsewhere is the task's own key object).
@@ -117,8 +120,10 @@ def tasks_to_domain(
             finals[key] = same.setdefault(index.key(task.finalize, db, sc), index.key(task.finalize, db, sc))
     roots = compute_roots(preds, finals) if root is None else dict.fromkeys(preds, root)
     out = []
-    for key, task in keyed:
+    for n, (key, task) in enumerate(keyed):
         out.append(_task(task, key, database, schema, roots[key], preds[key], finals.get(key), same))
+        if drain:
+            keyed[n] = None
     return out
 
 
@@ -212,8 +217,9 @@ def run_to_domain(run: models.TaskRun, graph: str) -> domain.GraphRun:
 def parse_task_list(
     payload: Any, database: str, schema: str, *, root: str | None = None
 ) -> list[domain.Task]:
-    """JSON list of tasks -> domain tasks, or ProtocolError."""
-    return tasks_to_domain(parse_tasks(payload), database, schema, root=root)
+    """JSON list of tasks -> domain tasks, or ProtocolError. ``payload`` is used up: each JSON object
+    and wire model is let go once mapped (a listing of 50,000 tasks never holds all three forms)."""
+    return tasks_to_domain(parse_tasks_draining(payload), database, schema, root=root, drain=True)
 
 
 def parse_run_list(payload: Any, graph: str) -> list[domain.GraphRun]:
