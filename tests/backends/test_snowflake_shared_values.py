@@ -29,3 +29,17 @@ async def test_a_listing_shares_repeated_values_between_its_tasks():
     assert unset in copy.model_fields_set and a.model_fields_set == before  # the shared set untouched
     for state in {t.raw_state for t in tasks}:
         assert len({id(t.raw_state) for t in tasks if t.raw_state == state}) == 1
+
+
+async def test_a_listing_is_mapped_draining_its_json_with_the_same_result():
+    from tui.backends.snowflake import mapping
+    from tui.backends.snowflake.client import parse_tasks
+
+    h = harness.build(tasks=400, scopes=1, warmup=600, until_failure=False)
+    client = h.backend.client
+    payload = await client.http.get_all(client.tasks_path)  # over HTTP to the sandbox
+    kept = list(payload)
+    database, schema = h.backend.database, h.backend.schema
+    tasks = mapping.parse_task_list(payload, database, schema)
+    assert payload == [], "each JSON object is let go once validated"
+    assert tasks == mapping.tasks_to_domain(parse_tasks(kept), database, schema)
