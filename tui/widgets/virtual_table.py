@@ -457,7 +457,7 @@ class VirtualTable(ListKeys, TableKeys, can_focus=True):
         if strip is None:
             fixed, scrollable = self._row_segments(row, key, cursor, styles)
             left = self._fixed_width()
-            segments = fixed + line_crop(scrollable, scroll_x + left, scroll_x + width, width)
+            segments = fixed + line_crop(scrollable, scroll_x, scroll_x + width - left, width - left)
             strip = Strip(segments).adjust_cell_length(width, styles.base).simplify()
             self._strips[strip_key] = strip
         return strip
@@ -472,7 +472,7 @@ class VirtualTable(ListKeys, TableKeys, can_focus=True):
     def _row_segments(
         self, row: int, key: tuple[object, ...], cursor: bool, styles: _Styles
     ) -> tuple[list[Segment], list[Segment]]:
-        """The row drawn at full width: its fixed columns, and all of its columns (scrolled by the caller)."""
+        """The row drawn at full width: its fixed columns, and the others (scrolled by the caller)."""
         cache_key = (key, row, cursor, self.size.width, styles)
         cached = self._lines.get(cache_key)
         if cached is not None:
@@ -491,7 +491,8 @@ class VirtualTable(ListKeys, TableKeys, can_focus=True):
             for n in range(min(self.fixed_columns, len(columns)))
         ]
         scrollable = [
-            self._cell(cells, n, c, base + metas[n] + component, component) for n, c in enumerate(columns)
+            self._cell(cells, n, columns[n], base + metas[n] + component, component)
+            for n in range(self.fixed_columns, len(columns))
         ]
         table_width = sum(c.get_render_width(self) for c in columns[self.fixed_columns :])
         rest = base + component + self._meta(row, 0, out_of_bounds=True)
