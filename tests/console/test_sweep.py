@@ -125,3 +125,28 @@ async def test_a_status_ages_on_the_wall_clock_not_on_the_sandboxs_faster_data_c
         screen.render_rows()
         assert "not checked for longer than a sweep" in _status(pilot.app)
         assert "older than a sweep" in str(screen.query_one(ErrorPane).content)
+
+
+async def test_a_row_whose_status_is_older_than_a_sweep_is_marked_and_fresh_rows_are_not():
+    rig = harness.build(until_failure=False)
+    wall = ManualClock(rig.clock.now())
+    rig.app.wall_clock = wall.now
+    async with rig.app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = pilot.app.screen
+        table = screen.query_one(KeyedTable)
+
+        def marked() -> list[str]:
+            lasts = [table.get_row_at(r)[3].plain for r in range(table.row_count)]
+            return [last for last in lasts if last.startswith("⚠")]
+
+        with_result = [r for r in range(table.row_count) if table.get_row_at(r)[3].plain]
+        assert with_result and not marked(), "just checked: no row is marked"
+        wall.advance(60)  # a real minute without a poll: every status is older than a sweep
+        screen.render_rows()
+        await pilot.pause()
+        assert len(marked()) == len(with_result), "each row with a result says it is stale"
+        await screen.fetch()  # a poll checks the graphs again (over HTTP to the sandbox)
+        screen.poll_now()
+        await settle(pilot)
+        assert not marked(), "checked again: the marks go"

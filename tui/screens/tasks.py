@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import anyio
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -16,12 +19,14 @@ from tui.services.graph_sweep import GraphSweep
 from tui.services.heap import POLICY as HEAP
 from tui.services.row_diff import RowsDiff, diff_rows
 from tui.services.snapshots import rows_for
-from tui.services.task_query import SORT_KEYS, Selection, TaskRow
+from tui.services.task_query import SORT_KEYS, Scan, Selection, TaskRow
 from tui.widgets.error_pane import ErrorPane, looks
+from tui.widgets.filter_box import FilterBox
 from tui.widgets.keyed_table import KeyedTable
 from tui.widgets.literal import literal
 from tui.widgets.status import run_badge, task_badge
 from tui.widgets.timefmt import moment
+from tui.widgets.virtual_table import Prepared, prepare_rows
 
 from .base import PolledScreen
 
@@ -41,6 +46,9 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("scope", "DATABASE.SCHEMA", 24),
 )
 LABELS = {column: label for column, label, _ in COLUMNS}
+# From this many rows a keystroke in the filter is scanned in a worker thread (below, the scan costs
+# less than the thread hop, and results show at once).
+FILTER_IN_WORKER = 5_000
 NAME_MIN, NAME_MAX = 22, 34  # longer names end in an ellipsis; the detail view shows them in full
 FIXED = 2  # the result glyph and NAME stay put when the table scrolls sideways
 PADDING = 2  # a DataTable cell's padding, both sides
@@ -67,6 +75,22 @@ def layout(available: int, sample: str, absolute: bool) -> list[tuple[str, str, 
     return [(column, LABELS[column], widths[column]) for column in chosen]
 
 
+@dataclass(slots=True)
+class Found:
+    """A filter's result, made in a worker thread: the rows, ready for the table."""
+
+    query: tuple  # TasksScreen.filter_query() when the scan began
+    scan: Scan
+    rows: list[TaskRow]
+    prepared: Prepared
+
+
+def found_rows(query: tuple, scan: Callable[[], Scan]) -> Found:
+    """Run a filter scan and prepare its rows for the table: O(rows), for a worker thread."""
+    result = scan()
+    return Found(query, result, result.rows, prepare_rows([(row.task.key, row) for row in result.rows]))
+
+
 class TasksScreen(PolledScreen):
     TITLE_TEXT = "Tasks"
     BINDINGS = [
@@ -91,6 +115,7 @@ class TasksScreen(PolledScreen):
         self.reverse = False
         self.shown_columns: list[tuple[str, str, int]] = []
         self.sweep = GraphSweep()  # every graph's status, refreshed within the request budget
+        self.filtering = False  # a filter worker is scanning: the table shows the previous result
         self.roots: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -99,7 +124,7 @@ class TasksScreen(PolledScreen):
         yield ErrorPane(id="tasks-error")
         with Horizontal(id="filter-bar"):
             yield Label("/", id="filter-label")
-            yield Input(placeholder="name, state:suspended, status:failed, root:yes", id="filter")
+            yield FilterBox(placeholder="name, state:suspended, status:failed, root:yes", id="filter")
         yield Label("", id="tasks-status")
         yield from self.compose_footer()
 
@@ -216,11 +241,22 @@ class TasksScreen(PolledScreen):
         app = self.app
         index = {column: n for n, (column, _, _) in enumerate(COLUMNS)}
         picks = tuple(index[column] for column, _, _ in self.shown_columns)
-        return (self.sort == "graph", app.now(), app.tz, app.show_absolute, app.theme, picks)  # type: ignore[attr-defined]
+        # Which graphs' statuses are older than a sweep (their rows are marked): it changes only when
+        # a check lands or a status crosses the limit, and then the rows on screen are drawn again.
+        coverage = self.sweep.coverage(self.roots, app.wall(), self.freshness.interval)  # type: ignore[attr-defined]
+        stale = (self.sweep.version, coverage.overdue)
+        return (self.sort == "graph", app.now(), app.tz, app.show_absolute, app.theme, stale, picks)  # type: ignore[attr-defined]
 
     # -- rendering ------------------------------------------------------------------------------
-    def render_rows(self) -> None:
-        chosen = self.chosen_rows()
+    def render_rows(self, found: Found | None = None) -> None:
+        """Show the rows chosen now; ``found``: chosen and prepared by a filter worker already."""
+        if found is None:
+            self.filtering = False  # what the filter lets through now, whatever a worker is doing
+            chosen = self.chosen_rows()
+            prepared = prepare_rows([(row.task.key, row) for row in chosen])
+        else:
+            self.filtering = False
+            chosen, prepared = found.rows, found.prepared
         self.fit_columns()
         table = self.query_one(KeyedTable)
         context = self.row_context()
@@ -230,10 +266,51 @@ class TasksScreen(PolledScreen):
             cells = self.cells(self.by_key[key])
             return tuple(cells[i] for i in picks)
 
-        table.apply_lazy([(row.task.key, row) for row in chosen], render, context=context)
+        table.apply_lazy(prepared, render, context=context)
         self.update_columns()
         self.update_status(len(chosen))
         self.update_error_pane()
+
+    # -- filtering: a big list is scanned in a worker thread, the newest query wins ----------------
+    def refilter(self) -> None:
+        """Show the rows the filter lets through now. A big list is scanned off the event loop: the
+        table keeps the previous result, the status line says "filtering…", and a result is shown
+        only if no newer query (or poll) came meanwhile."""
+        if len(self.rows) < FILTER_IN_WORKER:
+            self.filtering = False
+            self.render_rows()
+            return
+        self.filtering = True
+        self.update_status(self.query_one(KeyedTable).row_count)
+        self.scan_filter()
+
+    def filter_query(self) -> tuple:
+        """What a filter result depends on: a result for another query (or other rows) is stale."""
+        return (self.rows, self.filter_text, self.failed_only, self.sort, self.reverse)
+
+    @work(exclusive=True, group="filter", exit_on_error=False)
+    async def scan_filter(self) -> None:
+        query = self.filter_query()
+        scan = self.selection.scanner(
+            self.rows,
+            filter_text=self.filter_text,
+            failed_only=self.failed_only,
+            sort=self.sort,
+            reverse=self.reverse,
+        )
+        found = await anyio.to_thread.run_sync(lambda: found_rows(query, scan))
+        self.filter_found(found)
+
+    def filter_found(self, found: Found) -> bool:
+        """A scan's result arrived: shown only when it answers the newest query about the rows
+        shown now (a stale result never overwrites a newer one). Returns whether it was shown."""
+        if not self.filtering or found.query[1:] != self.filter_query()[1:]:
+            return False  # a newer query's scan is under way, or a full redraw showed it since
+        if found.query[0] is not self.rows or not self.selection.take(found.scan):
+            self.scan_filter()  # the rows changed meanwhile (a poll): scan them again
+            return False
+        self.render_rows(found)
+        return True
 
     def update_error_pane(self) -> None:
         """The selected task's graph: its last result and first error line."""
@@ -277,6 +354,9 @@ class TasksScreen(PolledScreen):
             last = run_badge(result, raw, colors, words=result is not RunState.SUCCEEDED)
             when = run.completed_time or run.scheduled_time
             last.append(f" {moment(now, when, tz, absolute)}", style="")
+            if self.sweep.overdue_since(task.root, app.wall(), self.freshness.interval) is not None:  # type: ignore[attr-defined]
+                # Not checked for longer than a sweep: the row says so, not only the status line.
+                last = Text("⚠ ", style=f"bold {colors['warning']}").append_text(last)
         # Sorted by graph, a child is indented under its root so each graph reads as a block.
         name = literal(task.name, "bold" if task.is_root else "")
         if self.sort == "graph" and not task.is_root:
@@ -319,6 +399,8 @@ class TasksScreen(PolledScreen):
             parts.append(f"sorted by {label} {'▼' if self.reverse else '▲'}")
         if self.failed_only:
             parts.append("failed graphs only")
+        if self.filtering:
+            parts.append("filtering…")
         status = Text("  ·  ".join(parts))
         if self.filter_text:
             status.append("  ·  filter: ")
@@ -335,9 +417,10 @@ class TasksScreen(PolledScreen):
         if hint:  # first: the user must know that no row is the target of a key now
             warning = self.app.theme_colors["warning"]  # type: ignore[attr-defined]
             status = Text(hint, style=f"bold {warning}").append("  ·  ").append_text(status)
-        if looks(status) != self.shown_status:  # an update lays the screen out again: only on change
+        if looks(status) != self.shown_status:  # only on change
             self.shown_status = looks(status)
-            self.query_one("#tasks-status", Label).update(status)
+            # Its size is fixed (app.tcss): no layout pass of the whole screen for a new status.
+            self.query_one("#tasks-status", Label).update(status, layout=False)
 
     # -- selection ------------------------------------------------------------------------------
     @property
@@ -374,7 +457,7 @@ class TasksScreen(PolledScreen):
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value
-        self.render_rows()
+        self.refilter()
 
     @on(Input.Submitted, "#filter")
     def filter_done(self) -> None:
@@ -389,7 +472,7 @@ class TasksScreen(PolledScreen):
             self.filter_text = ""
             self.query_one("#filter-bar").display = False
             self.query_one(KeyedTable).focus()
-            self.render_rows()
+            self.refilter()
 
     def action_toggle_failed(self) -> None:
         self.failed_only = not self.failed_only

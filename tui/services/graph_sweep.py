@@ -8,6 +8,7 @@ has and has not reached is said in words (``coverage``): stale is never shown as
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -61,6 +62,10 @@ class GraphSweep:
     def __init__(self) -> None:
         self.statuses: dict[str, GraphStatus] = {}
         self.checked: dict[str, datetime] = {}
+        # coverage() is asked on every status line (each filter keystroke, each poll): the check times
+        # of the graphs asked about, sorted, until a check or the list of graphs changes.
+        self._times: tuple[tuple[int, int], Sequence[str], list[datetime]] | None = None
+        self._version = 0  # counts changes of ``checked``
         self.sweep_seconds: float = 0.0  # how long one sweep of every graph takes at this budget
 
     def hot(self, roots: Iterable[str]) -> list[str]:
@@ -119,6 +124,7 @@ class GraphSweep:
         early = set(first)
         await self._check(backend, [r for r in chosen if r not in early], clock)
         gone = set(self.checked) - set(roots)
+        self._version += 1
         for root in gone:
             self.checked.pop(root, None)
             self.statuses.pop(root, None)
@@ -133,12 +139,18 @@ class GraphSweep:
             return
         fresh = await graph_statuses(backend, roots)
         now = clock()  # when the answers arrived: a status is as old as its answer
+        self._version += 1
         for root in roots:
             self.checked[root] = now  # a graph whose history is not readable is checked too
             if root in fresh:
                 self.statuses[root] = fresh[root]
             else:
                 self.statuses.pop(root, None)
+
+    @property
+    def version(self) -> int:
+        """Changes whenever a graph is checked or forgotten."""
+        return self._version
 
     def _limit(self, interval: float) -> timedelta:
         """How old a status may be before it is overdue: one sweep, and two polls of slack."""
@@ -150,7 +162,11 @@ class GraphSweep:
         return when if when is not None and now - when > self._limit(interval) else None
 
     def coverage(self, roots: Sequence[str], now: datetime, interval: float) -> Coverage:
-        times = [self.checked[r] for r in roots if r in self.checked]
-        limit = self._limit(interval)
-        overdue = sum(1 for t in times if now - t > limit)
-        return Coverage(len(roots), len(times), min(times, default=None), overdue)
+        """How fresh the statuses of ``roots`` are: O(log graphs) while no check changed them."""
+        cached = self._times
+        if cached is None or cached[0] != (self._version, len(roots)) or cached[1] is not roots:
+            times = sorted(self.checked[r] for r in roots if r in self.checked)
+            self._times = cached = ((self._version, len(roots)), roots, times)
+        times = cached[2]
+        overdue = bisect.bisect_left(times, now - self._limit(interval))  # checked before the limit
+        return Coverage(len(roots), len(times), times[0] if times else None, overdue)

@@ -16,7 +16,11 @@ once by reference counting (plain models: no cycles).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
+import sys
+from typing import Any
 
 SHARE = 0.25  # freeze again once a quarter of the rows held are new since the last freeze
 SMALL = 2_000  # below this many rows a full collection is cheap: nothing to gain
@@ -34,7 +38,28 @@ class HeapPolicy:
             return False
         self.unfrozen = 0
         gc.freeze()
+        trim()
         return True
 
 
+def trim() -> None:
+    """Give the C heap's free pages back to the system (glibc only). A big load frees as much as it
+    keeps (a page's JSON, wire models, the list it replaced); what CPython allocates outside its own
+    arenas (dicts of more than a few keys, long strings) stays in the C heap, resident, until trimmed:
+    measured 50 MB of 480 at 50,000 tasks."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _libc() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None  # musl has none
+    except OSError:
+        return None
+
+
+_LIBC = _libc()
 POLICY = HeapPolicy()  # process-wide, as the collector is

@@ -15,7 +15,7 @@ from datetime import datetime
 from tui.domain import GraphRun, RunState, Task
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: 50,000 rows without a dict each
 class TaskRow:
     """One row of the task list: the task, its graph size and its graph's latest run.
 
@@ -151,38 +151,52 @@ class Selection:
         self._names: list[str] = []  # each sorted row's name in lower case, for the name filter
         self._where: dict[str, int] = {}  # key -> place in the sorted list, for patches
         self._last: tuple[str, bool, list[TaskRow], list[str]] | None = None
+        self.generation = 0  # counts changes of the sorted rows: a scan of older rows is not taken
 
     def select(
         self, rows: Sequence[TaskRow], *, filter_text: str, failed_only: bool, sort: str, reverse: bool
     ) -> list[TaskRow]:
+        scan = self.scanner(
+            rows, filter_text=filter_text, failed_only=failed_only, sort=sort, reverse=reverse
+        )
+        result = scan()
+        self.take(result)
+        return result.rows
+
+    def scanner(
+        self, rows: Sequence[TaskRow], *, filter_text: str, failed_only: bool, sort: str, reverse: bool
+    ) -> Callable[[], Scan]:
+        """``select`` in two halves, so a screen can filter in a worker thread: this one (sorting only
+        when the rows or the order changed) returns the scan, which touches no state and may run in
+        any thread; ``take`` then keeps its result, unless the rows changed meanwhile."""
         if rows is not self._rows or (sort, reverse) != self._order:
             if not self._same_order(rows, sort, reverse):
                 self._sorted = sorted(rows, key=SORT_KEYS.get(sort, SORT_KEYS["graph"]), reverse=reverse)
                 self._names = [row.task.name.lower() for row in self._sorted]
                 self._where = {row.task.key: n for n, row in enumerate(self._sorted)}
             self._rows, self._order, self._last = rows, (sort, reverse), None
-        pool, names = self._sorted, self._names
-        last = self._last
+            self.generation += 1
+        pool, names, last, generation = self._sorted, self._names, self._last, self.generation
+        if last is not None and last[0] == filter_text and last[1] == failed_only:
+            return lambda: Scan(generation, last, last[2])  # asked again (a redraw): nothing to scan
         if last is not None and last[1] == failed_only and _narrows(last[0], filter_text):
             pool, names = last[2], last[3]
-        terms = filter_text.split()
-        if len(terms) == 1 and ":" not in terms[0]:  # the common case, a name: no predicate per row
-            needle = terms[0].lower()
-            picked = [i for i, name in enumerate(names) if needle in name]
-        else:
-            keep = parse_filter(filter_text)
-            picked = [i for i, row in enumerate(pool) if keep(row)]
-        if failed_only:
-            picked = [i for i in picked if pool[i].graph_failed]
-        chosen = [pool[i] for i in picked]
-        self._last = (filter_text, failed_only, chosen, [names[i] for i in picked])
-        return chosen
+        return lambda: _scan(pool, names, filter_text, failed_only, generation)
+
+    def take(self, scan: Scan) -> bool:
+        """Keep a scan's result for the next keystroke to narrow; False (kept nothing) when the rows
+        changed since it began: its rows are not the ones shown."""
+        if scan.generation != self.generation:
+            return False
+        self._last = scan.last
+        return True
 
     def adopt(self, ordered: Sorted) -> None:
         """Take rows already sorted (by a worker thread); the next select of ``ordered.rows`` in that
         order sorts nothing."""
         self._rows, self._order, self._last = ordered.rows, ordered.order, None
         self._sorted, self._names, self._where = ordered.sorted, ordered.names, ordered.where
+        self.generation += 1
 
     def patch(
         self, old: Mapping[str, TaskRow], new: Mapping[str, TaskRow], *, filter_text: str, failed_only: bool
@@ -207,6 +221,7 @@ class Selection:
             n = self._where[k]
             self._sorted[n], self._names[n] = row, row.task.name.lower()
         self._last = None  # its rows are the old objects: the next filter looks at the sorted list
+        self.generation += 1
         return True
 
     def _same_order(self, rows: Sequence[TaskRow], sort: str, reverse: bool) -> bool:
@@ -226,6 +241,35 @@ class Selection:
             self._sorted = [new.get(row.task.key, row) for row in self._sorted]
             self._names = [row.task.name.lower() for row in self._sorted]  # places kept: _where holds
         return True
+
+
+@dataclass(slots=True)
+class Scan:
+    """A filter's result over a Selection's rows as they were when the scan began."""
+
+    generation: int
+    last: tuple[str, bool, list[TaskRow], list[str]]  # the query and what it matched, to narrow from
+    rows: list[TaskRow]
+
+
+def _scan(
+    pool: list[TaskRow], names: list[str], filter_text: str, failed_only: bool, generation: int
+) -> Scan:
+    """The rows of ``pool`` (sorted; ``names``: theirs in lower case) that the filter lets through."""
+    terms = filter_text.split()
+    if not terms and not failed_only:
+        chosen = list(pool)  # no filter: every row, copied at C speed
+        return Scan(generation, (filter_text, failed_only, chosen, list(names)), chosen)
+    if len(terms) == 1 and ":" not in terms[0]:  # the common case, a name: no predicate per row
+        needle = terms[0].lower()
+        picked = [i for i, name in enumerate(names) if needle in name]
+    else:
+        keep = parse_filter(filter_text)
+        picked = [i for i, row in enumerate(pool) if keep(row)]
+    if failed_only:
+        picked = [i for i in picked if pool[i].graph_failed]
+    chosen = [pool[i] for i in picked]
+    return Scan(generation, (filter_text, failed_only, chosen, [names[i] for i in picked]), chosen)
 
 
 def _narrows(before: str, after: str) -> bool:

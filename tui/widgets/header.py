@@ -68,6 +68,7 @@ class HeaderBar(Horizontal):
         super().__init__()
         self.title = title
         self.freshness = freshness
+        self._shown: dict[str, tuple] = {}  # what each part shows, to update only on change
 
     def compose(self):
         yield Static(id="header-left")
@@ -83,6 +84,18 @@ class HeaderBar(Horizontal):
         left = self.query_one("#header-left", Static).content
         right = self.query_one("#header-right", Static).content
         return f"{left}  │ {right}"
+
+    def _show(self, part: str, text: Text) -> None:
+        """Update a part only when it changed, and lay the screen out only when its width did (the
+        right part is as wide as its words): the bar ticks every second, and a layout pass redraws
+        the whole screen (~20 ms with a big table), which would land on whatever key comes next."""
+        seen = (text.plain, tuple(text.spans), str(text.style))
+        before = self._shown.get(part)
+        if seen == before:
+            return
+        self._shown[part] = seen
+        same_width = before is not None and Text(before[0]).cell_len == text.cell_len
+        self.query_one(part, Static).update(text, layout=not same_width)
 
     def update_bar(self) -> None:
         app = self.app
@@ -109,7 +122,7 @@ class HeaderBar(Horizontal):
         text.append(f" · {info.backend}{' ' + safe_text(version) if version else ''} · ")
         location = info.location.removesuffix(f" {info.scope}") if info.scope else info.location
         text.append(safe_text(location))
-        self.query_one("#header-left", Static).update(text)
+        self._show("#header-left", text)
         right = Text(no_wrap=True)
         if self.freshness is not None:
             now = app.wall()  # type: ignore[attr-defined]
@@ -131,4 +144,4 @@ class HeaderBar(Horizontal):
             right.append(
                 f"server clock {sign}{format_age(abs(skew))}", style=f"bold {colors.get('warning', '')}"
             )
-        self.query_one("#header-right", Static).update(right)
+        self._show("#header-right", right)

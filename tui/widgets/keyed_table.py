@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from textual import events
 from textual.message import Message
 
-from tui.widgets.virtual_table import Cells, VirtualTable
+from tui.widgets.virtual_table import Cells, Prepared, VirtualTable, prepare_rows
 
 
 class KeyedTable(VirtualTable):
@@ -52,7 +52,8 @@ class KeyedTable(VirtualTable):
         self._keep = self.lost_key or self.selected_key or self._keep
         self.columns.clear()
         self._cells.clear()  # cells are cut to the columns shown
-        self._versions = {}  # every row is drawn again
+        self._stamps.clear()  # every row is drawn again
+        self._versions = {}  # and measured again for auto-width columns
         for key, label, width in columns:
             self.add_column(label, key=key, width=width)
 
@@ -62,10 +63,14 @@ class KeyedTable(VirtualTable):
         self.apply_lazy(rows, cells.__getitem__)
 
     def apply_lazy(
-        self, rows: Sequence[tuple[str, object]], render: Callable[[str], Cells], context: object = None
+        self,
+        rows: Sequence[tuple[str, object]] | Prepared,
+        render: Callable[[str], Cells],
+        context: object = None,
     ) -> None:
         """Show ``rows`` (key, version) in order; ``render(key)`` builds a row's cells when it is drawn,
-        once per version and ``context`` (what every row's cells depend on, e.g. the clock)."""
+        once per version and ``context`` (what every row's cells depend on, e.g. the clock). Rows
+        prepared in a worker thread (``prepare_rows``) cost the main thread no pass over them."""
         self._placing = True
         try:
             self._apply(rows, render, context)
@@ -73,8 +78,9 @@ class KeyedTable(VirtualTable):
             self._placing = False
 
     def _apply(
-        self, rows: Sequence[tuple[str, object]], render: Callable[[str], Cells], context: object
+        self, rows: Sequence[tuple[str, object]] | Prepared, render: Callable[[str], Cells], context: object
     ) -> None:
+        rows = rows if isinstance(rows, Prepared) else prepare_rows(rows)
         selected = self.lost_key or self.selected_key or self._keep
         self._keep = None
         cursor_row = self._lost_index if self.lost_key is not None else self.cursor_row
@@ -83,11 +89,9 @@ class KeyedTable(VirtualTable):
         self.set_rows(rows, render, context)
         self._restore_cursor(selected, cursor_row)
 
-    def _remember_neighbours(
-        self, selected: str, cursor_row: int, rows: Sequence[tuple[str, object]]
-    ) -> None:
+    def _remember_neighbours(self, selected: str, cursor_row: int, rows: Prepared) -> None:
         """If the chosen row is leaving, remember its neighbours, where j/k will continue from."""
-        if any(key == selected for key, _ in rows):
+        if selected in rows.index:
             return
         keys = self._keys
         above = keys[cursor_row - 1] if 0 < cursor_row <= len(keys) else None

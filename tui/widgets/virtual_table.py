@@ -12,9 +12,10 @@ messages and accessors such as ``get_row_at``), so screens and tests see the sam
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from itertools import chain, count
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -37,12 +38,40 @@ Cell = Text | str
 Cells = tuple[Cell, ...]
 Render = Callable[[str], Cells]
 HEADER = -1  # the row index of the header line
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 def as_text(cell: Cell) -> Text:
     """A cell as one line of text; a plain string is shown literally (never parsed as markup)."""
     text = cell if isinstance(cell, Text) else Text(str(cell))
     return text.split(allow_blank=True)[0] if "\n" in text.plain else text
+
+
+class Recent(OrderedDict[K, V]):
+    """The ``size`` entries used last. Unlike Textual's ``LRUCache``, setting a key that is there
+    replaces its value (a row's cells are built again when its version changes)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def get(self, key: K, default: Any = None) -> Any:
+        value = super().get(key, _MISSING)
+        if value is _MISSING:
+            return default
+        self.move_to_end(key)
+        return value
+
+    def __setitem__(self, key: K, value: V) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        if len(self) > self.size:
+            self.popitem(last=False)
+
+
+_MISSING = object()
+_EMPTY = Text()
 
 
 class _Styles(NamedTuple):
@@ -137,10 +166,12 @@ class VirtualTable(ListKeys, TableKeys, can_focus=True):
         self._keys: list[str] = []  # the rows in order
         self._index: dict[str, int] = {}  # key -> position
         self._versions: dict[str, object] = {}  # compared with ==, never hashed (Text is not hashable)
-        self._stamps: dict[str, int] = {}  # a number per row version: the caches' key
+        # A number per row version drawn, the caches' key; given when a row is drawn (or read), so
+        # showing a new list costs no pass over its rows to find which changed.
+        self._stamps: Recent[str, tuple[object, int]] = Recent(4096)
         self._counter = count()
         self._render_row: Render = lambda key: ()
-        self._cells: LRUCache[str, tuple[int, Cells]] = LRUCache(4096)
+        self._cells: Recent[str, tuple[int, Cells]] = Recent(4096)
         self._lines: LRUCache[tuple, tuple[list[Segment], list[Segment]]] = LRUCache(1024)
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._metas: LRUCache[tuple[int, int, bool], Style] = LRUCache(4096)
@@ -185,7 +216,19 @@ class VirtualTable(ListKeys, TableKeys, can_focus=True):
 
     def _update_virtual_size(self) -> None:
         width = sum(c.get_render_width(self) for c in self.ordered_columns)
-        self.virtual_size = Size(width, len(self._keys) + self.header_height)
+        size = Size(width, len(self._keys) + self.header_height)
+        if size == self.virtual_size:
+            return
+        if self.styles.auto_dimensions or not self.size:
+            self.virtual_size = size  # the widget's own size may follow: lay the screen out
+            return
+        # A table sized by its container (height: 1fr) keeps its size when its rows change: update the
+        # scrollbars and repaint, without a layout pass of the whole screen (one costs ~20 ms at
+        # 120x40, on every filter keystroke). A scrollbar that appears or goes still lays out (its
+        # reactive does).
+        self.set_reactive(VirtualTable.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
 
     # -- rows -----------------------------------------------------------------------------------
     @property
@@ -203,39 +246,29 @@ class VirtualTable(ListKeys, TableKeys, can_focus=True):
         return self._index[key]  # type: ignore[index]
 
     def set_rows(
-        self, rows: Sequence[tuple[str, object]], render: Render, context: object = None
-    ) -> set[str]:
+        self, rows: Sequence[tuple[str, object]] | Prepared, render: Render, context: object = None
+    ) -> None:
         """Show ``rows`` (key, version) in order; ``render(key)`` makes a row's cells when it is drawn.
-        Only rows whose version changed are rendered again, and every row (lazily) when ``context``
-        changed: what all cells depend on, such as the clock. Returns the keys that changed."""
+        A row is rendered again only when its version changed (found when it is drawn: O(visible
+        rows)), and every row (lazily) when ``context`` changed: what all cells depend on, such as
+        the clock. ``rows`` may come prepared (``prepare_rows``, in a worker thread): then this costs
+        the main thread no pass over the rows at all."""
+        prepared = rows if isinstance(rows, Prepared) else prepare_rows(rows)
         self._render_row = render
         self.set_context(context)
-        keys = [key for key, _ in rows]
-        versions = dict(rows)
         old = self._versions
-        # The same object is the same version: a poll that kept a row costs no comparison of its fields.
-        changed = {
-            key
-            for key, version in versions.items()
-            if (was := old.get(key, changed_marker)) is not version and was != version
-        }
-        reordered = keys != self._keys
-        self._versions = versions
-        stamps = self._stamps
-        if len(stamps) > 2 * len(versions) + 1024:  # forget rows long gone
-            self._stamps = stamps = {key: stamps[key] for key in versions if key in stamps}
-        for key in changed:
-            stamps[key] = next(self._counter)
-        if reordered:
-            self._keys = keys
-            self._index = {key: index for index, key in enumerate(keys)}
+        self._versions = prepared.versions
+        if prepared.keys != self._keys:
+            self._keys, self._index = prepared.keys, prepared.index
             self._update_virtual_size()
             self.refresh()
-        elif changed:
-            self._refresh_keys(changed)
-        self._measure(changed)
+        else:
+            self._refresh_keys(self._visible_changed())
+        if self._auto_columns():  # auto widths grow to fit every changed row: that needs them all
+            self._measure(
+                {k for k, v in prepared.versions.items() if _differs(old.get(k, changed_marker), v)}
+            )
         self._clamp_cursor()
-        return changed
 
     def set_context(self, context: object) -> None:
         """What every row's cells depend on (the clock, the theme): a change redraws the rows on
@@ -252,15 +285,39 @@ class VirtualTable(ListKeys, TableKeys, can_focus=True):
         for a poll that changed a few rows. Keys not shown are ignored. Returns the keys redrawn."""
         changed = set()
         for key, version in rows.items():
-            was = self._versions.get(key, changed_marker)
-            if key in self._index and was is not version and was != version:
+            if key in self._index and _differs(self._versions.get(key, changed_marker), version):
                 self._versions[key] = version
-                self._stamps[key] = next(self._counter)
                 changed.add(key)
         if changed:
             self._refresh_keys(changed)
             self._measure(changed)
         return changed
+
+    def _stamp(self, key: str) -> int:
+        """The number of the row's version now: a new one only when the version changed since the
+        row was last drawn."""
+        version = self._versions.get(key, changed_marker)  # none: columns were just replaced
+        drawn = self._stamps.get(key)
+        if drawn is not None and not _differs(drawn[0], version):
+            if drawn[0] is not version:  # equal but another object: compare by identity next time
+                self._stamps[key] = (version, drawn[1])
+            return drawn[1]
+        stamp = next(self._counter)
+        self._stamps[key] = (version, stamp)
+        return stamp
+
+    def _visible_changed(self) -> set[str]:
+        """The rows on screen whose version differs from the one drawn."""
+        top = int(self.scroll_y)
+        changed = set()
+        for key in self._keys[top : top + self.size.height]:
+            drawn = self._stamps.get(key)
+            if drawn is not None and _differs(drawn[0], self._versions.get(key, changed_marker)):
+                changed.add(key)
+        return changed
+
+    def _auto_columns(self) -> bool:
+        return any(c.auto_width for c in self.columns.values())
 
     def _refresh_keys(self, keys: set[str]) -> None:
         """Repaint the changed rows that are on screen (the others are drawn fresh when scrolled to)."""
@@ -287,7 +344,7 @@ class VirtualTable(ListKeys, TableKeys, can_focus=True):
 
     def row_cells(self, key: str) -> Cells:
         """The row's cells, built once per version."""
-        stamp = self._stamps[key]
+        stamp = self._stamp(key)
         cached = self._cells.get(key)
         if cached is not None and cached[0] == stamp:
             return cached[1]
@@ -400,7 +457,7 @@ class VirtualTable(ListKeys, TableKeys, can_focus=True):
         if strip is None:
             fixed, scrollable = self._row_segments(row, key, cursor, styles)
             left = self._fixed_width()
-            segments = fixed + line_crop(scrollable, scroll_x + left, scroll_x + width, width)
+            segments = fixed + line_crop(scrollable, scroll_x, scroll_x + width - left, width - left)
             strip = Strip(segments).adjust_cell_length(width, styles.base).simplify()
             self._strips[strip_key] = strip
         return strip
@@ -410,12 +467,12 @@ class VirtualTable(ListKeys, TableKeys, can_focus=True):
         if row == HEADER:
             return (HEADER, tuple(c.label.plain for c in self.columns.values()))
         name = self._keys[row]
-        return (name, self._stamps[name])
+        return (name, self._stamp(name))
 
     def _row_segments(
         self, row: int, key: tuple[object, ...], cursor: bool, styles: _Styles
     ) -> tuple[list[Segment], list[Segment]]:
-        """The row drawn at full width: its fixed columns, and all of its columns (scrolled by the caller)."""
+        """The row drawn at full width: its fixed columns, and the others (scrolled by the caller)."""
         cache_key = (key, row, cursor, self.size.width, styles)
         cached = self._lines.get(cache_key)
         if cached is not None:
@@ -434,7 +491,8 @@ class VirtualTable(ListKeys, TableKeys, can_focus=True):
             for n in range(min(self.fixed_columns, len(columns)))
         ]
         scrollable = [
-            self._cell(cells, n, c, base + metas[n] + component, component) for n, c in enumerate(columns)
+            self._cell(cells, n, columns[n], base + metas[n] + component, component)
+            for n in range(self.fixed_columns, len(columns))
         ]
         table_width = sum(c.get_render_width(self) for c in columns[self.fixed_columns :])
         rest = base + component + self._meta(row, 0, out_of_bounds=True)
@@ -460,13 +518,21 @@ class VirtualTable(ListKeys, TableKeys, can_focus=True):
         """One cell padded to its column, as DataTable draws it: the cell's own colours over the row's
         style, and the cursor's colours over both."""
         width = column.get_render_width(self) - 2 * self.cell_padding
-        text = as_text(cells[index]).copy() if index < len(cells) else Text()
-        text.truncate(width, overflow=text.overflow or "ellipsis")
+        text = as_text(cells[index]) if index < len(cells) else _EMPTY
+        if text.cell_len > width:  # copied only to be cut: most cells fit
+            text = text.copy()
+            text.truncate(width, overflow=text.overflow or "ellipsis")
         pad = " " * self.cell_padding
-        # The fill takes the row's style, not the cell's (as DataTable pads a cell).
-        line = Text(pad, end="").append_text(text).append(" " * (width - text.cell_len) + pad)
+        # The fill takes the row's style, not the cell's (as DataTable pads a cell). Segments, not a
+        # padded copy of the Text: a new row's cells are drawn in half the time (the strip is simplified).
+        console = self.app.console
+        if text.spans:
+            inner = list(text.render(console))
+        else:  # Text.render leaves the base style to __rich_console__ when there are no spans
+            inner = [Segment(text.plain, console.get_style(text.style) if text.style else None)]
+        line = [Segment(pad), *inner, Segment(" " * (width - text.cell_len) + pad)]
         post = Style.from_color(component.color, component.bgcolor) if component else None
-        return list(Segment.apply_style(line.render(self.app.console), style, post))
+        return list(Segment.apply_style(line, style, post))
 
     # -- keys and mouse -------------------------------------------------------------------------
     def _page(self) -> int:
@@ -533,3 +599,22 @@ class VirtualTable(ListKeys, TableKeys, can_focus=True):
 
 
 changed_marker = object()  # a version no row has: a new row always counts as changed
+
+
+def _differs(was: object, version: object) -> bool:
+    # The same object is the same version: a poll that kept a row costs no comparison of its fields.
+    return was is not version and was != version
+
+
+class Prepared(NamedTuple):
+    """Rows as ``set_rows`` keeps them: their keys in order, versions and places by key."""
+
+    keys: list[str]
+    versions: dict[str, object]
+    index: dict[str, int]
+
+
+def prepare_rows(rows: Sequence[tuple[str, object]]) -> Prepared:
+    """O(rows) of plain Python and no widget: a screen may call it in a worker thread."""
+    keys = [key for key, _ in rows]
+    return Prepared(keys, dict(rows), {key: index for index, key in enumerate(keys)})

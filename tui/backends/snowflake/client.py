@@ -44,6 +44,22 @@ def parse_tasks(payload: Any) -> list[models.Task]:
         raise _problem("task list", exc) from None
 
 
+def parse_tasks_draining(payload: Any) -> list[models.Task]:
+    """``parse_tasks`` for a listing this caller owns: each JSON object is dropped from ``payload`` as
+    soon as it is validated, so the JSON and the models of 50,000 tasks are never all held at once
+    (the peak is what stays resident: freed memory is seldom given back to the system)."""
+    if not isinstance(payload, list):
+        return parse_tasks(payload)
+    out: list[models.Task] = []
+    payload.reverse()
+    try:
+        while payload:
+            out.append(models.Task.model_validate(payload.pop()))
+    except ValidationError as exc:
+        raise _problem("task list", exc) from None
+    return out
+
+
 def parse_task(payload: Any) -> models.Task:
     try:
         return models.Task.model_validate(payload)

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from tui import domain
 from tui.backends.snowflake import models
-from tui.backends.snowflake.client import parse_runs, parse_tasks
+from tui.backends.snowflake.client import parse_runs, parse_tasks_draining
 from tui.backends.snowflake.identifiers import raw_name, resolve_lenient, scope_of, task_key
 from tui.errors import ProtocolError
 
@@ -99,22 +99,31 @@ def compute_roots(predecessors: dict[str, tuple[str, ...]], finalizes: dict[str,
 
 
 def tasks_to_domain(
-    wire: list[models.Task], database: str, schema: str, *, root: str | None = None
+    wire: list[models.Task], database: str, schema: str, *, root: str | None = None, drain: bool = False
 ) -> list[domain.Task]:
-    """Map a list of wire tasks (one listing, or one graph when ``root`` is given)."""
-    keyed = [(wire_key(t, database, schema), t) for t in wire]
+    """Map a list of wire tasks (one listing, or one graph when ``root`` is given). With ``drain`` the
+    list is used up: each wire model is let go once mapped."""
+    keyed: list[Any] = [(wire_key(t, database, schema), t) for t in wire]
+    if drain:
+        wire.clear()
     index = _KeyIndex(key for key, _ in keyed)
+    # A schema of 50,000 tasks repeats a few scopes, states, warehouses, owners, schedules and root keys:
+    # each is kept once (a key a task is named by elsewhere is the task's own key object).
+    same: dict[object, Any] = {key: key for key, _ in keyed}
     preds: dict[str, tuple[str, ...]] = {}
     finals: dict[str, str] = {}
     for key, task in keyed:
         db, sc = wire_scope(task, database, schema)
-        preds[key] = tuple(dict.fromkeys(index.key(p, db, sc) for p in task.predecessors if p))
+        named = dict.fromkeys(index.key(p, db, sc) for p in task.predecessors if p)
+        preds[key] = tuple(same.setdefault(p, p) for p in named)
         if task.finalize:
-            finals[key] = index.key(task.finalize, db, sc)
+            finals[key] = same.setdefault(index.key(task.finalize, db, sc), index.key(task.finalize, db, sc))
     roots = compute_roots(preds, finals) if root is None else dict.fromkeys(preds, root)
     out = []
-    for key, task in keyed:
-        out.append(_task(task, key, database, schema, roots[key], preds[key], finals.get(key)))
+    for n, (key, task) in enumerate(keyed):
+        out.append(_task(task, key, database, schema, roots[key], preds[key], finals.get(key), same))
+        if drain:
+            keyed[n] = None
     return out
 
 
@@ -126,40 +135,55 @@ def _task(
     root: str,
     predecessors: tuple[str, ...],
     finalizer_of: str | None,
+    same: dict[object, Any] | None = None,
 ) -> domain.Task:
+    """One domain task. ``same``: values already made for other tasks of the listing, reused."""
+    same = {} if same is None else same
     extra: dict[str, Any] = dict(task.model_extra or {})
     for name in ("id", "owner_role_type", "overlap_policy", "allow_overlapping_execution", "task_relations"):
         value = getattr(task, name)
         if value is not None:
-            extra[name] = value
+            extra[name] = same.setdefault(value, value) if name == "owner_role_type" else value
+    plan = schedule(task.schedule)
+    fields: dict[str, Any] = {
+        "key": key,
+        "name": raw_name(task.name),
+        "scope": scope_of(*wire_scope(task, database, schema)),
+        "root": root,
+        "predecessors": predecessors,
+        "state": task_state(task.state),
+        "raw_state": task.state or "",
+        "schedule": same.setdefault(("schedule", plan), plan),
+        "warehouse": task.warehouse,
+        "owner": task.owner,
+        "comment": task.comment,
+        "definition": task.definition,
+        "condition": task.condition,
+        "config": task.config,
+        "error_integration": task.error_integration,
+        "timeout_ms": task.user_task_timeout_ms,
+        "suspend_after_failures": task.suspend_task_after_num_failures,
+        "auto_retry_attempts": task.task_auto_retry_attempts,
+        "created_on": task.created_on,
+        "last_committed_on": task.last_committed_on,
+        "last_suspended_on": task.last_suspended_on,
+        "finalizer_of": finalizer_of,
+        "extra": extra,
+    }
+    for name in ("scope", "root", "raw_state", "warehouse", "owner"):
+        value = fields[name]
+        if value is not None:
+            fields[name] = same.setdefault(value, value)
     try:
-        return domain.Task(
-            key=key,
-            name=raw_name(task.name),
-            scope=scope_of(*wire_scope(task, database, schema)),
-            root=root,
-            predecessors=predecessors,
-            state=task_state(task.state),
-            raw_state=task.state or "",
-            schedule=schedule(task.schedule),
-            warehouse=task.warehouse,
-            owner=task.owner,
-            comment=task.comment,
-            definition=task.definition,
-            condition=task.condition,
-            config=task.config,
-            error_integration=task.error_integration,
-            timeout_ms=task.user_task_timeout_ms,
-            suspend_after_failures=task.suspend_task_after_num_failures,
-            auto_retry_attempts=task.task_auto_retry_attempts,
-            created_on=task.created_on,
-            last_committed_on=task.last_committed_on,
-            last_suspended_on=task.last_suspended_on,
-            finalizer_of=finalizer_of,
-            extra=extra,
-        )
+        made = domain.Task(**{name: value for name, value in fields.items() if value is not None})
     except ValidationError as exc:
         raise ProtocolError(f"task {task.name[:100]!r} does not fit the domain model: {exc.title}") from None
+    # Pydantic keeps a set of the field names given, per instance (728 bytes here, a third of a task's
+    # own size). Tasks given the same fields share one: a frozen model never adds to it, and a copy
+    # gets its own.
+    given = made.__pydantic_fields_set__
+    object.__setattr__(made, "__pydantic_fields_set__", same.setdefault(("fields", frozenset(given)), given))
+    return made
 
 
 def run_to_domain(run: models.TaskRun, graph: str) -> domain.GraphRun:
@@ -193,8 +217,9 @@ def run_to_domain(run: models.TaskRun, graph: str) -> domain.GraphRun:
 def parse_task_list(
     payload: Any, database: str, schema: str, *, root: str | None = None
 ) -> list[domain.Task]:
-    """JSON list of tasks -> domain tasks, or ProtocolError."""
-    return tasks_to_domain(parse_tasks(payload), database, schema, root=root)
+    """JSON list of tasks -> domain tasks, or ProtocolError. ``payload`` is used up: each JSON object
+    and wire model is let go once mapped (a listing of 50,000 tasks never holds all three forms)."""
+    return tasks_to_domain(parse_tasks_draining(payload), database, schema, root=root, drain=True)
 
 
 def parse_run_list(payload: Any, graph: str) -> list[domain.GraphRun]:
