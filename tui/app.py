@@ -23,6 +23,7 @@ from tui.errors import describe_error
 from tui.services.actions import ActionKind
 from tui.services.journal import ActionJournal
 from tui.services.profiles import ProfileSource
+from tui.services.run_ages import RunAges
 from tui.text_safety import safe_text
 from tui.widgets.header import ConnectionInfo, connection_info
 
@@ -93,6 +94,8 @@ class DagtopApp(App):
         self.polling_paused = False
         self.show_absolute = False
         self._action_in_flight = False
+        # How long each run has been in its state, remembered across polls and screens.
+        self.run_ages = RunAges()
 
     def notify(
         self,
@@ -280,6 +283,7 @@ class DagtopApp(App):
         for warning in opened.warnings:
             self.notify(warning, severity="warning", markup=False)
         previous, self._backends = self._backends, [opened.backend]
+        self.run_ages = RunAges()  # another server: its runs and their durations are not these
         self.backend = opened.backend
         self.connection = connection_info(opened.profile, opened.backend)
         while len(self.screen_stack) > 1:

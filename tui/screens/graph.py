@@ -16,8 +16,10 @@ from textual.widgets.tree import TreeNode
 
 from tui.domain import Graph, GraphRun, RunState, Task, TaskRun
 from tui.plural import plural
+from tui.services.graph_notes import failure_causes, written_nodes
 from tui.services.graph_view import TreeLine, layout, with_indexes
 from tui.services.outcomes import index_counts, task_outcomes
+from tui.widgets.graph_notes import task_notes
 from tui.widgets.lists import ListTree
 from tui.widgets.literal import literal
 from tui.widgets.status import WORDS, run_badge, task_badge
@@ -163,7 +165,19 @@ class GraphScreen(PolledScreen):
         task_runs: tuple[TaskRun, ...] = ()
         if run is not None and backend.capabilities.task_runs:
             task_runs = tuple(await backend.task_runs(root, run.run_id))
+        self._remember(root, current, run, task_runs)
         return GraphSnapshot(graph, run, executing, task_runs)
+
+    def _remember(
+        self, root: str, current: list[GraphRun], run: GraphRun | None, task_runs: tuple[TaskRun, ...]
+    ) -> None:
+        """Feed what was fetched to the app's memory of runs' states and durations (services/run_ages)."""
+        ages, wall = self.app.run_ages, self.app.wall()  # type: ignore[attr-defined]
+        ages.observe_current(root, current, wall, limit=10)
+        if run is not None and run.state.is_finished:
+            ages.observe_completed([run])
+        if run is not None and task_runs:
+            ages.observe_task_runs(run.run_id, task_runs, wall)
 
     async def _current_state_of(self, run: GraphRun, current: list[GraphRun]) -> GraphRun:
         same = [r for r in current if r.run_id == run.run_id]
@@ -209,6 +223,8 @@ class GraphScreen(PolledScreen):
     ) -> dict[tuple[str, ...], Text]:
         """Each line's label, by path."""
         counts = index_counts(data.task_runs)
+        causes = failure_causes(data.graph, outcomes)
+        written = written_nodes(data.graph)
         labels: dict[tuple[str, ...], Text] = {}
         for line in lines:
             if line.indexes:
@@ -217,6 +233,8 @@ class GraphScreen(PolledScreen):
                 label = self.index_label(data.task_run(line.key, line.map_index))
             else:
                 label = self.label(line, data.graph.tasks[line.key], outcomes.get(line.key))
+                if not line.reference:
+                    label.append_text(self.notes(data, line.key, causes.get(line.key, []), written))
                 if not line.reference and line.key in counts:
                     label.append("  ")
                     label.append_text(self.counts_text(counts[line.key]))
@@ -286,6 +304,15 @@ class GraphScreen(PolledScreen):
             text.append("  ")
             text.append_text(literal(task.schedule.describe(), "dim"))
         return text
+
+    def notes(self, data: GraphSnapshot, key: str, causes: list[str], written: frozenset[str]) -> Text:
+        """Why it did not run, how long it has been in its state, the data it reads and writes."""
+        app = self.app
+        now = app.now()  # type: ignore[attr-defined]
+        task_run = data.task_run(key) if data.task_runs else None
+        age = app.run_ages.task_run_age(task_run, now, app.wall()) if task_run else None  # type: ignore[attr-defined]
+        when = (now, app.tz, app.show_absolute)  # type: ignore[attr-defined]
+        return task_notes(data.graph, key, causes, age, app.theme_colors, written, when)  # type: ignore[attr-defined]
 
     def counts_text(self, counts: dict[RunState, int]) -> Text:
         """A mapped task's indexes by outcome, worst first: ``✘ 1 failed · ✔ 19``."""

@@ -16,6 +16,7 @@ from tui.widgets.footer import KeyFooter
 from tui.widgets.header import HeaderBar
 from tui.widgets.literal import literal, message
 from tui.widgets.log_view import LogView
+from tui.widgets.run_age import age_line
 from tui.widgets.status import run_badge
 from tui.widgets.timefmt import absolute, duration, moment
 
@@ -55,6 +56,13 @@ class RunDetailScreen(GraphScreen):
         text.append(moment(now, run.completed_time, tz, show_abs) or "—")
         text.append("  duration ")
         text.append(duration(run.duration(now)) or "—")
+        age = app.run_ages.run_age(run, now, app.wall())  # type: ignore[attr-defined]
+        if age is not None:  # how long in its state, against the usual: a stuck run says so
+            text.append("\n ")
+            text.append_text(age_line(age, colors))
+        if run.note:  # the backend's caveat about this run (e.g. how its task runs were grouped)
+            text.append("\n ")
+            text.append_text(literal(run.note, "dim italic"))
         if run.first_error_task or run.first_error_message:
             text.append("\n error in ", style=colors.get("error", ""))
             text.append_text(literal(run.first_error_task or "?", "bold"))
