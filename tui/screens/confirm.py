@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from tui.domain import GraphRun
+from tui.domain import GraphRun, TaskRun
 from tui.services.actions import ActionKind, ActionPlan
 from tui.widgets.literal import literal
 from tui.widgets.timefmt import absolute, relative
@@ -76,6 +76,8 @@ class ConfirmAction(ModalScreen["Confirmed | None"]):
             yield Static(where)
             if plan.run is not None:
                 yield Static(self._run_line(plan.run), id="confirm-run")
+            if plan.task_run is not None:
+                yield Static(self._task_run_line(plan.task_run), id="confirm-task-run")
             if plan.blocked_reason:  # what will not happen and why, said once
                 yield Static(literal(plan.blocked_reason, single_line=False), id="confirm-blocked")
             else:
@@ -111,6 +113,17 @@ class ConfirmAction(ModalScreen["Confirmed | None"]):
         if run.first_error_task:
             line.append(" · failed first: ")
             line.append_text(literal(run.first_error_task, "bold"))
+        return line
+
+    @staticmethod
+    def _task_run_line(task_run: TaskRun) -> Text:
+        """Which task run a cancel acts on: its name, its state now (the server's word), its run."""
+        line = Text("Run:     ", style="dim")
+        line.append_text(literal(task_run.label, "bold"))
+        line.append(" · ")
+        line.append_text(literal(task_run.raw_state or task_run.state.value))
+        line.append(" · in run ")
+        line.append_text(literal(task_run.graph_run))
         return line
 
     def on_mount(self) -> None:

@@ -66,7 +66,9 @@ def binding_rows(screen) -> list[tuple[str, str, str]]:
                 ours_by_key[key] = binding
     seen: set[tuple[str, str]] = set()
     ours: list[tuple[str, str, str]] = []
+    absent: list[tuple[str, str, str]] = []
     builtin: list[tuple[str, str, str]] = []
+    absent_reason = getattr(screen.app, "absent_reason", lambda _action: None)
     for key, current in active.items():
         binding = current.binding
         if not binding.id and key in ours_by_key:
@@ -79,8 +81,11 @@ def binding_rows(screen) -> list[tuple[str, str, str]]:
         if (display, binding.description) in seen:
             continue
         seen.add((display, binding.description))
-        if binding.id:
+        why = absent_reason(binding.action)
+        if why:  # the backend has no such action: listed apart, with its reason
+            absent.append((display, f"{binding.description}: not on this backend. {why}", binding.id or ""))
+        elif binding.id:
             ours.append((display, binding.description, binding.id))
         else:
             builtin.append((display, binding.description, "built-in"))
-    return ours + builtin
+    return ours + builtin + absent

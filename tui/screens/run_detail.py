@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import anyio
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -20,7 +20,7 @@ from tui.widgets.run_age import age_line
 from tui.widgets.status import run_badge
 from tui.widgets.timefmt import absolute, duration, moment
 
-from .graph import GraphScreen, GraphSnapshot
+from .graph import GraphScreen, GraphSnapshot, GraphTree
 
 _MESSAGE_LINES = 6  # of an error message in the run's header; the log view has all of it
 
@@ -74,6 +74,22 @@ class RunDetailScreen(GraphScreen):
                 # The server's line breaks stay line breaks (the whole message is in the log view).
                 text.append_text(message(run.first_error_message, max_lines=_MESSAGE_LINES, indent="   "))
         return text
+
+    @property
+    def selected_task_run(self) -> TaskRun | None:
+        """The task run under the cursor (what a cancel acts on), where the backend reports them."""
+        task, line = self.selected_task, self.selected_line
+        if task is None or line is None or self.snapshot is None or not self.snapshot.task_runs:
+            return None
+        return self.snapshot.task_run(task.key, line.map_index)
+
+    def show(self, data: GraphSnapshot) -> None:
+        super().show(data)
+        self.refresh_bindings()  # the chosen task run may have finished: cancel comes and goes
+
+    @on(GraphTree.NodeHighlighted)
+    def cursor_moved(self) -> None:
+        self.refresh_bindings()
 
     def action_open_log(self) -> None:
         """The log of the selected task's latest try where the backend has logs; else the run's record."""

@@ -54,6 +54,8 @@ class KeyFooter(Footer):
                 node, binding = (screen, shown[0]) if shown else (node, binding)
             if not binding.show or binding.action in seen:
                 continue
+            if getattr(app, "absent_reason", lambda _a: None)(binding.action):
+                continue  # the backend has no such action: help says why
             seen.add(binding.action)
             ranked.append((priority(binding, node is app), len(ranked), binding, enabled, tooltip))
         ranked.sort(key=lambda item: item[:2])
