@@ -181,14 +181,17 @@ class TaskLogScreen(Screen):
         self.finished = False
         self.error: str | None = None
         self.finished_tries: dict[int, list[str]] = {}  # fetched once, never again
+        self.note: str | None = None  # LogChunk.note: what this log is (e.g. only a stack trace)
 
     def compose(self) -> ComposeResult:
         yield HeaderBar("Task log")
         yield Static(id="tasklog-title")
+        yield Static(id="tasklog-note")  # the backend's words about this log (what it is, what it lacks)
         yield LogView(name_hint=f"{self.run.graph}-{self.run.run_id}-{self.log_name}-{self.try_number}")
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        self.query_one("#tasklog-note", Static).display = False
         self.query_one(LogView).log_widget.focus()
         self.load()
 
@@ -234,6 +237,9 @@ class TaskLogScreen(Screen):
                 await anyio.sleep(delay)
                 continue
             failures, self.error = 0, None
+            if chunk.note and chunk.note != self.note:
+                self.note = chunk.note
+                self.show_note(True)  # at once, also while a running log is followed
             lines.extend(chunk.lines)
             view.append(list(chunk.lines))
             self.continuation = chunk.continuation
@@ -244,7 +250,18 @@ class TaskLogScreen(Screen):
         if wanted not in self.finished_tries:
             self.finished_tries[wanted] = lines
         self.query_one("#tasklog-title", Static).update(self.title_text())
+        self.show_note(bool(self.finished_tries[wanted]))
         view.set_finished()
+
+    def show_note(self, has_lines: bool) -> None:
+        """The backend's note above the lines; a log with no lines says so in words, never a blank."""
+        note = self.note
+        if not has_lines:
+            empty = "The server returned no log lines for this try."
+            note = f"{note}  {empty}" if note else empty
+        widget = self.query_one("#tasklog-note", Static)
+        widget.update(Text(" ").append_text(literal(note, "italic", single_line=False)) if note else "")
+        widget.display = bool(note)
 
     def action_try_delta(self, delta: int) -> None:
         wanted = min(self.max_try, max(1, self.try_number + delta))
