@@ -35,9 +35,10 @@ lint: $(STAMP_TEST)
 	$(BIN)/lint-imports
 
 # Two workers; the tests that use the real Airflow servers share one worker (xdist_group "airflow", set in
-# tests/conftest.py), so the servers start once. `make test PYTEST_WORKERS=0` runs in one process.
+# tests/conftest.py), so the servers start once; so do those of the real Taipy server (group "taipy").
+# `make test PYTEST_WORKERS=0` runs in one process.
 PYTEST_WORKERS ?= 2
-test: lint airflow-servers
+test: lint airflow-servers taipy-server
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 screenshots: $(STAMP_TEST)
@@ -67,3 +68,14 @@ airflow-servers: | $(BIN)/python
 bench-airflow: $(STAMP_TEST) airflow-servers
 	$(BIN)/python -m devtools.bench_airflow
 # --- end Airflow test servers ---
+
+# --- Taipy test server ---
+# Real Taipy REST 4.1.1 for tests/taipy, in its own venv OUTSIDE the project's, cached in
+# ~/.cache/dagtop/taipy-4.1.1 (moved with DAGTOP_AIRFLOW_CACHE, like the Airflow servers) and installed by
+# uv from the pinned freeze file tests/taipy/constraints/taipy-4.1.1-py3.11-freeze.txt (about 10 s cold,
+# 0.1 s once cached). The tests start and stop the server themselves (tests/taipy/conftest.py);
+# `$(BIN)/python -m tests.taipy.servers start` runs one by hand with both scenarios created.
+.PHONY: taipy-server
+taipy-server: | $(BIN)/python
+	$(BIN)/python -m tests.taipy.servers install
+# --- end Taipy test server ---

@@ -81,7 +81,11 @@ def anyio_backend() -> str:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under xdist, every test of the real Airflow servers runs on one worker: they start once."""
+    """Under xdist, every test of the real Airflow servers runs on one worker (they start once), and
+    every test of the real Taipy server on one worker too."""
     for item in items:
-        if "airflow_servers" in getattr(item, "fixturenames", ()):
+        names = getattr(item, "fixturenames", ())
+        if "airflow_servers" in names:
             item.add_marker(pytest.mark.xdist_group("airflow"))
+        elif "taipy_server" in names:
+            item.add_marker(pytest.mark.xdist_group("taipy"))

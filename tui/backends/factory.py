@@ -14,6 +14,8 @@ def open_backend(profile: Any, **http_options: Any) -> Backend:
     (tests pass ``transport=`` to talk to an in-process sandbox)."""
     if profile.backend == "airflow":
         return _open_airflow(profile, **http_options)
+    if profile.backend == "taipy":
+        return _open_taipy(profile, **http_options)
     if profile.backend != "snowflake":
         raise ConfigError(
             f"{profile.source or profile.name}: backend {profile.backend!r} is not supported yet"
@@ -76,3 +78,14 @@ def _open_airflow(profile: Any, **http_options: Any) -> Backend:
     http_options.setdefault("verify", _verify(profile))
     settings = _settings(profile)
     return AirflowBackend.connect(profile.url, auth, settings=settings, **http_options)
+
+
+def _open_taipy(profile: Any, **http_options: Any) -> Backend:
+    """Taipy community REST has no auth; a bearer token (token_env/token_file/DAGTOP_TOKEN) is sent when
+    set, for a proxy in front of it."""
+    from tui.backends.auth import BearerAuth
+    from tui.backends.taipy import TaipyBackend
+
+    auth = BearerAuth(profile.token) if profile.token is not None else None
+    http_options.setdefault("verify", _verify(profile))
+    return TaipyBackend.connect(profile.url, auth, settings=_settings(profile), **http_options)

@@ -11,7 +11,7 @@ override the path)::
     keymap = { quit = "ctrl+q" }      # binding id -> key
 
     [profiles.prod]
-    backend = "snowflake"             # or "airflow" (see [profiles.airflow] below)
+    backend = "snowflake"             # or "airflow", "taipy" (see their profiles below)
     url = "https://myorg-acct.snowflakecomputing.com"   # or: account = "myorg-acct" (url derived)
     database = "ANALYTICS"
     schema = "PUBLIC"
@@ -34,6 +34,11 @@ override the path)::
     username = "admin"                # Airflow 3: JWT login (POST /auth/token); Airflow 2: basic auth
     password_env = "AIRFLOW_PASSWORD" # or: password_file = "~/.config/dagtop/airflow.password"
     # or a bearer token: token_env / token_file, or token_command = "vault read -field=token ..."
+
+    [profiles.taipy]
+    backend = "taipy"                 # Taipy REST (taipy-rest 4.x); no auth of its own
+    url = "http://127.0.0.1:5000"     # the server's base URL (without /api/v1)
+    # token_env / token_file: a bearer token, only for a proxy in front of it
 
 Secrets never live in dagtop's file: tokens come from ``token_file``, ``token_env``, ``$DAGTOP_TOKEN``,
 ``--token-file`` or the Snowflake CLI's files, and are held as ``SecretStr``.

@@ -43,7 +43,7 @@ class Profile(BaseModel):
     sandbox: bool = False
     """True for the built-in sandbox."""
 
-    backend: Literal["snowflake", "airflow"] = "snowflake"
+    backend: Literal["snowflake", "airflow", "taipy"] = "snowflake"
     """The scheduler kind."""
     url: str | None = None
     """Base URL, e.g. ``https://myorg-acct.snowflakecomputing.com``."""
@@ -152,7 +152,7 @@ class Profile(BaseModel):
     @property
     def location(self) -> str:
         """URL and scope, for headers and confirmations."""
-        if self.backend == "airflow":
+        if self.backend in ("airflow", "taipy"):
             return f"{self.url}"
         return f"{self.url} {self.database}.{self.schema_name}"
 

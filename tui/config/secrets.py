@@ -110,6 +110,8 @@ def attach_secrets(
         return profile.model_copy(update={"token": token, "private_key_pem": None})
     if profile.backend == "airflow":
         return _attach_airflow_login(profile, origin, env, warnings)
+    if profile.backend == "taipy":  # Taipy community REST has no auth: a token is only for a proxy
+        return profile
     if profile.private_key_file:
         passphrase = profile.private_key_passphrase
         if profile.private_key_passphrase_env:
