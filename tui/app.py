@@ -467,10 +467,10 @@ class DagtopApp(App):
             self.screen.action_show_error()
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen, binding_rows
+        from tui.screens.help import HelpScreen, absent_rows, binding_rows
 
         title = getattr(self.screen, "TITLE_TEXT", "this screen")
-        self.push_screen(HelpScreen(title, binding_rows(self.screen)))
+        self.push_screen(HelpScreen(title, binding_rows(self.screen), absent_rows(self.screen)))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """dagtop's commands for ``screen`` (what the palette offers, without synonyms)."""

@@ -57,6 +57,14 @@ class GraphSnapshot:
         return next((tr for tr in runs if tr.state is worst), runs[0] if runs else None)
 
 
+def task_name(graph: Graph, named: str | None) -> str | None:
+    """The name of the task a run names by its key (Taipy, Airflow); a name (Snowflake) or a mapped
+    index as given."""
+    if named in graph.tasks:  # a key (``process[4]`` of a mapped task stays as the run said it)
+        return graph.tasks[named].name
+    return named
+
+
 class GraphTree(ListTree[TreeLine]):
     """enter selects (the screen opens the task's detail); space and left/right fold."""
 
@@ -353,7 +361,7 @@ class GraphScreen(PolledScreen):
             text.append(f" {moment(now, run.completed_time or run.scheduled_time, tz, absolute)}")
             if run.first_error_task:
                 text.append("  first error: ")
-                text.append_text(literal(run.first_error_task, "bold"))
+                text.append_text(literal(task_name(data.graph, run.first_error_task), "bold"))
         if data.current is not None and self.pinned_run is None:
             text.append("  ·  now ")
             text.append_text(run_badge(data.current.state, data.current.raw_state, colors))

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.widgets.lists import ListTable
+from tui.widgets.literal import literal
 
 
 class HelpScreen(ModalScreen[None]):
@@ -19,11 +20,15 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "dismiss", "Close", show=False, id="help.close3"),
     ]
 
-    def __init__(self, title: str, rows: list[tuple[str, str, str]]) -> None:
-        """``rows`` are (key, description, binding id)."""
+    def __init__(
+        self, title: str, rows: list[tuple[str, str, str]], absent: list[tuple[str, str, str]] | None = None
+    ) -> None:
+        """``rows`` are (key, description, binding id); ``absent`` (key, description, why): the keys of
+        actions this backend does not have, said apart with the backend's reason."""
         super().__init__()
         self.title_text = title
         self.rows = rows
+        self.absent = absent or []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
@@ -33,6 +38,12 @@ class HelpScreen(ModalScreen[None]):
             for key, description, binding_id in self.rows:
                 table.add_row(Text(key, style="bold"), Text(description), Text(binding_id, style="dim"))
             yield table
+            if self.absent:
+                words = Text("Not on this backend:", style="bold")
+                for key, description, why in self.absent:
+                    words.append(f"\n {key}  {description}: ", style="bold")
+                    words.append_text(literal(why, single_line=False))
+                yield Static(words, id="help-absent")
             yield Static(
                 Text(
                     'Rebind any key in config.toml: [settings.keymap] binding_id = "key".  esc closes.',
@@ -66,7 +77,6 @@ def binding_rows(screen) -> list[tuple[str, str, str]]:
                 ours_by_key[key] = binding
     seen: set[tuple[str, str]] = set()
     ours: list[tuple[str, str, str]] = []
-    absent: list[tuple[str, str, str]] = []
     builtin: list[tuple[str, str, str]] = []
     absent_reason = getattr(screen.app, "absent_reason", lambda _action: None)
     for key, current in active.items():
@@ -81,11 +91,22 @@ def binding_rows(screen) -> list[tuple[str, str, str]]:
         if (display, binding.description) in seen:
             continue
         seen.add((display, binding.description))
-        why = absent_reason(binding.action)
-        if why:  # the backend has no such action: listed apart, with its reason
-            absent.append((display, f"{binding.description}: not on this backend. {why}", binding.id or ""))
-        elif binding.id:
+        if absent_reason(binding.action):
+            continue  # the backend has no such action: ``absent_rows`` says why
+        if binding.id:
             ours.append((display, binding.description, binding.id))
         else:
             builtin.append((display, binding.description, "built-in"))
-    return ours + builtin + absent
+    return ours + builtin
+
+
+def absent_rows(screen) -> list[tuple[str, str, str]]:
+    """(key, description, why) of each key bound here to an action this backend does not have."""
+    absent_reason = getattr(screen.app, "absent_reason", lambda _action: None)
+    rows: list[tuple[str, str, str]] = []
+    for key, current in screen.active_bindings.items():
+        binding = current.binding
+        why = absent_reason(binding.action) if binding.description else None
+        if why and not any(row[1] == binding.description for row in rows):
+            rows.append((screen.app.get_key_display(binding) or key, binding.description, why))
+    return rows

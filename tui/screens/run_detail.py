@@ -20,7 +20,7 @@ from tui.widgets.run_age import age_line
 from tui.widgets.status import run_badge
 from tui.widgets.timefmt import absolute, duration, moment
 
-from .graph import GraphScreen, GraphSnapshot, GraphTree
+from .graph import GraphScreen, GraphSnapshot, GraphTree, task_name
 
 _MESSAGE_LINES = 6  # of an error message in the run's header; the log view has all of it
 
@@ -55,7 +55,9 @@ class RunDetailScreen(GraphScreen):
         text.append("  completed ")
         text.append(moment(now, run.completed_time, tz, show_abs) or "—")
         text.append("  duration ")
-        text.append(duration(run.duration(now)) or "—")
+        # A finished run without an end time (Taipy jobs carry none) has no known duration: never "now".
+        known = not (run.state.is_finished and run.completed_time is None)
+        text.append((duration(run.duration(now)) if known else "") or "—")
         age = app.run_ages.run_age(run, now, app.wall())  # type: ignore[attr-defined]
         if age is not None:  # how long in its state, against the usual: a stuck run says so
             text.append("\n ")
@@ -65,7 +67,7 @@ class RunDetailScreen(GraphScreen):
             text.append_text(literal(run.note, "dim italic"))
         if run.first_error_task or run.first_error_message:
             text.append("\n error in ", style=colors.get("error", ""))
-            text.append_text(literal(run.first_error_task or "?", "bold"))
+            text.append_text(literal(task_name(data.graph, run.first_error_task) or "?", "bold"))
             if run.first_error_code:
                 text.append("  code ")
                 text.append_text(literal(run.first_error_code, "bold"))
@@ -257,7 +259,7 @@ class TaskLogScreen(Screen):
         """The backend's note above the lines; a log with no lines says so in words, never a blank."""
         note = self.note
         if not has_lines:
-            empty = "The server returned no log lines for this try."
+            empty = "No log lines for this try."
             note = f"{note}  {empty}" if note else empty
         widget = self.query_one("#tasklog-note", Static)
         widget.update(Text(" ").append_text(literal(note, "italic", single_line=False)) if note else "")

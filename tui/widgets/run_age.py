@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from rich.text import Text
 
 from tui.services.freshness import format_age
@@ -18,8 +20,8 @@ def age_cell(age: Age | None, colors: dict[str, str], *, wide: bool = False) -> 
     """For a table cell (narrow): ``14m00s / ~5s`` (elapsed / usual), ``≥30s`` (dagtop saw it already in
     that state), ``⚠ 14m00s / ~5s`` when far past the usual. ``wide`` (a graph line):
     ``for 14m00s (usually ~5s)``."""
-    if age is None:
-        return Text("")
+    if age is None or (age.at_least and age.elapsed < timedelta(seconds=1)):
+        return Text("")  # first seen just now: nothing is known about its time yet
     text = Text(no_wrap=True)
     if age.far_too_long:
         text.append(FAR, style=role_style(colors, "error"))
