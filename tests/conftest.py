@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.airflow import servers
+from tests.taipy.fixtures import taipy_server  # noqa: F401 - the session's real Taipy server, shared
 from tui.services.journal import default_journal_path
 
 

@@ -271,6 +271,7 @@ class MisbehavingServer:
 
     def __init__(self) -> None:
         self.transport: httpx.ASGITransport | None = None
+        self.upstream = "http://sandbox"  # where "ok" requests go (relay_to: a real server)
         self.mode = "ok"
         self.port = 0
         self.connections = 0
@@ -285,6 +286,11 @@ class MisbehavingServer:
     def attach(self, app: Any) -> None:
         """The app that ``"ok"`` relays to."""
         self.transport = httpx.ASGITransport(app=app)
+
+    def relay_to(self, url: str) -> None:
+        """Relay ``"ok"`` requests to a real server over HTTP (e.g. the session's Taipy) instead of an app."""
+        self.transport = httpx.AsyncHTTPTransport()  # type: ignore[assignment]
+        self.upstream = url
 
     async def start(self) -> None:
         import asyncio
@@ -334,13 +340,15 @@ class MisbehavingServer:
                         b'{"code": "390303", "message": "Invalid OAuth access token. Token expired."}',
                     )
                 else:
-                    request = httpx.Request(method, f"http://sandbox{target}", headers=headers, content=body)
+                    request = httpx.Request(method, f"{self.upstream}{target}", headers=headers, content=body)
                     assert self.transport is not None, "attach() an app first"
                     response = await self.transport.handle_async_request(request)
                     content = await response.aread()
                     status = response.status_code
                     out_headers = [
-                        (k, v) for k, v in response.headers.items() if k.lower() != "content-length"
+                        (k, v)
+                        for k, v in response.headers.items()
+                        if k.lower() not in ("content-length", "transfer-encoding", "connection")
                     ]
                 reply = [f"HTTP/1.1 {status} X".encode()]
                 reply += [f"{k}: {v}".encode("latin-1") for k, v in out_headers]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.taipy.conftest import Live
+from tests.taipy.fixtures import Live
 from tui.backends.factory import open_backend
 from tui.backends.taipy import TaipyBackend
 from tui.backends.taipy.mapping import GROUPING_NOTE, LOG_NOTE, NO_TRACE_NOTE
@@ -36,6 +36,7 @@ async def test_scenarios_and_their_sequences_are_the_roots(live: Live) -> None:
     head = roots["pipeline/head"]
     assert head.key == f"SEQUENCE_head_{pipeline.key}" and head.is_root
     assert roots["failing"].comment is None  # no cycle, not primary, no sequence
+    assert {t.raw_state for t in roots.values()} == {"on demand"}  # never scheduled, never suspended
 
 
 async def test_a_scenario_graph_follows_the_data(live: Live) -> None:
@@ -72,7 +73,7 @@ async def test_a_failed_submission_names_the_failure_and_what_it_abandoned(live:
         runs = await backend.completed_runs(root)
         failed_only = await backend.completed_runs(root, errors_only=True)
         jobs = await backend.task_runs(root, runs[0].run_id)
-        boom = graph.tasks[runs[0].first_error_task or ""]
+        boom = next(t for t in graph.tasks.values() if t.name == runs[0].first_error_task)
         trace = await backend.run_log(root, runs[0].run_id, boom.key, 1)
         generate = next(t for t in graph.tasks.values() if t.name == "generate")
         quiet = await backend.run_log(root, runs[0].run_id, generate.key, 1)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.taipy import servers as srv
-from tests.taipy.conftest import Live
+from tests.taipy.fixtures import Live
 from tui.backends.http import HttpClient
 from tui.errors import BackendError, NotFoundError
 

@@ -28,5 +28,19 @@ def boom(xs: list[int]) -> list[int]:
     raise RuntimeError("intentional failure for dagtop tests")
 
 
+# What a hostile task might raise, to reach the console as a job's stack trace: markup, terminal escapes
+# (CSI, OSC 52 clipboard, OSC 8 link, DCS), C1 controls, BEL/BS/CR, bidi overrides, several lines.
+EVIL = (
+    "[@click=app.quit]x[/] [link=file:///etc/passwd]x[/link] \x1b[2J\x1b[31mred\x1b[0m "
+    "\x1b]52;c;ZXZpbA==\x07 \x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\ \x1bP1$r0m\x1b\\ "
+    "\x9b31m\x9d0;title\x9c\x85 ding\x07 back\x08\x08 over\rwrite abc\u202edcba\u2066x\u2069\u200b\n"
+    "line two\r\nline three"
+)
+
+
+def evil(xs: list[int]) -> list[int]:
+    raise RuntimeError(EVIL)
+
+
 def after(xs: list[int]) -> int:
     return len(xs)

@@ -7,7 +7,8 @@ killing its process group (standalone workers and the resource tracker included)
   sequence ``head`` = generate, double;
 - ``failing``: generate -> raw -> boom (raises) -> broken -> after -> counted; ``after`` is ABANDONED;
 - ``actions``: prep -> a -> slow (slow) -> b -> last -> c, with the sequence ``start`` = prep: task configs
-  of its own, for the tests that submit and cancel (their jobs never mix with the other scenarios').
+  of its own, for the tests that submit and cancel (their jobs never mix with the other scenarios');
+- ``hostile``: generate -> raw -> evil, which raises an exception full of markup and terminal escapes.
 
 ``--bare-errors`` leaves Flask's PROPAGATE_EXCEPTIONS off, as Taipy ships: every error is then a bare 500
 ``{"message": "Internal Server Error"}`` (REAL_SERVERS.md gotcha 1).
@@ -26,9 +27,9 @@ def configure(storage: str) -> None:
         root_folder=storage, storage_folder=f"{storage}/user_data", taipy_storage_folder=f"{storage}/.taipy"
     )
     Config.configure_job_executions(mode="standalone", max_nb_of_workers=2)
-    raw, doubled, result, broken, counted, a, b, c = (
+    raw, doubled, result, broken, counted, a, b, c, spoilt = (
         Config.configure_pickle_data_node(name, scope=Scope.SCENARIO)
-        for name in ("raw", "doubled", "result", "broken", "counted", "a", "b", "c")
+        for name in ("raw", "doubled", "result", "broken", "counted", "a", "b", "c", "spoilt")
     )
     generate = Config.configure_task("generate", f.generate, [], raw)
     double = Config.configure_task("double", f.double, raw, doubled)
@@ -46,6 +47,8 @@ def configure(storage: str) -> None:
     slow = Config.configure_task("slow", f.double, a, b)
     last = Config.configure_task("last", f.total, b, c)
     Config.configure_scenario("actions", task_configs=[prep, slow, last], sequences={"start": [prep]})
+    hostile = Config.configure_task("evil", f.evil, raw, spoilt)
+    Config.configure_scenario("hostile", task_configs=[generate, hostile])
 
 
 def main(argv: list[str]) -> None:

@@ -29,7 +29,12 @@ SUBMISSION_GAP = timedelta(seconds=1)
 GROUPING_NOTE = "jobs grouped by submit time: Taipy returns no submission id"
 LOG_NOTE = "Taipy REST serves no task output; this is the job's stack trace"
 NO_TRACE_NOTE = "Taipy REST serves no task output, and this job has no stack trace (it did not fail)"
+FAILED_NO_TRACE_NOTE = (
+    "Taipy REST serves no task output, and this failed job's stack trace is not stored yet: refresh"
+)
 _UUID_LEN = 36
+# A scenario's state: neither started nor suspended, it runs when submitted (never on a schedule).
+ON_DEMAND = "on demand"
 
 # ----------------------------------------------------------------------------------------- parsing
 
@@ -159,6 +164,7 @@ def scenario_task(sc: models.Scenario, name: str, size: int, cycle: models.Cycle
         key=sc.id,
         name=name,
         root=sc.id,
+        raw_state=ON_DEMAND,
         comment="; ".join(comment) or None,
         created_on=sc.creation_date,
         extra=extra,
@@ -173,6 +179,7 @@ def sequence_task(
         key=key,
         name=f"{scenario_shown}/{name}",
         root=key,
+        raw_state=ON_DEMAND,
         comment=f"sequence {name} of scenario {scenario_shown} ({len(seq.tasks)} tasks)",
         created_on=sc.creation_date,
         extra={"kind": "sequence", "scenario": sc.id, "sequence": name},
@@ -335,10 +342,11 @@ def graph_run(
     state, raw = _aggregate([r.state for r in runs], [r.raw_state for r in runs])
     failed = [(r, j) for r, j in zip(runs, sub.jobs, strict=True) if r.state is domain.RunState.FAILED]
     first_task = first_message = None
-    if failed:
-        first_task = failed[0][0].task
-        lines = [ln.strip() for ln in failed[0][1].stacktrace for ln in ln.splitlines() if ln.strip()]
-        first_message = lines[-1] if lines else None
+    if failed:  # named as the task list does (its config id): find_task maps it to the key
+        first_task = names.get(failed[0][0].task, failed[0][0].task)
+        # Taipy keeps traceback.format_exception's pieces: the last one is the exception and its message.
+        entries = [e.strip() for e in failed[0][1].stacktrace if e.strip()]
+        first_message = entries[-1] if entries else None
     notes = [GROUPING_NOTE]
     if also:
         others = ", ".join(also)
@@ -362,9 +370,20 @@ def graph_run(
     )
 
 
+def trace_lines(job: models.Job) -> list[str]:
+    """The job's stack trace as lines: split on newlines only (a ``\r`` or ``\x85`` inside a message is
+    the server's text, kept for the renderer to make visible)."""
+    return [ln.removesuffix("\r") for entry in job.stacktrace for ln in entry.rstrip("\n").split("\n")]
+
+
 def job_log(job: models.Job) -> domain.LogChunk:
-    """A job's stack trace as its log, saying that Taipy serves nothing else."""
-    lines = tuple(ln for entry in job.stacktrace for ln in entry.rstrip("\n").splitlines())
-    return domain.LogChunk(
-        lines=lines, continuation=None, finished=True, note=LOG_NOTE if lines else NO_TRACE_NOTE
-    )
+    """A job's stack trace as its log, saying that Taipy serves nothing else. A FAILED job can be read
+    before its trace is stored (Taipy saves the status first): the note says so instead of "no trace"."""
+    lines = tuple(trace_lines(job))
+    if lines:
+        note = LOG_NOTE
+    elif job_state(job.status) is domain.RunState.FAILED:
+        note = FAILED_NO_TRACE_NOTE
+    else:
+        note = NO_TRACE_NOTE
+    return domain.LogChunk(lines=lines, continuation=None, finished=True, note=note)

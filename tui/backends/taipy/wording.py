@@ -27,7 +27,7 @@ class TaipyWording:
     }
 
     def root_kind(self, graph_size: int) -> str:
-        return f"scenario·{graph_size}" if graph_size else "scenario"
+        return "scenario"  # its tasks come with the graph view (a sequence's row is named scenario/name)
 
     def plan(self, kind: ActionKind, task: Task, location: str, facts: PlanFacts) -> ActionPlan:
         if kind is ActionKind.EXECUTE:
