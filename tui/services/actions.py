@@ -46,7 +46,7 @@ def plan_action(
         return blocked(kind, task, location, reason)
     facts = facts or PlanFacts()
     if kind is ActionKind.CANCEL:
-        why = _cannot_cancel(facts.task_run)
+        why = _cannot_cancel(task, facts.task_run)
         if why is not None:
             return blocked(kind, task, location, why)
         plan = backend.wording.plan(kind, task, location, facts)
@@ -55,10 +55,10 @@ def plan_action(
     return backend.wording.plan(kind, task, location, facts)
 
 
-def _cannot_cancel(task_run: TaskRun | None) -> str | None:
-    """A cancel acts on one unfinished task run, chosen by the user: never on a guess."""
+def _cannot_cancel(task: Task, task_run: TaskRun | None) -> str | None:
+    """A cancel acts on one named, unfinished task run."""
     if task_run is None:
-        return "Choose the task run to cancel: on a run's detail, put the cursor on its task."
+        return f"{task.name} has no unfinished run to cancel."
     if task_run.state.is_finished:
         word = task_run.raw_state or task_run.state.value
         return f"{task_run.label} is already finished ({word}): there is nothing to cancel."
@@ -84,15 +84,15 @@ async def plan_for(
 
     A backend that acts on whole graphs (Airflow) names the graph, not the selected task; a retry
     names the run it acts on and what it re-runs, fetched from the server beforehand; a cancel names
-    the task run the user chose (``task_run``)."""
+    the task run the user chose (``task_run``), else the one the backend finds unfinished (the CLI)."""
     location = location or backend.location
     absent = backend.wording.absent_actions.get(kind)
     if unsupported(kind, backend.capabilities, absent) is not None:
         return plan_action(kind, task, location, backend)  # says why, without asking the server
     if kind is ActionKind.CANCEL:  # one task run: never widened to its graph
-        if _cannot_cancel(task_run) is not None:
-            return plan_action(kind, task, location, backend, PlanFacts(task_run=task_run))
-        facts = replace(await backend.plan_facts(kind, task), task_run=task_run)
+        facts = await backend.plan_facts(kind, task)  # the task's unfinished run, for `dagtop cancel`
+        if task_run is not None:  # the one the user chose on screen wins
+            facts = replace(facts, task_run=task_run)
         return plan_action(kind, task, location, backend, facts)
     if backend.capabilities.acts_on_graph and not task.is_root:
         task = await backend.get_task(task.root)  # the target is the graph: name it
