@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from tests.support import harness
-from tests.support.harness_taipy import TOUR_TAIPY, build_taipy
 
 SIZE = (120, 40)
 
@@ -21,26 +20,11 @@ async def shoot(name: str, out_dir: Path) -> Path:
     return path
 
 
-# Taipy screens, from responses recorded from the real Taipy REST server (tests/taipy/recorded/).
-TAIPY = {"taipy-graph": "running-run", "taipy-failed-job": "failed-job"}
-
-
-async def shoot_taipy(name: str, out_dir: Path) -> Path:
-    h = build_taipy()
-    async with h.app.run_test(size=SIZE) as pilot:
-        await TOUR_TAIPY[TAIPY[name]](pilot)
-        path = out_dir / f"{name}.svg"
-        h.app.save_screenshot(filename=path.name, path=str(out_dir))
-    return path
-
-
 def main(argv: list[str]) -> int:
     out_dir = Path(argv[0] if argv else "screenshots")
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in harness.TOUR:
         print(asyncio.run(shoot(name, out_dir)))
-    for name in TAIPY:
-        print(asyncio.run(shoot_taipy(name, out_dir)))
     return 0
 
 
