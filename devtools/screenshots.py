@@ -6,7 +6,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from tests.support import harness
+from tests.support import harness, harness_taipy
 
 SIZE = (120, 40)
 
@@ -20,11 +20,26 @@ async def shoot(name: str, out_dir: Path) -> Path:
     return path
 
 
+# Taipy, from responses recorded from a real Taipy REST server: a scenario's graph and a failed job's trace.
+TAIPY = {"taipy-graph": "graph", "taipy-failed-job": "task-log"}
+
+
+async def shoot_taipy(name: str, out_dir: Path) -> Path:
+    h = harness_taipy.build_taipy()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await harness_taipy.TOUR_TAIPY[TAIPY[name]](pilot)
+        path = out_dir / f"{name}.svg"
+        h.app.save_screenshot(filename=path.name, path=str(out_dir))
+    return path
+
+
 def main(argv: list[str]) -> int:
     out_dir = Path(argv[0] if argv else "screenshots")
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in harness.TOUR:
         print(asyncio.run(shoot(name, out_dir)))
+    for name in TAIPY:
+        print(asyncio.run(shoot_taipy(name, out_dir)))
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The `dagtop` command: the console by default, plus `sandbox`, `get`, `exec`, `suspend`, `resume`.
+"""The `dagtop` command: the console by default, plus `sandbox`, `get`, `exec`, `suspend`, `resume`, `cancel`.
 
 Textual and the backends are imported lazily so `dagtop --help` and `dagtop get` stay fast.
 Exit codes: see ``EPILOG`` (0 ok, 1 backend error, 2 usage or configuration error, 3 declined).
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from tui import __version__
 
-HEADLESS_COMMANDS = frozenset({"get", "exec", "suspend", "resume"})
+HEADLESS_COMMANDS = frozenset({"get", "exec", "suspend", "resume", "cancel"})
 
 EPILOG = """\
 environment:

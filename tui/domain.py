@@ -153,10 +153,11 @@ class GraphRun(_Frozen):
     extra: Mapping[str, Any] = Field(default_factory=dict)
 
     def duration(self, now: datetime | None = None) -> timedelta | None:
-        """Elapsed time: to completion, or to ``now`` while it is still going."""
+        """Elapsed time: to completion, or to ``now`` while it is still going. A finished run whose end
+        the server does not say (Taipy keeps no end time) has no duration, not one that keeps growing."""
         if self.started_time is None:
             return None
-        end = self.completed_time or now
+        end = self.completed_time or (None if self.state.is_finished else now)
         return None if end is None else end - self.started_time
 
 

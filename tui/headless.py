@@ -72,8 +72,8 @@ from tui.errors import ActionOutcomeUnknown, BackendError, ConfigError
 from tui.services.task_query import TaskRow
 from tui.text_safety import safe_text
 
-COMMANDS = frozenset({"get", "exec", "suspend", "resume"})
-_VERBS = {"exec": "execute", "suspend": "suspend", "resume": "resume"}
+COMMANDS = frozenset({"get", "exec", "suspend", "resume", "cancel"})
+_VERBS = {"exec": "execute", "suspend": "suspend", "resume": "resume", "cancel": "cancel"}
 
 
 # Exit codes (documented in the README and in ``dagtop --help``).
@@ -116,7 +116,7 @@ def _leaf(parent: Any, name: str, help_text: str, *, output: bool = True) -> arg
 
 
 def register(subparsers: Any) -> None:
-    """Add ``get``, ``exec``, ``suspend`` and ``resume`` to the CLI's subcommands."""
+    """Add ``get``, ``exec``, ``suspend``, ``resume`` and ``cancel`` to the CLI's subcommands."""
     get = subparsers.add_parser(
         "get",
         help="print tasks, dependents or runs",
@@ -142,6 +142,7 @@ def register(subparsers: Any) -> None:
         ("exec", "execute a root task's graph now"),
         ("suspend", "suspend a task"),
         ("resume", "resume a task"),
+        ("cancel", "cancel a task's unfinished run (a Taipy job that has not started)"),
     ):
         parser = _leaf(subparsers, command, help_text, output=False)
         parser.add_argument("name", metavar="NAME")
@@ -154,7 +155,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
-    """Run a parsed ``get``/``exec``/``suspend``/``resume`` command; returns the exit code."""
+    """Run a parsed ``get``/``exec``/``suspend``/``resume``/``cancel`` command; returns the exit code."""
     env = os.environ if env is None else env
     try:
         return _run(args, env)

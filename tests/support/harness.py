@@ -164,9 +164,12 @@ async def select_task(pilot: Any, name: str) -> None:
     from tui.widgets.keyed_table import KeyedTable
 
     table = pilot.app.screen.query_one(KeyedTable)
+    # By the key's last part (Snowflake DB.SCHEMA.NAME, an Airflow dag_id) or by the task's name (a Taipy
+    # key is an id like SCENARIO_failing_<uuid>).
+    names = {r.task.key: r.task.name for r in getattr(pilot.app.screen, "rows", ())}
     for row in range(table.row_count):
         key = table.coordinate_to_cell_key((row, 0))[0].value
-        if key.rsplit(".", 1)[-1] == name:
+        if key.rsplit(".", 1)[-1] == name or names.get(key) == name:
             table.move_cursor(row=row, animate=False)
             await pilot.pause()
             return

@@ -2,9 +2,9 @@
 
     .venv/bin/python -m tests.taipy.record          # starts its own server (about 10 s)
 
-On a fresh server it creates the pipeline and failing scenarios, submits both and waits for their jobs
-(pipeline COMPLETED; failing: boom FAILED, after ABANDONED), submits failing's generate task alone (a job
-either scenario could own), submits pipeline again and, while its slow
+On a fresh server it creates the pipeline and failing scenarios, submits failing's generate task alone (a
+job either scenario could own), then both scenarios, and waits for their jobs (pipeline COMPLETED; failing:
+boom FAILED, after ABANDONED), submits pipeline again and, while its slow
 ``double`` job is RUNNING (``total`` BLOCKED), drives the REAL adapter through a RecordingTransport: the
 root list, every graph, current and completed runs, every run's jobs and every job's log, plus the 404 of
 an unknown job. One snapshot of the server, in well under the 3 s the slow job runs. Every exchange is saved
@@ -37,16 +37,16 @@ NAME = srv.VERSION
 
 def _prepare(server: srv.TaipyServer) -> dict[str, str]:
     scenarios = {c: server.create_scenario(c) for c in ("pipeline", "failing")}
-    for scenario in scenarios.values():
-        server.call("POST", f"/scenarios/submit/{scenario}")
-    server.wait_jobs()
-    # A single-task submit of failing's generate: its lone JOB_generate_ job fits pipeline as well.
+    # First a single-task submit of failing's generate: its lone JOB_generate_ job fits pipeline as well.
     tasks = server.call("GET", "/tasks/")
     assert isinstance(tasks, list)
     generate = next(
         t["id"] for t in tasks if t["config_id"] == "generate" and t["owner_id"] == scenarios["failing"]
     )
     server.call("POST", f"/tasks/submit/{generate}")
+    server.wait_jobs()
+    for scenario in scenarios.values():
+        server.call("POST", f"/scenarios/submit/{scenario}")
     server.wait_jobs()
     server.call("POST", f"/scenarios/submit/{scenarios['pipeline']}")
     deadline = time.monotonic() + 30

@@ -57,10 +57,12 @@ async def test_submit_a_task_a_sequence_then_cancel_what_waits_and_not_what_runs
     graph = await backend.get_graph(root)
     prep, slow, last = (_task(graph, n) for n in ("prep", "slow", "last"))
 
-    # A single task: only it runs, and the confirmation says so.
+    # A single task: only it runs, and the confirmation says so. The scenario is named as the task list
+    # names it ("actions", or "actions 1a2b3c4d" while other tests' actions scenarios exist).
+    shown = (await backend.get_task(root)).name
     plan = await plan_for(ActionKind.EXECUTE, graph.tasks[prep], backend)
     assert plan.blocked_reason is None
-    assert plan.consequence.startswith("Submits the single task prep of scenario actions: only this task")
+    assert plan.consequence.startswith(f"Submits the single task prep of scenario {shown}: only this task")
     assert await backend.execute(prep) == f"Task {prep} was submitted."
     await _wait(backend, root, prep, {"COMPLETED"})
 
@@ -68,7 +70,7 @@ async def test_submit_a_task_a_sequence_then_cancel_what_waits_and_not_what_runs
     sequence = await backend.get_task(f"SEQUENCE_start_{root}")
     plan = await plan_for(ActionKind.EXECUTE, sequence, backend)
     assert plan.consequence == (
-        "Submits the sequence start of scenario actions: only its tasks run (prep); the scenario's other "
+        f"Submits the sequence start of scenario {shown}: only its tasks run (prep); the scenario's other "
         "tasks do not."
     )
     assert "was submitted" in await backend.execute(sequence.key)
@@ -80,7 +82,7 @@ async def test_submit_a_task_a_sequence_then_cancel_what_waits_and_not_what_runs
     plan = await plan_for(ActionKind.EXECUTE, await backend.get_task(root), backend)
     assert (
         plan.consequence
-        == "Submits the scenario actions: all its tasks run, in data-flow order (prep, slow, last)."
+        == f"Submits the scenario {shown}: all its tasks run, in data-flow order (prep, slow, last)."
     )
     await backend.execute(root)
     run_id = await _wait(backend, root, slow, {"RUNNING"})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 
@@ -57,6 +58,11 @@ async def test_a_running_submission_is_current_and_the_finished_one_completed(
     assert [(r.state, r.raw_state) for r in done] == [(RunState.SUCCEEDED, "COMPLETED")]
     assert current[0].started_time is not None and done[0].started_time is not None
     assert current[0].started_time > done[0].started_time
+    # Taipy keeps no end time: a finished run has no duration (never one growing with the clock); a
+    # running one counts from its submit time.
+    later = rec.recorded_at + timedelta(hours=1)
+    assert done[0].completed_time is None and done[0].duration(later) is None
+    assert current[0].duration(later) == later - current[0].started_time
     jobs = await backend.task_runs(root, current[0].run_id)
     assert [(names[j.task], j.state, j.raw_state) for j in jobs] == [
         ("generate", RunState.SUCCEEDED, "COMPLETED"),
@@ -133,3 +139,20 @@ def test_a_failed_job_read_before_its_trace_is_stored_says_so(rec: Recording) ->
     early = boom.model_copy(update={"stacktrace": []})
     assert mapping.job_log(early).note == mapping.FAILED_NO_TRACE_NOTE
     assert mapping.job_log(boom).note == mapping.LOG_NOTE
+
+
+async def test_every_graphs_status_from_one_read_of_the_lists(rec: Recording, backend: TaipyBackend) -> None:
+    """latest_runs answers for all roots from the scenario, task, cycle and job lists read once, and
+    says what completed_runs and current_runs say one graph at a time."""
+    roots = [t.key for t in await backend.list_tasks()] + ["SCENARIO_gone"]
+    transport = backend.http._client._transport
+    assert isinstance(transport, ReplayTransport)
+    before = len(transport.requests)
+    found = await backend.latest_runs(roots)
+    assert len(transport.requests) - before == 4
+    assert set(found) == set(roots) - {"SCENARIO_gone"}
+    for root in found:
+        done = await backend.completed_runs(root, limit=1)
+        assert found[root] == (done[0] if done else None, await backend.current_runs(root))
+    pipeline = found[rec.meta["scenarios"]["pipeline"]]
+    assert [r.raw_state for r in pipeline[1]] == ["RUNNING"]

@@ -7,6 +7,7 @@ lists come whole, with no filters, so each read fetches the lists it needs and w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,7 +64,7 @@ class TaipyBackend:
         scopes=False,
         trigger_conf=False,
         acts_on_graph=False,  # a scenario, a sequence or a single task is submitted as chosen
-        batch_runs=False,
+        batch_runs=True,  # one read of the whole job list answers for every graph (latest_runs)
         cancel=True,
     )
     wording = TaipyWording()
@@ -132,6 +133,10 @@ class TaipyBackend:
         roots = {t.key: t for t in listed}
         task = roots.get(key) or _by_name(roots.values(), key)
         if task is None:
+            alike = sorted(t.name for t in roots.values() if t.is_root and t.name.startswith(f"{key} "))
+            alike = [n for n in alike if "/" not in n]
+            if alike:  # several scenarios share the name: each is shown with the start of its uuid
+                raise NotFoundError(f"several scenarios are called {key}: name one ({', '.join(alike)})")
             raise NotFoundError(f"Taipy has no scenario or sequence {key!r}", status=404)
         scenario = scene.scenarios[task.extra.get("scenario", task.key)]
         return _Root(scenario, task.extra.get("sequence"), task)
@@ -152,7 +157,8 @@ class TaipyBackend:
         return mapping.scenario_roots(list(scene.scenarios.values()), scene.tasks, scene.cycles)
 
     async def get_task(self, key: str) -> domain.Task:
-        """A scenario, a sequence or a task, by id; a scenario also by its unique name."""
+        """A scenario, a sequence or a task, by id; a root also by its name as listed (``pipeline``,
+        ``pipeline/head``), a task by ``SCENARIO/TASK`` (``pipeline/double``) as people type it."""
         if mapping.config_of(key, "TASK"):
             scene = await self._scene()
             owner = next((t.owner_id for t in scene.tasks if t.id == key), None)
@@ -160,13 +166,23 @@ class TaipyBackend:
                 raise NotFoundError(f"Taipy has no task {key!r} in a scenario", status=404)
             return (await self.get_graph(owner)).tasks[key]
         scene = await self._scene(cycles=True)
-        return self._root(scene, key).task
+        root_name, _, task_name = key.rpartition("/")
+        try:
+            return self._root(scene, key).task
+        except NotFoundError:
+            if not root_name:
+                raise
+        graph = await self.get_graph(self._root(scene, root_name).task.key)
+        found = [t for t in graph.tasks.values() if t.name == task_name and not t.is_root]
+        if len(found) != 1:
+            raise NotFoundError(f"{root_name} has no task {task_name!r}", status=404)
+        return found[0]
 
     async def get_graph(self, root: str) -> domain.Graph:
         scene = await self._scene(nodes=True, cycles=True)
         found = self._root(scene, root)
         graph = mapping.build_graph(found.task, self._root_tasks(scene, found), scene.datanodes)
-        name = mapping.scenario_name(found.scenario)
+        name = mapping.shown_names(list(scene.scenarios.values()))[found.scenario.id]
         tasks = {
             k: (t if t.is_root else t.model_copy(update={"extra": {**t.extra, "scenario_name": name}}))
             for k, t in graph.tasks.items()
@@ -193,6 +209,24 @@ class TaipyBackend:
             also = [shown[sid] for sid, s in sets.items() if sid != root.scenario.id and sub.configs <= s]
             out.append((mapping.graph_run(root.task.key, sub, by_config, names, also), sub))
         out.reverse()
+        return out
+
+    async def latest_runs(
+        self, roots: Sequence[str], *, with_current: bool = True
+    ) -> dict[str, tuple[domain.GraphRun | None, list[domain.GraphRun]]]:
+        """Every root's latest finished submission and its unfinished ones, from one read of the
+        scenario, task and job lists (Taipy's lists come whole anyway): three requests for any number
+        of graphs instead of six per graph. A root gone since the task list was read is left out."""
+        scene = await self._scene(jobs=True, cycles=True)
+        out: dict[str, tuple[domain.GraphRun | None, list[domain.GraphRun]]] = {}
+        for key in roots:
+            try:
+                found = self._root(scene, key)
+            except NotFoundError:
+                continue
+            runs = [run for run, _ in self._submissions(scene, found)]
+            done = next((r for r in runs if r.state.is_finished), None)
+            out[key] = (done, [r for r in runs if not r.state.is_finished] if with_current else [])
         return out
 
     async def current_runs(self, root: str, limit: int = 100) -> list[domain.GraphRun]:

@@ -231,6 +231,7 @@ def build_graph(
             definition=function,
             reads=tuple(t.input_ids),
             writes=tuple(t.output_ids),
+            raw_state=ON_DEMAND,
             extra={"kind": "task"},
         )
     used = {dn for t in tasks for dn in (*t.input_ids, *t.output_ids)}
