@@ -73,3 +73,16 @@ def build_taipy(name: str = RECORDING, *, root: Path = RECORDED) -> TaipyHarness
     )
     app = make_app(backend, connection, clock=clock.now, tz=UTC, auto_poll=False)
     return TaipyHarness(app, backend, transport, clock)
+
+
+async def _tour_running_run(pilot: Any) -> None:
+    """The pipeline's second run while its slow job RUNs: how long it has been running, seen by dagtop."""
+    await settle(pilot)
+    await select_task(pilot, "pipeline")
+    await pilot.press("3")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+TOUR_TAIPY["running-run"] = _tour_running_run

@@ -31,7 +31,7 @@ class HelpScreen(ModalScreen[None]):
         self.absent = absent or []
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help-box"):
+        with Vertical(id="help-box", classes="-with-absent" if self.absent else ""):
             yield Static(Text(f"Keys on {self.title_text}", style="bold"), id="help-title")
             table = ListTable(cursor_type="row", id="help-table")
             table.add_columns("KEY", "WHAT IT DOES", "BINDING ID")

@@ -65,8 +65,9 @@ def task_notes(
 ) -> Text:
     """Everything after a task's badges: cause, time in its state, data (empty when there is none)."""
     text = cause_text(graph, causes)
-    if age is not None:
+    cell = age_cell(age, colors, wide=True)
+    if cell.plain:
         text.append("  ")
-        text.append_text(age_cell(age, colors, wide=True))
+        text.append_text(cell)
     text.append_text(data_text(graph, key, written, *when))
     return text
