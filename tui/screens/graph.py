@@ -233,6 +233,8 @@ class GraphScreen(PolledScreen):
         counts = index_counts(data.task_runs)
         causes = failure_causes(data.graph, outcomes)
         written = written_nodes(data.graph)
+        # Unfinished task runs by task (one dict per poll: never a scan of every run per line).
+        going = {tr.task: tr for tr in data.task_runs if not tr.state.is_finished and tr.map_index is None}
         labels: dict[tuple[str, ...], Text] = {}
         for line in lines:
             if line.indexes:
@@ -242,7 +244,8 @@ class GraphScreen(PolledScreen):
             else:
                 label = self.label(line, data.graph.tasks[line.key], outcomes.get(line.key))
                 if not line.reference:
-                    label.append_text(self.notes(data, line.key, causes.get(line.key, []), written))
+                    notes = self.notes(data, line.key, causes.get(line.key, []), written, going.get(line.key))
+                    label.append_text(notes)
                 if not line.reference and line.key in counts:
                     label.append("  ")
                     label.append_text(self.counts_text(counts[line.key]))
@@ -313,11 +316,18 @@ class GraphScreen(PolledScreen):
             text.append_text(literal(task.schedule.describe(), "dim"))
         return text
 
-    def notes(self, data: GraphSnapshot, key: str, causes: list[str], written: frozenset[str]) -> Text:
-        """Why it did not run, how long it has been in its state, the data it reads and writes."""
+    def notes(
+        self,
+        data: GraphSnapshot,
+        key: str,
+        causes: list[str],
+        written: frozenset[str],
+        task_run: TaskRun | None,
+    ) -> Text:
+        """Why it did not run, how long its unfinished ``task_run`` has been in its state, the data it
+        reads and writes."""
         app = self.app
         now = app.now()  # type: ignore[attr-defined]
-        task_run = data.task_run(key) if data.task_runs else None
         age = app.run_ages.task_run_age(task_run, now, app.wall()) if task_run else None  # type: ignore[attr-defined]
         when = (now, app.tz, app.show_absolute)  # type: ignore[attr-defined]
         return task_notes(data.graph, key, causes, age, app.theme_colors, written, when)  # type: ignore[attr-defined]
