@@ -166,14 +166,16 @@ async def test_cancel_a_blocked_job_from_the_run_detail(live: Live, tmp_path: Pa
         await put_cursor(pilot, detail, "slow")
         task_run = detail.selected_task_run
         assert task_run is not None and task_run.raw_state == "BLOCKED"
-        assert "action.cancel" in [b.id for b, _e, _t in detail.query_one(KeyFooter).fitting(400)]
+        # Shown (first among the app's actions) even at 80 columns.
+        assert "action.cancel" in [b.id for b, _e, _t in detail.query_one(KeyFooter).fitting(80)]
         await pilot.press("ctrl+k")
         await settle(pilot)
         confirm = app.screen
         assert isinstance(confirm, ConfirmAction)
-        assert str(confirm.query_one("#confirm-task-run").content).startswith(
-            f"Run:     {task_run.label} · BLOCKED"
-        )
+        line = str(confirm.query_one("#confirm-task-run").content)
+        assert line == f"Run:     slow · BLOCKED · in run {task_run.graph_run}"
+        buttons = [str(b.label) for b in confirm.query("Button")]
+        assert buttons == ["Cancel run (y)", "Keep it (esc)"]
         assert "Cancels the job of slow" in str(confirm.query_one("#confirm-consequence").content)
         await pilot.press("y")
         await settle(pilot)

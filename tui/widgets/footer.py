@@ -18,6 +18,7 @@ from textual.widgets._footer import FooterKey
 from tui.widgets.keyed_table import KeyedTable
 
 ALWAYS = ("app.help", "app.quit")  # shown on every screen, first
+CONTEXTUAL = ("action.cancel",)  # app actions shown only for what is chosen (an unfinished task run)
 APP_ACTIONS = "action."  # execute, retry, suspend, resume: after the screen's own keys
 PALETTE_WIDTH = 12  # "^p palette" and its separator, docked on the right
 
@@ -26,6 +27,8 @@ def priority(binding: Binding, from_app: bool) -> int:
     """Lower shows first."""
     if binding.id in ALWAYS:
         return ALWAYS.index(binding.id)
+    if binding.id in CONTEXTUAL:
+        return 2  # there only when it applies to what is chosen: as much the screen's key as its own
     if not from_app:
         return 2  # the screen's own keys: its main action
     if (binding.id or "").startswith(APP_ACTIONS):
