@@ -40,6 +40,8 @@ examples:
   dagtop -c prod                                     the console on the profile "prod"
   dagtop get tasks -c prod -o json                   every task and its graph's latest result, as JSON
   dagtop exec ORDERS_PIPELINE --retry-last -c prod   retry the last failed run (asks first)
+  dagtop get runs pipeline --backend taipy --url http://127.0.0.1:5000
+                                                     a Taipy scenario's runs (no token needed)
 """
 
 

@@ -75,6 +75,17 @@ def build_taipy(name: str = RECORDING, *, root: Path = RECORDED) -> TaipyHarness
     return TaipyHarness(app, backend, transport, clock)
 
 
+def build_taipy_live(url: str) -> DagtopApp:
+    """The console on a real Taipy server (polling by hand, the real clock)."""
+    from datetime import datetime
+
+    backend = TaipyBackend.connect(url, settings=HttpSettings(rate=None))
+    connection = ConnectionInfo(
+        profile="taipy", backend="taipy", location=backend.location, poll_interval=5.0
+    )
+    return make_app(backend, connection, clock=lambda: datetime.now(UTC), tz=UTC, auto_poll=False)
+
+
 async def _tour_running_run(pilot: Any) -> None:
     """The pipeline's second run while its slow job RUNs: how long it has been running, seen by dagtop."""
     await settle(pilot)

@@ -11,6 +11,9 @@ an unknown job. One snapshot of the server, in well under the 3 s the slow job r
 as JSON, one file per request key, plus meta.json (the moment of recording, the scenario ids). Taipy has
 no auth: there is nothing to redact.
 
+``python -m tests.taipy.record orphan`` records tests/taipy/recorded/4.1.1-orphan/: the lists after
+``POST /jobs/?task_id=`` made a task of no scenario (``"parent_ids": [null]``) and a job never dispatched.
+
 The parser tests (test_recorded.py) replay these files.
 """
 
@@ -73,7 +76,41 @@ async def _drive(url: str, transport: RecordingTransport) -> None:
         await backend.aclose()
 
 
+ORPHAN = f"{srv.VERSION}-orphan"
+
+
+async def _drive_lists(url: str, transport: RecordingTransport) -> None:
+    backend = TaipyBackend.connect(url, settings=HttpSettings(rate=None), transport=transport)
+    try:
+        roots = [t.key for t in await backend.list_tasks()]
+        await backend.latest_runs(roots)
+    finally:
+        await backend.aclose()
+
+
+def record_orphan() -> int:
+    """``POST /jobs/?task_id=generate``, twice, makes a task of no scenario (``"parent_ids": [null]``) and
+    two SUBMITTED jobs that are never dispatched (ids ``JOB_<uuid>``, naming no task): the lists as a
+    console then reads them."""
+    server = srv.start(Path(tempfile.mkdtemp(prefix="dagtop-taipy-record-")))
+    try:
+        scenario = server.create_scenario("pipeline")
+        for _ in range(2):  # the second get-or-create of the task adds its owner (none) to its parents
+            server.call("POST", "/jobs/?task_id=generate")
+        transport = RecordingTransport()
+        recorded_at = datetime.now(UTC)
+        anyio.run(_drive_lists, server.url, transport)
+        meta = {"recorded_at": recorded_at.isoformat(), "scenarios": {"pipeline": scenario}}
+        transport.save(RECORDED / ORPHAN, {**meta, "version": srv.VERSION})
+        print(f"recorded {len(transport.exchanges)} exchanges into {RECORDED / ORPHAN}")
+    finally:
+        server.stop()
+    return 0
+
+
 def main() -> int:
+    if sys.argv[1:] == ["orphan"]:
+        return record_orphan()
     server = srv.start(Path(tempfile.mkdtemp(prefix="dagtop-taipy-record-")))
     try:
         scenarios = _prepare(server)

@@ -4,6 +4,8 @@ graph runs (inferred, and saying so), jobs as task runs, a failed job's stack tr
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.taipy.fixtures import Live
@@ -108,6 +110,9 @@ async def test_jobs_of_two_scenarios_submitted_together_are_told_apart(live: Liv
     finally:
         await backend.aclose()
     assert [(r.state, r.note) for r in runs] == [(RunState.SUCCEEDED, GROUPING_NOTE)]
+    # Its outputs are the latest: it ended when total wrote result, after double's 3 s sleep.
+    duration = runs[0].duration()
+    assert duration is not None and duration >= timedelta(seconds=3)
     assert [(names[j.task], j.raw_state) for j in jobs] == [
         ("generate", "COMPLETED"),
         ("double", "COMPLETED"),

@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 
 from tests.support.harness_airflow import Recording, ReplayTransport, load
-from tests.taipy.record import NAME, RECORDED
+from tests.taipy.record import NAME, ORPHAN, RECORDED
 from tui.backends.http import HttpSettings
 from tui.backends.taipy import TaipyBackend, mapping, models
 from tui.domain import RunState
@@ -33,8 +33,12 @@ def rec() -> Recording:
 @pytest.fixture
 async def backend(rec: Recording) -> AsyncIterator[TaipyBackend]:
     transport = ReplayTransport(rec)
+    # list_ttl=0: every read asks (what each read costs is checked; reuse has its own test below).
     backend = TaipyBackend.connect(
-        "http://taipy.recorded", settings=HttpSettings(rate=None, max_attempts=1), transport=transport
+        "http://taipy.recorded",
+        settings=HttpSettings(rate=None, max_attempts=1),
+        transport=transport,
+        list_ttl=0,
     )
     try:
         yield backend
@@ -149,10 +153,79 @@ async def test_every_graphs_status_from_one_read_of_the_lists(rec: Recording, ba
     assert isinstance(transport, ReplayTransport)
     before = len(transport.requests)
     found = await backend.latest_runs(roots)
-    assert len(transport.requests) - before == 4
+    assert len(transport.requests) - before == 5  # scenarios, tasks, jobs, data nodes, cycles
     assert set(found) == set(roots) - {"SCENARIO_gone"}
     for root in found:
         done = await backend.completed_runs(root, limit=1)
         assert found[root] == (done[0] if done else None, await backend.current_runs(root))
     pipeline = found[rec.meta["scenarios"]["pipeline"]]
     assert [r.raw_state for r in pipeline[1]] == ["RUNNING"]
+
+
+async def test_a_completed_job_ends_when_its_outputs_were_last_written(
+    rec: Recording, backend: TaipyBackend
+) -> None:
+    """Jobs keep no end time; a task's output data nodes keep their last edit, which the newest job of
+    that task made. The first pipeline run's double and total still own their outputs (their end is
+    known; double slept 3 s after its input was written); its generate's output was rewritten by the
+    second run, whose generate ended then, so the first run as a whole has no known end."""
+    root = rec.meta["scenarios"]["pipeline"]
+    names = {t.key: t.name for t in (await backend.get_graph(root)).tasks.values()}
+    (current,) = await backend.current_runs(root)
+    first = next(r for r in await backend.completed_runs(root) if r.extra["jobs"] == 3)
+    old = {names[j.task]: j for j in await backend.task_runs(root, first.run_id)}
+    new = {names[j.task]: j for j in await backend.task_runs(root, current.run_id)}
+    assert old["generate"].completed_time is None and first.completed_time is None
+    double, total = old["double"], old["total"]
+    assert double.completed_time is not None and double.started_time is not None
+    assert double.completed_time - double.started_time >= timedelta(seconds=3)
+    assert total.completed_time is not None and total.completed_time >= double.completed_time
+    assert new["generate"].completed_time is not None and new["double"].completed_time is None
+
+
+async def test_a_task_of_no_scenario_and_its_never_dispatched_job() -> None:
+    """``POST /jobs/?task_id=generate`` twice (recorded in 4.1.1-orphan) makes a task with no owner and
+    ``"parent_ids": [null]``, and SUBMITTED jobs Taipy never dispatches, whose ids name no task at all
+    (``JOB_<uuid>``). The lists still read, and those jobs are nobody's run: no graph shows them."""
+    rec = load(ORPHAN, RECORDED)
+    tasks = rec.exchanges["GET /api/v1/tasks/"].body
+    assert [t["parent_ids"] for t in tasks if t["owner_id"] is None] == [[None]]
+    backend = TaipyBackend.connect(
+        "http://taipy.recorded",
+        settings=HttpSettings(rate=None, max_attempts=1),
+        transport=ReplayTransport(rec),
+    )
+    try:
+        roots = await backend.list_tasks()
+        found = await backend.latest_runs([t.key for t in roots])
+    finally:
+        await backend.aclose()
+    assert sorted(t.name for t in roots) == ["pipeline", "pipeline/head"]
+    last, current = found[rec.meta["scenarios"]["pipeline"]]
+    assert (last, current) == (None, [])
+    jobs = rec.exchanges["GET /api/v1/jobs/"].body
+    assert len(jobs) == 2 and all(mapping.config_of(j["id"], "JOB") is None for j in jobs)
+
+
+async def test_one_poll_reads_the_slow_job_list_once(rec: Recording) -> None:
+    """The reads of one poll share each list read within ``list_ttl`` (Taipy's job list costs the
+    server about 2.5 ms a job); later, or after an action, the lists are read again."""
+    now = [0.0]
+    transport = ReplayTransport(rec)
+    backend = TaipyBackend.connect(
+        "http://taipy.recorded", settings=HttpSettings(rate=None), transport=transport, clock=lambda: now[0]
+    )
+    root = rec.meta["scenarios"]["pipeline"]
+    try:
+        (current,) = await backend.current_runs(root)
+        await backend.completed_runs(root)
+        await backend.task_runs(root, current.run_id)
+        assert transport.requests.count("GET /api/v1/jobs/") == 1
+        now[0] += 1.0  # list_ttl later
+        await backend.current_runs(root)
+        assert transport.requests.count("GET /api/v1/jobs/") == 2
+        backend.forget_lists()  # what execute and cancel do before they act
+        await backend.current_runs(root)
+        assert transport.requests.count("GET /api/v1/jobs/") == 3
+    finally:
+        await backend.aclose()

@@ -60,23 +60,9 @@ class TaipyClient:
     def __repr__(self) -> str:
         return f"TaipyClient({self.http!r})"
 
-    async def _list(self, what: str) -> list[Any]:
+    async def list(self, what: str) -> list[Any]:
+        """``what``: scenarios, tasks, jobs, datanodes, cycles, sequences."""
         return await self.http.get_all(f"{BASE}/{what}/", None, _BARE)
-
-    async def scenarios(self) -> list[Any]:
-        return await self._list("scenarios")
-
-    async def tasks(self) -> list[Any]:
-        return await self._list("tasks")
-
-    async def jobs(self) -> list[Any]:
-        return await self._list("jobs")
-
-    async def datanodes(self) -> list[Any]:
-        return await self._list("datanodes")
-
-    async def cycles(self) -> list[Any]:
-        return await self._list("cycles")
 
     async def job(self, job_id: str) -> Any:
         return unwrap(await self.http.get_json(f"{BASE}/jobs/{seg(job_id)}/"), "job")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -314,8 +314,47 @@ def _aggregate(states: Sequence[domain.RunState], raws: Sequence[str]) -> tuple[
     return domain.RunState.SUCCEEDED, "COMPLETED"
 
 
-def task_runs(sub: Submission, task_by_config: Mapping[str, str]) -> list[domain.TaskRun]:
-    """The submission's jobs as task runs (task key from the config named in the job id)."""
+def job_ends(
+    groups: Iterable[Submission],
+    tasks: Iterable[models.Task],
+    datanodes: Iterable[models.DataNode],
+    config_sets: Mapping[str, frozenset[str]],
+) -> dict[str, datetime]:
+    """When COMPLETED jobs ended, where Taipy lets it be known: a job keeps no end time, but its task's
+    output data nodes keep their last edit. That edit belongs to the newest job of the task created
+    before it, among the submissions that fit the task's scenario (``config_sets``: each scenario's task
+    configs; scenarios sharing a task config share generate jobs by name only). If that job COMPLETED,
+    the edit is its end. Older runs' ends are overwritten by newer runs, so only the latest are known."""
+    edits = {dn.id: dn.last_edit_date for dn in datanodes if dn.last_edit_date is not None}
+    groups = list(groups)
+    ends: dict[str, datetime] = {}
+    for task in tasks:
+        written = [edits[dn] for dn in task.output_ids if dn in edits]
+        fits = config_sets.get(task.owner_id or "", frozenset())
+        if not written or task.config_id not in fits:
+            continue
+        edit = max(written)
+        before = [
+            j
+            for g in groups
+            if g.configs <= fits
+            for j in g.jobs
+            if config_of(j.id, "JOB") == task.config_id and j.creation_date and j.creation_date <= edit
+        ]
+        if not before:
+            continue
+        job = max(before, key=lambda j: (j.creation_date, j.id))
+        if word(job.status) == "COMPLETED" and (job.id not in ends or edit < ends[job.id]):
+            ends[job.id] = edit
+    return ends
+
+
+def task_runs(
+    sub: Submission, task_by_config: Mapping[str, str], ends: Mapping[str, datetime] | None = None
+) -> list[domain.TaskRun]:
+    """The submission's jobs as task runs (task key from the config named in the job id). Started:
+    when it was submitted (Taipy keeps no start time); completed: from ``job_ends`` where known."""
+    ends = ends or {}
     return [
         domain.TaskRun(
             task=task_by_config.get(config_of(j.id, "JOB") or "", j.id),
@@ -323,7 +362,8 @@ def task_runs(sub: Submission, task_by_config: Mapping[str, str]) -> list[domain
             state=job_state(j.status),
             raw_state=word(j.status),
             try_number=1,
-            started_time=j.creation_date,  # when it was submitted: Taipy keeps no start or end time
+            started_time=j.creation_date,
+            completed_time=ends.get(j.id),
             log_ref=None,
         )
         for j in sub.jobs
@@ -336,10 +376,11 @@ def graph_run(
     task_by_config: Mapping[str, str],
     names: Mapping[str, str],
     also: Sequence[str] = (),
+    ends: Mapping[str, datetime] | None = None,
 ) -> domain.GraphRun:
     """One submission as a graph run of ``root``. ``names``: task key -> name (for the note);
     ``also``: other scenarios this submission may belong to (same task configs)."""
-    runs = task_runs(sub, task_by_config)
+    runs = task_runs(sub, task_by_config, ends)
     state, raw = _aggregate([r.state for r in runs], [r.raw_state for r in runs])
     failed = [(r, j) for r, j in zip(runs, sub.jobs, strict=True) if r.state is domain.RunState.FAILED]
     first_task = first_message = None
@@ -357,6 +398,9 @@ def graph_run(
         culprit = names.get(failed[0][0].task, failed[0][0].task)
         notes.append(f"{', '.join(abandoned)} not run (ABANDONED) because {culprit} failed")
     started = sub.jobs[0].creation_date
+    # Ended when its last job did, if every job's end is known (only a run whose outputs are the latest).
+    finished = [r.completed_time for r in runs]
+    completed = max(finished) if state.is_finished and finished and None not in finished else None  # type: ignore[type-var]
     return domain.GraphRun(
         graph=root,
         run_id=sub.run_id,
@@ -364,6 +408,7 @@ def graph_run(
         raw_state=raw,
         scheduled_time=started,
         started_time=started,
+        completed_time=completed,
         first_error_task=first_task,
         first_error_message=first_message,
         note="; ".join(notes),

@@ -22,7 +22,11 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 def _none_to_list(value: Any) -> Any:
-    return [] if value is None else value
+    """``null`` as no ids, and ``null`` items left out: a task made by ``POST /jobs/?task_id=`` has no
+    owner and comes with ``"parent_ids": [null]``."""
+    if value is None:
+        return []
+    return [v for v in value if v is not None] if isinstance(value, list) else value
 
 
 Timestamp = Annotated[datetime | None, AfterValidator(_utc)]
