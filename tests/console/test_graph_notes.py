@@ -77,3 +77,44 @@ def test_a_run_far_past_its_usual_is_flagged_in_words_not_only_colour():
     seen = Age("RUNNING", timedelta(seconds=30), at_least=True)
     assert age_line(seen, colors).plain == "RUNNING for at least 30s  since dagtop first saw it"
     assert age_cell(seen, colors, wide=True).plain == "for ≥30s"
+
+
+async def test_a_run_far_past_its_usual_is_flagged_on_current_runs_and_its_detail(console):
+    """The graph's usual duration taught as short (10 s, from finished runs handed to the service): the
+    sandbox's executing run, minutes in, is flagged in the list and in its detail's header."""
+    from tui.domain import GraphRun
+    from tui.screens.run_detail import RunDetailScreen
+
+    async with console.app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        runs = [
+            r
+            for root in [t for t in await console.backend.list_tasks() if t.is_root]
+            for r in await console.backend.current_runs(root.key)
+            if r.state is RunState.EXECUTING and r.duration(console.app.now()) > timedelta(minutes=1)
+        ]
+        assert runs, "the seeded sandbox has a run executing for more than a minute"
+        run = runs[0]
+        start = NOW - timedelta(days=1)
+        short = [
+            GraphRun(
+                graph=run.graph,
+                run_id=f"past-{n}",
+                state=RunState.SUCCEEDED,
+                started_time=start,
+                completed_time=start + timedelta(seconds=10),
+            )
+            for n in range(5)
+        ]
+        pilot.app.run_ages.observe_completed(short)
+        await pilot.press("3", "a")
+        await settle(pilot)
+        table = pilot.app.screen.query_one(KeyedTable)
+        cells = [str(c) for c in table.get_row_at(table.get_row_index(f"{run.graph}|{run.run_id}"))]
+        assert cells[4].startswith("⚠ ") and cells[4].endswith(" / ~10s"), cells
+        table.move_cursor(row=table.get_row_index(f"{run.graph}|{run.run_id}"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, RunDetailScreen)
+        summary = str(pilot.app.screen.query_one("#graph-summary").content)
+        assert "EXECUTING for " in summary and "(usually ~10s)  ⚠ far past its usual" in summary, summary
