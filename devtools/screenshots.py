@@ -20,8 +20,8 @@ async def shoot(name: str, out_dir: Path) -> Path:
     return path
 
 
-# Taipy, from responses recorded from a real Taipy REST server: a scenario's graph and a failed job's trace.
-TAIPY = {"taipy-graph": "graph", "taipy-failed-job": "task-log"}
+# Taipy, from responses recorded from a real Taipy REST server: a scenario's graph, a failed job's run.
+TAIPY = {"taipy-graph": "graph", "taipy-failed-job": "run-detail"}
 
 
 async def shoot_taipy(name: str, out_dir: Path) -> Path:

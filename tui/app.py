@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any, cast
 
 from textual import work
+from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
@@ -18,11 +19,12 @@ from textual.screen import Screen
 
 from tui.backends.base import Backend, ScopedBackend
 from tui.commands import DagtopCommands, TaskJump, palette_commands
-from tui.domain import GraphRun, Task
+from tui.domain import GraphRun, Task, TaskRun
 from tui.errors import describe_error
 from tui.services.actions import ActionKind
 from tui.services.journal import ActionJournal
 from tui.services.profiles import ProfileSource
+from tui.services.run_ages import RunAges
 from tui.text_safety import safe_text
 from tui.widgets.header import ConnectionInfo, connection_info
 
@@ -62,6 +64,8 @@ class DagtopApp(App):
         Binding("X", "act('retry-last')", "Retry last", id="action.retry_last"),
         Binding("s", "act('suspend')", "Suspend", id="action.suspend"),
         Binding("r", "act('resume')", "Resume", id="action.resume"),
+        # k9s kills with ctrl+k; shown only where an unfinished task run is chosen (a run's detail).
+        Binding("ctrl+k", "act('cancel')", "Cancel run", id="action.cancel"),
     ]
 
     def __init__(
@@ -93,6 +97,8 @@ class DagtopApp(App):
         self.polling_paused = False
         self.show_absolute = False
         self._action_in_flight = False
+        # How long each run has been in its state, remembered across polls and screens.
+        self.run_ages = RunAges()
 
     def notify(
         self,
@@ -280,6 +286,7 @@ class DagtopApp(App):
         for warning in opened.warnings:
             self.notify(warning, severity="warning", markup=False)
         previous, self._backends = self._backends, [opened.backend]
+        self.run_ages = RunAges()  # another server: its runs and their durations are not these
         self.backend = opened.backend
         self.connection = connection_info(opened.profile, opened.backend)
         while len(self.screen_stack) > 1:
@@ -305,13 +312,37 @@ class DagtopApp(App):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Read-only removes actions everywhere: keys, footer, help and the command palette; so does a
-        # screen that has no task to act on (the action history).
+        # screen that has no task to act on (the action history). Cancel is there only while an
+        # unfinished task run is chosen, on a backend that can cancel one.
         if action != "act":
             return True
-        return not self.connection.read_only and getattr(self.screen, "HAS_TARGETS", True)
+        if self.connection.read_only or not getattr(self.screen, "HAS_TARGETS", True):
+            return False
+        if parameters == (ActionKind.CANCEL.value,) and self.absent_reason(action, parameters) is None:
+            task_run = getattr(self.screen, "selected_task_run", None)
+            return bool(self.backend.capabilities.cancel and task_run and not task_run.state.is_finished)
+        return True
+
+    def absent_reason(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
+        """Why this backend has no such action at all (its own words), for a binding's action; None
+        when it has it. Such keys stay bound, so pressing one says why, but the footer, the palette and
+        help's list of keys leave them out (help lists them apart, with the reason)."""
+        if not parameters:
+            _namespace, action, parameters = parse_action(action)
+        if action != "act" or len(parameters) != 1:
+            return None
+        try:
+            kind = ActionKind(str(parameters[0]))
+        except ValueError:
+            return None
+        return self.backend.wording.absent_actions.get(kind)
 
     def action_act(self, kind: str) -> None:
         """Confirm, then carry out an action on the selected task of the current screen."""
+        absent = self.absent_reason("act", (kind,))
+        if absent is not None:
+            self.notify(absent, title=f"No {kind} here", timeout=6)
+            return
         if self.connection.read_only:
             self.notify("Read-only profile: actions are disabled.", severity="warning")
             return
@@ -323,18 +354,21 @@ class DagtopApp(App):
             hint = getattr(self.screen, "selection_hint", "")  # the chosen row left the list
             self.notify(hint or "Select a task first.", severity="warning", timeout=5)
             return
+        # A cancel acts on the task run chosen on screen (a run's detail), never on a guess.
+        task_run = getattr(self.screen, "selected_task_run", None) if kind == ActionKind.CANCEL else None
         self._action_in_flight = True
-        self.prepare_action(ActionKind(kind), task)
+        self.prepare_action(ActionKind(kind), task, task_run)
 
     @work(group="action", exit_on_error=False)
-    async def prepare_action(self, kind: ActionKind, task: Task) -> None:
+    async def prepare_action(self, kind: ActionKind, task: Task, task_run: TaskRun | None = None) -> None:
         """Plan (with the backend's preview of a retry, where it has one), then ask to confirm."""
         from tui.screens.confirm import ConfirmAction, Confirmed
         from tui.services.actions import plan_for
 
         backend, connection = self.backend, self.connection  # the action goes where it was planned
         try:
-            plan = await plan_for(kind, task, backend, connection.location)  # as `dagtop exec` plans
+            # As `dagtop exec` plans; a cancel names the task run.
+            plan = await plan_for(kind, task, backend, connection.location, task_run=task_run)
         except Exception as exc:
             self._action_in_flight = False
             self.notify(describe_error(exc), title=f"Cannot {kind.value}", severity="error")
@@ -433,10 +467,10 @@ class DagtopApp(App):
             self.screen.action_show_error()
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen, binding_rows
+        from tui.screens.help import HelpScreen, absent_rows, binding_rows
 
         title = getattr(self.screen, "TITLE_TEXT", "this screen")
-        self.push_screen(HelpScreen(title, binding_rows(self.screen)))
+        self.push_screen(HelpScreen(title, binding_rows(self.screen), absent_rows(self.screen)))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """dagtop's commands for ``screen`` (what the palette offers, without synonyms)."""

@@ -86,6 +86,8 @@ def palette_commands(screen: Screen) -> Iterator[PaletteCommand]:
         binding = active.binding
         if binding.id not in own or not active.enabled or not binding.description:
             continue
+        if getattr(app, "absent_reason", lambda _a: None)(binding.action):
+            continue  # the backend has no such action: help says why
         ident = binding.id or binding.action
         title = TITLES.get(ident, binding.description)
         if title in seen:  # two keys for one command (2 and t): offer it once

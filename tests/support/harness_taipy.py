@@ -84,3 +84,40 @@ def build_taipy_live(url: str) -> DagtopApp:
         profile="taipy", backend="taipy", location=backend.location, poll_interval=5.0
     )
     return make_app(backend, connection, clock=lambda: datetime.now(UTC), tz=UTC, auto_poll=False)
+
+
+async def _tour_running_run(pilot: Any) -> None:
+    """The pipeline's second run while its slow job RUNs: how long it has been running, seen by dagtop."""
+    await settle(pilot)
+    await select_task(pilot, "pipeline")
+    await pilot.press("3")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+TOUR_TAIPY["running-run"] = _tour_running_run
+
+
+def _tour_cancel(task_name: str):
+    async def tour(pilot: Any) -> None:
+        """ctrl+k on one job of the running run: BLOCKED (can be cancelled) or RUNNING (says why not)."""
+        from tui.screens.graph import GraphTree
+
+        await _tour_running_run(pilot)
+        detail = pilot.app.screen
+        node = next(
+            n
+            for n in detail._tree_nodes.values()
+            if detail.snapshot.graph.tasks[n.data.key].name == task_name and not n.data.reference
+        )
+        detail.query_one(GraphTree).move_cursor(node)
+        await pilot.pause()
+        await pilot.press("ctrl+k")
+        await settle(pilot)
+
+    return tour
+
+
+TOUR_TAIPY["confirm-cancel-blocked"] = _tour_cancel("total")
+TOUR_TAIPY["confirm-cancel-running"] = _tour_cancel("double")

@@ -76,6 +76,8 @@ class ConfirmAction(ModalScreen["Confirmed | None"]):
             yield Static(where)
             if plan.run is not None:
                 yield Static(self._run_line(plan.run), id="confirm-run")
+            if plan.task_run is not None:
+                yield Static(self._task_run_line(plan), id="confirm-task-run")
             if plan.blocked_reason:  # what will not happen and why, said once
                 yield Static(literal(plan.blocked_reason, single_line=False), id="confirm-blocked")
             else:
@@ -93,11 +95,14 @@ class ConfirmAction(ModalScreen["Confirmed | None"]):
                 if not plan.blocked_reason:
                     # With a text field, y is a letter of the text: enter confirms.
                     key = "enter" if self.ask_conf or self.production else "y"
-                    yield Button(f"{plan.title.split()[0]} ({key})", variant="error", id="confirm-yes")
+                    yes = "Cancel run" if plan.kind is ActionKind.CANCEL else plan.title.split()[0]
+                    yield Button(f"{yes} ({key})", variant="error", id="confirm-yes")
                 if plan.instead:
                     root = plan.instead.rsplit(".", 1)[-1]
                     yield Button(literal(f"Go to {root} (g)"), variant="primary", id="confirm-instead")
-                yield Button("Cancel (esc)", id="confirm-no")
+                # Never two buttons saying "Cancel": for a cancel, esc keeps the run.
+                no = "Keep it (esc)" if plan.kind is ActionKind.CANCEL else "Cancel (esc)"
+                yield Button(no, id="confirm-no")
 
     def _run_line(self, run: GraphRun) -> Text:
         """Which run the action acts on: its id, how and when it ended, and which task failed."""
@@ -111,6 +116,21 @@ class ConfirmAction(ModalScreen["Confirmed | None"]):
         if run.first_error_task:
             line.append(" · failed first: ")
             line.append_text(literal(run.first_error_task, "bold"))
+        return line
+
+    @staticmethod
+    def _task_run_line(plan: ActionPlan) -> Text:
+        """Which task run a cancel acts on: its name, its state now (the server's word), its run."""
+        task_run = plan.task_run
+        assert task_run is not None
+        line = Text("Run:     ", style="dim")
+        # The task run's own name (``process[13]``), else its task's name rather than its key.
+        named = task_run.log_ref or (plan.task.name if task_run.task == plan.task.key else task_run.task)
+        line.append_text(literal(named, "bold"))
+        line.append(" · ")
+        line.append_text(literal(task_run.raw_state or task_run.state.value))
+        line.append(" · in run ")
+        line.append_text(literal(task_run.graph_run))
         return line
 
     def on_mount(self) -> None:

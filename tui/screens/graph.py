@@ -12,8 +12,10 @@ from textual.widgets import Label
 
 from tui.domain import Graph, GraphRun, RunState, Task, TaskRun
 from tui.plural import plural
+from tui.services.graph_notes import failure_causes, written_nodes
 from tui.services.graph_view import TreeLine, layout, with_indexes
 from tui.services.outcomes import index_counts, task_outcomes
+from tui.widgets.graph_notes import task_notes
 from tui.widgets.literal import literal
 from tui.widgets.status import WORDS, run_badge, task_badge
 from tui.widgets.timefmt import moment
@@ -49,6 +51,14 @@ class GraphSnapshot:
             return next((tr for tr in runs if tr.map_index == map_index), None)
         worst = self.outcomes().get(key)
         return next((tr for tr in runs if tr.state is worst), runs[0] if runs else None)
+
+
+def task_name(graph: Graph, named: str | None) -> str | None:
+    """The name of the task a run names by its key (Taipy, Airflow); a name (Snowflake) or a mapped
+    index as given."""
+    if named in graph.tasks:  # a key (``process[4]`` of a mapped task stays as the run said it)
+        return graph.tasks[named].name
+    return named
 
 
 class GraphTree(VirtualTree[TreeLine]):
@@ -122,7 +132,19 @@ class GraphScreen(PolledScreen):
         task_runs: tuple[TaskRun, ...] = ()
         if run is not None and backend.capabilities.task_runs:
             task_runs = tuple(await backend.task_runs(root, run.run_id))
+        self._remember(root, current, run, task_runs)
         return GraphSnapshot(graph, run, executing, task_runs)
+
+    def _remember(
+        self, root: str, current: list[GraphRun], run: GraphRun | None, task_runs: tuple[TaskRun, ...]
+    ) -> None:
+        """Feed what was fetched to the app's memory of runs' states and durations (services/run_ages)."""
+        ages, wall = self.app.run_ages, self.app.wall()  # type: ignore[attr-defined]
+        ages.observe_current(root, current, wall, limit=10)
+        if run is not None and run.state.is_finished:
+            ages.observe_completed([run])
+        if run is not None and task_runs:
+            ages.observe_task_runs(run.run_id, task_runs, wall)
 
     async def _current_state_of(self, run: GraphRun, current: list[GraphRun]) -> GraphRun:
         same = [r for r in current if r.run_id == run.run_id]
@@ -168,6 +190,10 @@ class GraphScreen(PolledScreen):
     ) -> dict[tuple[str, ...], Text]:
         """Each line's label, by path."""
         counts = index_counts(data.task_runs)
+        causes = failure_causes(data.graph, outcomes)
+        written = written_nodes(data.graph)
+        # Unfinished task runs by task (one dict per poll: never a scan of every run per line).
+        going = {tr.task: tr for tr in data.task_runs if not tr.state.is_finished and tr.map_index is None}
         labels: dict[tuple[str, ...], Text] = {}
         for line in lines:
             if line.indexes:
@@ -176,6 +202,9 @@ class GraphScreen(PolledScreen):
                 label = self.index_label(data.task_run(line.key, line.map_index))
             else:
                 label = self.label(line, data.graph.tasks[line.key], outcomes.get(line.key))
+                if not line.reference:
+                    notes = self.notes(data, line.key, causes.get(line.key, []), written, going.get(line.key))
+                    label.append_text(notes)
                 if not line.reference and line.key in counts:
                     label.append("  ")
                     label.append_text(self.counts_text(counts[line.key]))
@@ -245,6 +274,22 @@ class GraphScreen(PolledScreen):
             text.append_text(literal(task.schedule.describe(), "dim"))
         return text
 
+    def notes(
+        self,
+        data: GraphSnapshot,
+        key: str,
+        causes: list[str],
+        written: frozenset[str],
+        task_run: TaskRun | None,
+    ) -> Text:
+        """Why it did not run, how long its unfinished ``task_run`` has been in its state, the data it
+        reads and writes."""
+        app = self.app
+        now = app.now()  # type: ignore[attr-defined]
+        age = app.run_ages.task_run_age(task_run, now, app.wall()) if task_run else None  # type: ignore[attr-defined]
+        when = (now, app.tz, app.show_absolute)  # type: ignore[attr-defined]
+        return task_notes(data.graph, key, causes, age, app.theme_colors, written, when)  # type: ignore[attr-defined]
+
     def counts_text(self, counts: dict[RunState, int]) -> Text:
         """A mapped task's indexes by outcome, worst first: ``✘ 1 failed · ✔ 19``."""
         colors = self.app.theme_colors  # type: ignore[attr-defined]
@@ -284,7 +329,7 @@ class GraphScreen(PolledScreen):
             text.append(f" {moment(now, run.completed_time or run.scheduled_time, tz, absolute)}")
             if run.first_error_task:
                 text.append("  first error: ")
-                text.append_text(literal(run.first_error_task, "bold"))
+                text.append_text(literal(task_name(data.graph, run.first_error_task), "bold"))
         if data.current is not None and self.pinned_run is None:
             text.append("  ·  now ")
             text.append_text(run_badge(data.current.state, data.current.raw_state, colors))

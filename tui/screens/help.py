@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.widgets.lists import ListTable
+from tui.widgets.literal import literal
 
 
 class HelpScreen(ModalScreen[None]):
@@ -19,20 +20,30 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "dismiss", "Close", show=False, id="help.close3"),
     ]
 
-    def __init__(self, title: str, rows: list[tuple[str, str, str]]) -> None:
-        """``rows`` are (key, description, binding id)."""
+    def __init__(
+        self, title: str, rows: list[tuple[str, str, str]], absent: list[tuple[str, str, str]] | None = None
+    ) -> None:
+        """``rows`` are (key, description, binding id); ``absent`` (key, description, why): the keys of
+        actions this backend does not have, said apart with the backend's reason."""
         super().__init__()
         self.title_text = title
         self.rows = rows
+        self.absent = absent or []
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help-box"):
+        with Vertical(id="help-box", classes="-with-absent" if self.absent else ""):
             yield Static(Text(f"Keys on {self.title_text}", style="bold"), id="help-title")
             table = ListTable(cursor_type="row", id="help-table")
             table.add_columns("KEY", "WHAT IT DOES", "BINDING ID")
             for key, description, binding_id in self.rows:
                 table.add_row(Text(key, style="bold"), Text(description), Text(binding_id, style="dim"))
             yield table
+            if self.absent:
+                words = Text("Not on this backend:", style="bold")
+                for key, description, why in self.absent:
+                    words.append(f"\n {key}  {description}: ", style="bold")
+                    words.append_text(literal(why, single_line=False))
+                yield Static(words, id="help-absent")
             yield Static(
                 Text(
                     'Rebind any key in config.toml: [settings.keymap] binding_id = "key".  esc closes.',
@@ -67,6 +78,7 @@ def binding_rows(screen) -> list[tuple[str, str, str]]:
     seen: set[tuple[str, str]] = set()
     ours: list[tuple[str, str, str]] = []
     builtin: list[tuple[str, str, str]] = []
+    absent_reason = getattr(screen.app, "absent_reason", lambda _action: None)
     for key, current in active.items():
         binding = current.binding
         if not binding.id and key in ours_by_key:
@@ -79,8 +91,22 @@ def binding_rows(screen) -> list[tuple[str, str, str]]:
         if (display, binding.description) in seen:
             continue
         seen.add((display, binding.description))
+        if absent_reason(binding.action):
+            continue  # the backend has no such action: ``absent_rows`` says why
         if binding.id:
             ours.append((display, binding.description, binding.id))
         else:
             builtin.append((display, binding.description, "built-in"))
     return ours + builtin
+
+
+def absent_rows(screen) -> list[tuple[str, str, str]]:
+    """(key, description, why) of each key bound here to an action this backend does not have."""
+    absent_reason = getattr(screen.app, "absent_reason", lambda _action: None)
+    rows: list[tuple[str, str, str]] = []
+    for key, current in screen.active_bindings.items():
+        binding = current.binding
+        why = absent_reason(binding.action) if binding.description else None
+        if why and not any(row[1] == binding.description for row in rows):
+            rows.append((screen.app.get_key_display(binding) or key, binding.description, why))
+    return rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import anyio
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -16,10 +16,11 @@ from tui.widgets.footer import KeyFooter
 from tui.widgets.header import HeaderBar
 from tui.widgets.literal import literal, message
 from tui.widgets.log_view import LogView
+from tui.widgets.run_age import age_line
 from tui.widgets.status import run_badge
 from tui.widgets.timefmt import absolute, duration, moment
 
-from .graph import GraphScreen, GraphSnapshot
+from .graph import GraphScreen, GraphSnapshot, GraphTree, task_name
 
 _MESSAGE_LINES = 6  # of an error message in the run's header; the log view has all of it
 
@@ -54,10 +55,19 @@ class RunDetailScreen(GraphScreen):
         text.append("  completed ")
         text.append(moment(now, run.completed_time, tz, show_abs) or "—")
         text.append("  duration ")
-        text.append(duration(run.duration(now)) or "—")
+        # A finished run without an end time (Taipy jobs carry none) has no known duration: never "now".
+        known = not (run.state.is_finished and run.completed_time is None)
+        text.append((duration(run.duration(now)) if known else "") or "—")
+        age = app.run_ages.run_age(run, now, app.wall())  # type: ignore[attr-defined]
+        if age is not None:  # how long in its state, against the usual: a stuck run says so
+            text.append("\n ")
+            text.append_text(age_line(age, colors))
+        if run.note:  # the backend's caveat about this run (e.g. how its task runs were grouped)
+            text.append("\n ")
+            text.append_text(literal(run.note, "dim italic"))
         if run.first_error_task or run.first_error_message:
             text.append("\n error in ", style=colors.get("error", ""))
-            text.append_text(literal(run.first_error_task or "?", "bold"))
+            text.append_text(literal(task_name(data.graph, run.first_error_task) or "?", "bold"))
             if run.first_error_code:
                 text.append("  code ")
                 text.append_text(literal(run.first_error_code, "bold"))
@@ -66,6 +76,22 @@ class RunDetailScreen(GraphScreen):
                 # The server's line breaks stay line breaks (the whole message is in the log view).
                 text.append_text(message(run.first_error_message, max_lines=_MESSAGE_LINES, indent="   "))
         return text
+
+    @property
+    def selected_task_run(self) -> TaskRun | None:
+        """The task run under the cursor (what a cancel acts on), where the backend reports them."""
+        task, line = self.selected_task, self.selected_line
+        if task is None or line is None or self.snapshot is None or not self.snapshot.task_runs:
+            return None
+        return self.snapshot.task_run(task.key, line.map_index)
+
+    def show(self, data: GraphSnapshot) -> None:
+        super().show(data)
+        self.refresh_bindings()  # the chosen task run may have finished: cancel comes and goes
+
+    @on(GraphTree.NodeHighlighted)
+    def cursor_moved(self) -> None:
+        self.refresh_bindings()
 
     def action_open_log(self) -> None:
         """The log of the selected task's latest try where the backend has logs; else the run's record."""
@@ -157,14 +183,17 @@ class TaskLogScreen(Screen):
         self.finished = False
         self.error: str | None = None
         self.finished_tries: dict[int, list[str]] = {}  # fetched once, never again
+        self.note: str | None = None  # LogChunk.note: what this log is (e.g. only a stack trace)
 
     def compose(self) -> ComposeResult:
         yield HeaderBar("Task log")
         yield Static(id="tasklog-title")
+        yield Static(id="tasklog-note")  # the backend's words about this log (what it is, what it lacks)
         yield LogView(name_hint=f"{self.run.graph}-{self.run.run_id}-{self.log_name}-{self.try_number}")
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        self.query_one("#tasklog-note", Static).display = False
         self.query_one(LogView).log_widget.focus()
         self.load()
 
@@ -210,6 +239,9 @@ class TaskLogScreen(Screen):
                 await anyio.sleep(delay)
                 continue
             failures, self.error = 0, None
+            if chunk.note and chunk.note != self.note:
+                self.note = chunk.note
+                self.show_note(True)  # at once, also while a running log is followed
             lines.extend(chunk.lines)
             view.append(list(chunk.lines))
             self.continuation = chunk.continuation
@@ -220,7 +252,18 @@ class TaskLogScreen(Screen):
         if wanted not in self.finished_tries:
             self.finished_tries[wanted] = lines
         self.query_one("#tasklog-title", Static).update(self.title_text())
+        self.show_note(bool(self.finished_tries[wanted]))
         view.set_finished()
+
+    def show_note(self, has_lines: bool) -> None:
+        """The backend's note above the lines; a log with no lines says so in words, never a blank."""
+        note = self.note
+        if not has_lines:
+            empty = "No log lines for this try."
+            note = f"{note}  {empty}" if note else empty
+        widget = self.query_one("#tasklog-note", Static)
+        widget.update(Text(" ").append_text(literal(note, "italic", single_line=False)) if note else "")
+        widget.display = bool(note)
 
     def action_try_delta(self, delta: int) -> None:
         wanted = min(self.max_try, max(1, self.try_number + delta))

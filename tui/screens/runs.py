@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import anyio
 from rich.text import Text
@@ -18,6 +19,7 @@ from tui.services.snapshots import CONCURRENCY
 from tui.widgets.error_pane import ErrorPane
 from tui.widgets.keyed_table import KeyedTable
 from tui.widgets.literal import literal, message
+from tui.widgets.run_age import age_cell
 from tui.widgets.status import RUN_GLYPHS, role_style, run_badge
 from tui.widgets.timefmt import duration
 
@@ -246,14 +248,21 @@ class CurrentRunsScreen(RunsScreen):
             ("graph", "GRAPH"),
             ("scheduled", "SCHEDULED"),
             ("started", "STARTED"),
-            ("elapsed", "ELAPSED"),
+            ("elapsed", "ELAPSED/USUAL"),
             ("next", "NEXT"),
             ("run", "RUN ID"),
             ("version", "VERSION"),
         ]
 
     async def runs_for(self, root: str) -> list[GraphRun]:
-        return await self.app.backend.current_runs(root, limit=self.limit)  # type: ignore[attr-defined]
+        app = self.app
+        runs = await app.backend.current_runs(root, limit=self.limit)  # type: ignore[attr-defined]
+        ages = app.run_ages  # type: ignore[attr-defined]
+        ages.observe_current(root, runs, app.wall(), limit=self.limit)  # type: ignore[attr-defined]
+        if any(run.state.is_active for run in runs) and ages.wants_history(root):
+            # Once per graph: its finished runs say how long a run usually takes.
+            ages.observe_completed(await app.backend.completed_runs(root, limit=HISTORY))  # type: ignore[attr-defined]
+        return runs
 
     def visible(self, runs: list[GraphRun]) -> list[GraphRun]:
         # Executing first, then by scheduled time.
@@ -268,11 +277,20 @@ class CurrentRunsScreen(RunsScreen):
             # A run still waiting after its scheduled time is late: say so.
             self.due(run.scheduled_time) if run.state is RunState.SCHEDULED else self.when(scheduled),
             self.when(run.started_time),
-            Text(duration(run.duration(now)) if run.started_time else ""),
+            self.elapsed(run, now),
             self.due(run.next_scheduled_time),
             literal(run.run_id),
             Text("" if run.graph_version is None else str(run.graph_version)),
         )
+
+    def elapsed(self, run: GraphRun, now: datetime) -> Text:
+        """Time in its state (from the server's start time, else since dagtop saw it change), with
+        the usual duration and a flag when far past it."""
+        app = self.app
+        age = app.run_ages.run_age(run, now, app.wall())  # type: ignore[attr-defined]
+        if age is None:
+            return Text(duration(run.duration(now)) if run.started_time else "")
+        return age_cell(age, app.theme_colors)  # type: ignore[attr-defined]
 
 
 class CompletedRunsScreen(RunsScreen):
@@ -312,7 +330,9 @@ class CompletedRunsScreen(RunsScreen):
     async def runs_for(self, root: str) -> list[GraphRun]:
         backend = self.app.backend  # type: ignore[attr-defined]
         limit = self.limit if not self.all_graphs else min(self.limit, HISTORY)
-        return await backend.completed_runs(root, limit=limit, errors_only=self.errors_only)
+        runs = await backend.completed_runs(root, limit=limit, errors_only=self.errors_only)
+        self.app.run_ages.observe_completed(runs)  # type: ignore[attr-defined]
+        return runs
 
     def visible(self, runs: list[GraphRun]) -> list[GraphRun]:
         far = 0.0

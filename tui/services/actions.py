@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
 from tui.action_plan import ActionKind, ActionPlan, PlanFacts, blocked
 from tui.backends.base import Backend, CancelBackend, TaskRunBackend
-from tui.domain import Capabilities, Task
-from tui.errors import ActionOutcomeUnknown, BackendError, describe_error
+from tui.domain import Capabilities, Task, TaskRun
+from tui.errors import ActionOutcomeUnknown, BackendError, ConflictError, describe_error
 from tui.services.journal import ActionJournal, action_steps
 
 __all__ = ["ActionKind", "ActionPlan", "ActionResult", "carry_out", "plan_action", "plan_for"]
 
 
-def unsupported(kind: ActionKind, capabilities: Capabilities) -> str | None:
-    """Why this backend cannot do ``kind`` at all, or None when it can."""
+def unsupported(kind: ActionKind, capabilities: Capabilities, absent: str | None = None) -> str | None:
+    """Why this backend cannot do ``kind`` at all, or None when it can. ``absent``: the backend's own
+    words for an action it does not have (``wording.absent_actions``), said instead of ours."""
+    if absent:
+        return absent
     if kind is ActionKind.CANCEL:
         return None if capabilities.cancel else "This backend cannot cancel a run."
     if kind is ActionKind.SUSPEND or kind is ActionKind.RESUME:
@@ -38,10 +41,28 @@ def plan_action(
     """Describe ``kind`` on ``task``: what happens, or what will not and why, in the backend's own words.
 
     Pure: ``facts`` (the run a retry acts on, what it re-runs) come from ``backend.plan_facts``."""
-    reason = unsupported(kind, backend.capabilities)
+    reason = unsupported(kind, backend.capabilities, backend.wording.absent_actions.get(kind))
     if reason is not None:
         return blocked(kind, task, location, reason)
-    return backend.wording.plan(kind, task, location, facts or PlanFacts())
+    facts = facts or PlanFacts()
+    if kind is ActionKind.CANCEL:
+        why = _cannot_cancel(task, facts.task_run)
+        if why is not None:
+            return blocked(kind, task, location, why)
+        plan = backend.wording.plan(kind, task, location, facts)
+        # The plan names what it cancels, whatever the wording filled in.
+        return plan if plan.task_run is not None else replace(plan, task_run=facts.task_run)
+    return backend.wording.plan(kind, task, location, facts)
+
+
+def _cannot_cancel(task: Task, task_run: TaskRun | None) -> str | None:
+    """A cancel acts on one named, unfinished task run."""
+    if task_run is None:
+        return f"{task.name} has no unfinished run to cancel."
+    if task_run.state.is_finished:
+        word = task_run.raw_state or task_run.state.value
+        return f"{task_run.label} is already finished ({word}): there is nothing to cancel."
+    return None
 
 
 @dataclass(frozen=True)
@@ -52,14 +73,27 @@ class ActionResult:
     sent: bool = True  # False: refused before anything left the machine (the journal cannot be written)
 
 
-async def plan_for(kind: ActionKind, task: Task, backend: Backend, location: str | None = None) -> ActionPlan:
+async def plan_for(
+    kind: ActionKind,
+    task: Task,
+    backend: Backend,
+    location: str | None = None,
+    task_run: TaskRun | None = None,
+) -> ActionPlan:
     """The one way to plan an action, in the console and in ``dagtop exec/suspend/resume``.
 
     A backend that acts on whole graphs (Airflow) names the graph, not the selected task; a retry
-    names the run it acts on and what it re-runs, fetched from the server beforehand."""
+    names the run it acts on and what it re-runs, fetched from the server beforehand; a cancel names
+    the task run the user chose (``task_run``), else the one the backend finds unfinished (the CLI)."""
     location = location or backend.location
-    if unsupported(kind, backend.capabilities) is not None:
+    absent = backend.wording.absent_actions.get(kind)
+    if unsupported(kind, backend.capabilities, absent) is not None:
         return plan_action(kind, task, location, backend)  # says why, without asking the server
+    if kind is ActionKind.CANCEL:  # one task run: never widened to its graph
+        facts = await backend.plan_facts(kind, task)  # the task's unfinished run, for `dagtop cancel`
+        if task_run is not None:  # the one the user chose on screen wins
+            facts = replace(facts, task_run=task_run)
+        return plan_action(kind, task, location, backend, facts)
     if backend.capabilities.acts_on_graph and not task.is_root:
         task = await backend.get_task(task.root)  # the target is the graph: name it
     return plan_action(kind, task, location, backend, await backend.plan_facts(kind, task))
@@ -79,6 +113,8 @@ async def carry_out(
     The one way an action is performed, from the console and from ``dagtop exec/suspend/resume``: the
     journal names the target by the task's key, the same fully-qualified form from both."""
     target = plan.task.key
+    if plan.kind is ActionKind.CANCEL and plan.task_run is not None:  # the journal names the task run
+        target = f"{target} in run {plan.task_run.graph_run}"
     step = action_steps(
         journal, profile=profile, location=plan.location, target=target, action=plan.kind.value, clock=clock
     )
@@ -105,6 +141,9 @@ async def carry_out(
         result = ActionResult(True, message or "done")
     except ActionOutcomeUnknown as exc:
         result = ActionResult(False, exc.describe(), outcome_unknown=True)
+    except ConflictError as exc:  # a cancel the server "accepted" while the run went on says so
+        words = exc.describe()
+        result = ActionResult(False, f"not cancelled: {words}" if plan.kind is ActionKind.CANCEL else words)
     except BackendError as exc:
         result = ActionResult(False, exc.describe())
     except Exception as exc:  # e.g. a token command that fails: the request may or may not have gone out

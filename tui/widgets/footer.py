@@ -19,6 +19,7 @@ from tui.widgets.keyed_table import KeyedTable
 from tui.widgets.virtual_tree import VirtualTree
 
 ALWAYS = ("app.help", "app.quit")  # shown on every screen, first
+CONTEXTUAL = ("action.cancel",)  # app actions shown only for what is chosen (an unfinished task run)
 APP_ACTIONS = "action."  # execute, retry, suspend, resume: after the screen's own keys
 PALETTE_WIDTH = 12  # "^p palette" and its separator, docked on the right
 
@@ -27,6 +28,8 @@ def priority(binding: Binding, from_app: bool) -> int:
     """Lower shows first."""
     if binding.id in ALWAYS:
         return ALWAYS.index(binding.id)
+    if binding.id in CONTEXTUAL:
+        return 2  # there only when it applies to what is chosen: as much the screen's key as its own
     if not from_app:
         return 2  # the screen's own keys: its main action
     if (binding.id or "").startswith(APP_ACTIONS):
@@ -55,6 +58,8 @@ class KeyFooter(Footer):
                 node, binding = (screen, shown[0]) if shown else (node, binding)
             if not binding.show or binding.action in seen:
                 continue
+            if getattr(app, "absent_reason", lambda _a: None)(binding.action):
+                continue  # the backend has no such action: help says why
             seen.add(binding.action)
             ranked.append((priority(binding, node is app), len(ranked), binding, enabled, tooltip))
         ranked.sort(key=lambda item: item[:2])
