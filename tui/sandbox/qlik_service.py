@@ -135,7 +135,9 @@ class QlikService:
     # ---- runs ---------------------------------------------------------------------------------
     def _graph_runs(self, rt: Runtime, now: datetime, upto: int | None) -> Iterator[tuple[Run, bool]]:
         """(graph run, from history) newest first, with run id <= ``upto``."""
-        live = ([rt.current] if rt.current is not None else []) + list(reversed(rt.live))
+        live = ([rt.current] if rt.current is not None else []) + list(rt.live)
+        # Newest first by start: a test hook's recorded run may be newer than the running one.
+        live.sort(key=lambda r: (r.start, r.run_id), reverse=True)
         for run in live:
             if upto is None or run.run_id <= upto:
                 yield run, False
@@ -199,12 +201,13 @@ class QlikService:
         if graph_id is None:
             raise not_found("Run", run_id)
         rt, now, root = self._advanced(scope, name)
-        for run, _ in self._graph_runs(rt, now, graph_id):
+        for run, from_history in self._graph_runs(rt, now, graph_id):
             if run.run_id == graph_id:
                 for tr in task_runs(scope, root, run, now, self._manual(rt, run)):
                     if tr.name == name:
                         return scope, tr, now
-            break
+            if from_history:  # history is the oldest part; past the id there is nothing more to find
+                break
         raise not_found("Run", run_id)
 
     def log(self, tid: str, run_id: str) -> str:
