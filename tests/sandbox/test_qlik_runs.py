@@ -232,3 +232,20 @@ def test_validation_catches_a_mutated_sandbox_task(mutate) -> None:
             validate_response(
                 "GET", response.request.url.path, 200, response.headers, json.dumps(body).encode()
             )
+
+
+def test_a_task_suspended_after_consecutive_failures_says_so() -> None:
+    with qlik_sandbox() as q:
+        root, _ = chained_root(q)
+        scope, name = q.world_task(root)
+        idle(q, root)
+        with q.sandbox.lock:  # make this graph fail every run and give up after two
+            scope.tasks[name].fail_probability = 1.0
+            scope.tasks[name].props["suspend_task_after_num_failures"] = 2
+        for _ in range(2):
+            q.ok(q.client.post(f"{V1}/{root['id']}/actions/start"))
+            idle(q, root)
+        task = q.ok(q.client.get(f"{V1}/{root['id']}"))
+        assert task["enabled"] is False
+        assert task["metadata"]["disabledCode"] == "CONSECUTIVE-FAILURES"
+        assert q.ok(q.client.get(f"{V1}/{root['id']}/runs/last"))["status"] == "FAILED"
