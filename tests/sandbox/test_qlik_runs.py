@@ -249,3 +249,23 @@ def test_a_task_suspended_after_consecutive_failures_says_so() -> None:
         assert task["enabled"] is False
         assert task["metadata"]["disabledCode"] == "CONSECUTIVE-FAILURES"
         assert q.ok(q.client.get(f"{V1}/{root['id']}/runs/last"))["status"] == "FAILED"
+
+
+def test_a_failure_fires_the_on_failure_task_of_its_graph_once() -> None:
+    with qlik_sandbox() as q:
+        watcher = next(iter(q.service.state.watchers.values()))
+        scope, root, failing = watcher.scope, watcher.root, watcher.watched[-1]
+        root_task = q.ok(q.client.get(f"{V1}/{q.service.state.task_id(scope, root)}"))
+        idle(q, root_task)
+        q.sandbox.record_failed_run(scope.database, scope.schema, quote(root), task=quote(failing))
+        url = f"{V1}/{watcher.tid}/runs/last"
+        fired = q.ok(q.client.get(url))
+        assert fired["triggeredBy"] == failing and fired["status"] == "RUNNING"
+        q.clock.advance(10)
+        assert q.ok(q.client.get(url))["status"] == "SUCCEEDED"
+        task = q.ok(q.client.get(f"{V1}/{watcher.tid}"))
+        q.ok(q.client.put(f"{V1}/{watcher.tid}", json={**task, "enabled": False}))
+        q.sandbox.record_failed_run(scope.database, scope.schema, quote(root), task=quote(failing))
+        assert q.ok(q.client.get(url))["id"] == fired["id"]  # disabled: the next failure fires nothing
+        start = q.client.post(f"{V1}/{watcher.tid}/actions/start")
+        assert start.status_code == 400  # event-triggered

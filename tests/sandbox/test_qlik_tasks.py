@@ -27,7 +27,7 @@ def test_list_pages_follow_absolute_next_links_to_every_task_once() -> None:
             page = q.ok(q.client.get(url, params={"limit": 7} if url.endswith(V1) else None))
             seen += [t["id"] for t in page["data"]]
             url = page["links"].get("next", {}).get("href")
-        assert len(seen) == len(set(seen)) == 120
+        assert len(seen) == len(set(seen)) == 120 + len(q.service.state.watchers)
         updated = [t["metadata"]["updatedAt"] for t in q.all_tasks()]
         assert updated == sorted(updated, reverse=True)  # -updatedAt, Qlik's default
 
@@ -49,7 +49,6 @@ def test_chains_name_the_upstream_task_and_the_status_that_fires() -> None:
         chained = 0
         for task in tasks.values():
             scope, name = q.world_task(task)
-            rec = scope.tasks[name]
             ups = []
             for event in task.get("events", []):
                 assert event["type"] == "com.qlik.v1.task.run.finished"
@@ -59,6 +58,12 @@ def test_chains_name_the_upstream_task_and_the_status_that_fires() -> None:
                 ups.append((tasks[by["id"]]["name"], by.get("status")))
             refs = {r for s in task["states"] for o in s["onEvents"] for r in o["eventRefs"]}
             assert refs == {e["name"] for e in task.get("events", [])}
+            watcher = q.service.state.watchers.get(task["id"])
+            if watcher is not None:  # fires on any one failure in its graph: OR
+                assert all(s["exclusive"] is True for s in task["states"])
+                assert sorted(ups) == sorted((w, "failed") for w in watcher.watched)
+                continue
+            rec = scope.tasks[name]
             assert all(s["exclusive"] is False for s in task["states"])  # AND, like Snowflake's graphs
             if rec.finalizes:
                 assert ups and all(status is None for _, status in ups)  # any outcome
@@ -66,7 +71,7 @@ def test_chains_name_the_upstream_task_and_the_status_that_fires() -> None:
                 assert sorted(ups) == sorted((p, "succeeded") for p in rec.predecessors)
             chained += bool(ups)
             assert ("start" in task) == bool(rec.props.get("schedule"))
-        assert chained > 20
+        assert chained > 20 and q.service.state.watchers
 
 
 def test_resource_id_filters_and_the_required_mode_refuses_without_it() -> None:
@@ -156,9 +161,16 @@ def test_put_round_trip_disables_with_manually_and_moves_ownership_to_the_caller
 
 def test_a_chained_task_is_switched_on_its_own() -> None:
     with qlik_sandbox() as q:
-        child = q.task_named(lambda t: t["enabled"] and t.get("events") and "start" not in t)
+        child = q.task_named(
+            lambda t: t["enabled"] and t.get("events") and "start" not in t
+            and q.client.get(f"{V1}/{t['id']}/runs/last").status_code == 200
+        )  # fmt: skip
+        before = q.ok(q.client.get(f"{V1}/{child['id']}/runs/last"))
         body = {**child, "enabled": False}
         assert q.ok(q.client.put(f"{V1}/{child['id']}", json=body))["enabled"] is False
+        q.clock.advance(6 * 3600)
+        # Its runs from before stay; no new ones come while it is off.
+        assert q.ok(q.client.get(f"{V1}/{child['id']}/runs/last"))["id"] == before["id"]
 
 
 @pytest.mark.parametrize(

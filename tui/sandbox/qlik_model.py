@@ -14,6 +14,10 @@ Mapping (one Snowflake-dialect task = one Qlik task that reloads one app):
 * A graph run becomes one OrchRun per task that ran in it: the graph's time span shared out along the
   graph by each task's typical duration; CANCELLED (a timeout) is FAILED (Qlik has no cancelled); the
   downstream of a failed task has no run; a SKIPPED graph (its condition false) reloads only the root.
+* Qlik chains can also fire on failure and on any one of several events (``exclusive: true``), which
+  Snowflake graphs cannot express. So each graph with a task that can fail gets one Qlik-only *watcher*
+  task, ``<ROOT>_ON_FAILURE``: one event per such task with status ``failed``, ``exclusive: true``; it
+  reloads the graph's incident app once, 5 s after the first failure of a graph run.
 * Run ids are UUID-shaped and carry the graph run id in their last 12 hex digits, so any run (even one
   derived from the hash history) can be found again without being stored.
 """
@@ -34,6 +38,7 @@ TENANT_ID = "sandboxtenant0000000000000000000"
 EVENT_TYPE = "com.qlik.v1.task.run.finished"
 EVENT_SOURCE = "system-events.task"
 STATUS_FIRES = "succeeded"
+STATUS_FAILED = "failed"
 WORKER_TYPE = "reloads"
 MANUAL = "manual"
 SCHEDULED = "schedule"  # what a time-triggered run says it was triggeredBy (unverified wording)
@@ -90,6 +95,34 @@ class TaskRef:
     name: str
 
 
+WATCHER_SECONDS = 5.0
+
+
+@dataclass
+class Watcher:
+    """A Qlik-only task fired by the failure of any one of ``watched`` (tasks of ``root``'s graph)."""
+
+    tid: str
+    scope: Scope
+    root: str
+    name: str
+    watched: tuple[str, ...]
+    off: list[tuple[datetime, datetime | None]] = field(default_factory=list)  # disabled periods
+
+    @property
+    def enabled(self) -> bool:
+        return not self.off or self.off[-1][1] is not None
+
+    def set_enabled(self, enabled: bool, now: datetime) -> None:
+        if enabled and not self.enabled:
+            self.off[-1] = (self.off[-1][0], now)
+        elif not enabled and self.enabled:
+            self.off.append((now, None))
+
+    def was_enabled(self, when: datetime) -> bool:
+        return not any(a <= when and (b is None or when < b) for a, b in self.off)
+
+
 @dataclass
 class QlikState:
     """What the Qlik face adds to the world: ids, owners, why tasks are off, PUT-made changes."""
@@ -103,15 +136,40 @@ class QlikState:
     updated: dict[str, datetime] = field(default_factory=dict)
     edits: dict[str, dict[str, Any]] = field(default_factory=dict)  # name, description, annotations
     sources: dict[tuple[str, int], str] = field(default_factory=dict)  # (root id, graph run id) -> source
+    watchers: dict[str, Watcher] = field(default_factory=dict)  # task id -> watcher
+    watcher_names: dict[tuple[str, str, str], Watcher] = field(default_factory=dict)
 
     def index(self, scopes: list[Scope]) -> None:
         for scope in scopes:
-            for name in scope.tasks:
+            for name in list(scope.tasks):
                 key = (scope.database, scope.schema, name)
                 if key not in self.ids:
                     tid = uid(self.seed, "qlik-task", *key)
                     self.ids[key] = tid
                     self.refs[tid] = TaskRef(scope, name)
+                    self._watch(scope, name)
+
+    def _watch(self, scope: Scope, root: str) -> None:
+        if not scope.is_root(root) or root in scope.finalizer.values():
+            return
+        members = scope.members(root)
+        failing = tuple(m for m in members if scope.tasks[m].fail_probability > 0)
+        name = f"{root}_ON_FAILURE"
+        if len(members) < 2 or not failing or name in scope.tasks:
+            return
+        key = (scope.database, scope.schema, name)
+        watcher = Watcher(uid(self.seed, "qlik-watcher", *key), scope, root, name, failing)
+        self.watchers[watcher.tid] = self.watcher_names[key] = watcher
+        self.ids[key] = watcher.tid
+        self.refs[watcher.tid] = TaskRef(scope, name)
+
+    def watcher(self, scope: Scope, name: str) -> Watcher | None:
+        return self.watcher_names.get((scope.database, scope.schema, name))
+
+    def root_name(self, scope: Scope, name: str) -> str:
+        """The world task whose graph runs carry ``name``'s runs (a watcher's root)."""
+        watcher = self.watcher(scope, name)
+        return watcher.root if watcher is not None else name
 
     def task_id(self, scope: Scope, name: str) -> str:
         return self.ids[(scope.database, scope.schema, name)]
@@ -121,6 +179,9 @@ class QlikState:
         return self.owners.get(tid) or hex24(self.seed, "owner", scope.database, root)
 
     def resource_id(self, scope: Scope, name: str) -> str:
+        watcher = self.watcher(scope, name)
+        if watcher is not None:
+            return uid(self.seed, "incident-app", scope.database, scope.schema, watcher.root)
         rec = scope.tasks[name]
         app_of = rec.finalizes or name  # a finalizer reloads its root's app
         return uid(self.seed, "app", scope.database, scope.schema, app_of)
@@ -141,8 +202,10 @@ def disabled_code(state: QlikState, tid: str, scope: Scope, name: str, auto_susp
     return "OWNER-DISABLED" if u < 0.1 else "APP-SCRIPT-UPDATED" if u < 0.2 else "MANUALLY"
 
 
-def upstream(scope: Scope, name: str) -> list[tuple[str, str | None]]:
+def upstream(scope: Scope, name: str, watcher: Watcher | None = None) -> list[tuple[str, str | None]]:
     """The tasks whose end fires ``name``, each with the status that fires it (None: any)."""
+    if watcher is not None:
+        return [(w, STATUS_FAILED) for w in watcher.watched]
     rec = scope.tasks[name]
     if rec.finalizes is not None:
         members = scope.members(rec.finalizes)
@@ -168,7 +231,8 @@ def schedule_json(rec_schedule: dict[str, Any], created: datetime) -> dict[str, 
 def chain_json(state: QlikState, scope: Scope, name: str) -> tuple[list[dict], list[dict]]:
     """``events`` and ``states`` of a task: what fires it and the reload it then does."""
     events = []
-    for i, (up, status) in enumerate(upstream(scope, name)):
+    watcher = state.watcher(scope, name)
+    for i, (up, status) in enumerate(upstream(scope, name, watcher)):
         correlation = [{"contextAttributeName": "id", "contextAttributeValue": state.task_id(scope, up)}]
         if status is not None:
             correlation.append({"contextAttributeName": "status", "contextAttributeValue": status})
@@ -183,7 +247,11 @@ def chain_json(state: QlikState, scope: Scope, name: str) -> tuple[list[dict], l
         },
     }
     on_events = {"eventRefs": [e["name"] for e in events], "actionMode": "SEQUENTIAL", "actions": [action]}
-    states = [{"type": "EVENT", "name": "reload", "end": True, "exclusive": False, "onEvents": [on_events]}]
+    # exclusive: a watcher fires on any one failure (OR); a chained task waits for all (AND).
+    exclusive = watcher is not None
+    states = [
+        {"type": "EVENT", "name": "reload", "end": True, "exclusive": exclusive, "onEvents": [on_events]}
+    ]
     return events, states
 
 
@@ -229,9 +297,13 @@ def _outcomes(scope: Scope, root: str, members: list[str], run: Run) -> dict[str
     out: dict[str, str | None] = {}
     for name in members:
         rec = scope.tasks[name]
+        # A disabled task misses the runs since it was disabled, not the ones before.
+        off = rec.state == "suspended" and (
+            rec.last_suspended_on is None or run.start >= rec.last_suspended_on
+        )
         if name == final:
-            out[name] = Q_SUCCEEDED if rec.state != "suspended" else None
-        elif (name != root and (rec.state == "suspended" or run.state == SKIPPED)) or any(
+            out[name] = None if off else Q_SUCCEEDED
+        elif (name != root and (off or run.state == SKIPPED)) or any(
             out.get(p) != Q_SUCCEEDED for p in rec.predecessors if p in out
         ):
             out[name] = None  # disabled, or its upstream did not succeed
@@ -240,8 +312,15 @@ def _outcomes(scope: Scope, root: str, members: list[str], run: Run) -> dict[str
     return out
 
 
-def task_runs(scope: Scope, root: str, run: Run, now: datetime, manual: bool) -> list[TaskRun]:
-    """The OrchRuns of one graph run that had started by ``now``, in start order."""
+def task_runs(
+    scope: Scope,
+    root: str,
+    run: Run,
+    now: datetime,
+    manual: bool,
+    watchers: list[Watcher] = (),  # type: ignore[assignment]
+) -> list[TaskRun]:
+    """The OrchRuns of one graph run that had started by ``now``, in start order (watchers' last)."""
     if now < run.start:
         return []
     members = scope.members(root)
@@ -264,6 +343,13 @@ def task_runs(scope: Scope, root: str, run: Run, now: datetime, manual: bool) ->
         prev = [p for p in upstream(scope, name) if outcome.get(p[0])]
         by = max(prev, key=lambda p: shares[p[0]][1])[0] if prev else (MANUAL if manual else SCHEDULED)
         out.append(TaskRun(name, start, end, status if end <= now else RUNNING, error, by))
+    for watcher in watchers:
+        failed = [tr for tr in out if tr.name in watcher.watched and tr.status == Q_FAILED]
+        if failed and watcher.was_enabled(min(tr.end for tr in failed)):
+            first = min(failed, key=lambda tr: tr.end)  # exclusive: the first failure fires it
+            end = first.end + timedelta(seconds=WATCHER_SECONDS)
+            status = Q_SUCCEEDED if end <= now else RUNNING
+            out.append(TaskRun(watcher.name, first.end, end, status, None, first.name))
     return out
 
 

@@ -21,6 +21,7 @@ from tui.sandbox.qlik_model import (
     TENANT_ID,
     QlikState,
     TaskRun,
+    Watcher,
     chain_json,
     disabled_code,
     graph_run_of,
@@ -64,16 +65,57 @@ class QlikService:
     # ---- tasks --------------------------------------------------------------------------------
     def _ref(self, tid: str) -> tuple[Scope, str]:
         ref = self.state.refs.get(tid)
-        if ref is None or ref.name not in ref.scope.tasks:
+        if ref is None or (ref.name not in ref.scope.tasks and tid not in self.state.watchers):
+            raise not_found("Task", tid)
+        if tid in self.state.watchers and self.state.watchers[tid].root not in ref.scope.tasks:
             raise not_found("Task", tid)
         return ref.scope, ref.name
 
     def _advanced(self, scope: Scope, name: str) -> tuple[Runtime, datetime, str]:
-        _, rt, now, root = self.sb._advanced(scope.database, scope.schema, quote(name))
+        world_name = self.state.root_name(scope, name)
+        _, rt, now, root = self.sb._advanced(scope.database, scope.schema, quote(world_name))
         return rt, now, root
+
+    def _watchers(self, scope: Scope, root: str) -> list[Watcher]:
+        return [w for w in self.state.watchers.values() if w.scope is scope and w.root == root]
+
+    def _task_runs(self, scope: Scope, root: str, rt: Runtime, run: Run, now: datetime) -> list[TaskRun]:
+        return task_runs(scope, root, run, now, self._manual(rt, run), self._watchers(scope, root))
+
+    def _watcher_json(self, tid: str) -> dict[str, Any]:
+        w = self.state.watchers[tid]
+        meta: dict[str, Any] = {
+            "ownerId": self.state.owner(tid, w.scope, w.root),
+            "createdBy": self.state.owner("", w.scope, w.root),
+            "spaceId": self.state.space_id(w.scope),
+            "tenantId": TENANT_ID,
+            "createdAt": qiso(w.scope.tasks[w.root].created_on),
+            "updatedAt": qiso(self.state.updated.get(tid, w.scope.tasks[w.root].last_committed_on)),
+            "usage": "ANALYTICS",
+            "trigger": {"id": uid(self.state.seed, "trigger", tid), "type": 2},
+        }
+        if not w.enabled:
+            meta["disabledCode"] = self.state.disabled.get(tid, "MANUALLY")
+        events, states = chain_json(self.state, w.scope, w.name)
+        out: dict[str, Any] = {
+            "id": tid,
+            "name": w.name,
+            "description": f"Reload the incident app when any task of {w.root} fails",
+            "specVersion": SPEC_VERSION,
+            "version": "1.0.0",
+            "enabled": w.enabled,
+            "resourceId": self.state.resource_id(w.scope, w.name),
+            "events": events,
+            "states": states,
+            "metadata": meta,
+        }
+        out.update(self.state.edits.get(tid, {}))
+        return out
 
     def task_json(self, tid: str) -> dict[str, Any]:
         scope, name = self._ref(tid)
+        if tid in self.state.watchers:
+            return self._watcher_json(tid)
         rt, _, root = self._advanced(scope, name)
         rec = scope.tasks[name]
         limit = scope.tasks[root].props.get("suspend_task_after_num_failures")
@@ -119,14 +161,20 @@ class QlikService:
             raise bad(f"sort must be one of {', '.join(sorted(TASK_SORTS))}, not '{sort}'")
         with self.sb.lock:
             self.state.index(list(self.sb.world.scopes.values()))
-            tasks = [
-                self.task_json(tid) for tid, ref in self.state.refs.items() if ref.name in ref.scope.tasks
-            ]
+            tasks = [self.task_json(tid) for tid in self._live_ids()]
         if resource_id is not None:
             tasks = [t for t in tasks if t["resourceId"] == resource_id]
         key = "updatedAt" if sort.endswith("updatedAt") else "createdAt"
         tasks.sort(key=lambda t: (t["metadata"][key], t["id"]), reverse=sort.startswith("-"))
         return tasks
+
+    def _live_ids(self) -> list[str]:
+        out = []
+        for tid, ref in self.state.refs.items():
+            watcher = self.state.watchers.get(tid)
+            if ref.name in ref.scope.tasks if watcher is None else watcher.root in ref.scope.tasks:
+                out.append(tid)
+        return out
 
     def get_task(self, tid: str) -> dict[str, Any]:
         with self.sb.lock:
@@ -162,9 +210,7 @@ class QlikService:
             for scanned, (run, _) in enumerate(self._graph_runs(rt, now, cursor[0] if cursor else None)):
                 if scanned >= SCAN_LIMIT:
                     break
-                mine = [
-                    tr for tr in task_runs(scope, root, run, now, self._manual(rt, run)) if tr.name in names
-                ]
+                mine = [tr for tr in self._task_runs(scope, root, rt, run, now) if tr.name in names]
                 mine.sort(key=lambda tr: tr.start, reverse=True)
                 for index, tr in enumerate(mine):
                     if cursor and run.run_id == cursor[0] and index <= cursor[1]:
@@ -203,7 +249,7 @@ class QlikService:
         rt, now, root = self._advanced(scope, name)
         for run, from_history in self._graph_runs(rt, now, graph_id):
             if run.run_id == graph_id:
-                for tr in task_runs(scope, root, run, now, self._manual(rt, run)):
+                for tr in self._task_runs(scope, root, rt, run, now):
                     if tr.name == name:
                         return scope, tr, now
             if from_history:  # history is the oldest part; past the id there is nothing more to find
@@ -219,7 +265,7 @@ class QlikService:
     def start(self, tid: str, source: str) -> None:
         with self.sb.lock:
             scope, name = self._ref(tid)
-            if not scope.is_root(name):
+            if tid in self.state.watchers or not scope.is_root(name):
                 raise bad(
                     f"Task '{tid}' is triggered by another task's event; the sandbox starts a chain only at "
                     "its first (time-triggered or manual) task"
@@ -263,6 +309,10 @@ class QlikService:
                 )
 
     def _set_enabled(self, scope: Scope, name: str, enabled: bool) -> None:
+        watcher = self.state.watcher(scope, name)
+        if watcher is not None:
+            watcher.set_enabled(enabled, self.sb.clock.now())
+            return
         if scope.is_root(name):
             action = self.sb.resume if enabled else self.sb.suspend
             action(scope.database, scope.schema, quote(name))
@@ -280,7 +330,8 @@ class QlikService:
         scope, _ = self._ref(tid)
         parents: dict[str, list[str]] = {}
         children: dict[str, list[str]] = {}
-        for name in scope.tasks:
+        names = list(scope.tasks) + [w.name for w in self.state.watchers.values() if w.scope is scope]
+        for name in names:
             child = self.state.task_id(scope, name)
             for event in chain_json(self.state, scope, name)[0]:
                 parent = event["correlation"][0]["contextAttributeValue"]
