@@ -129,9 +129,8 @@ def describe(url: str, token: str, scopes: list[tuple[str, str]], seconds: float
 
 def describe_qlik(url: str, token: str, config: SandboxConfig, seconds: float, out: TextIO) -> None:
     """The Qlik dialect's banner: tenant URL, API key, and the options in force."""
-    print(
-        f"dagtop sandbox (a local simulation of the Qlik Cloud Tasks API, /api/v1/tasks) on {url}", file=out
-    )
+    # Short enough for an 80-column terminal with a loopback URL: scripts read the URL off its end.
+    print(f"dagtop sandbox (Qlik Cloud Tasks API simulation) on {url}", file=out)
     print(f"API key (Authorization: Bearer): {token}", file=out)
     print(f"tasks: {config.tasks}; links.next.href: {config.qlik_links}", file=out)
     print(f"resourceId required on list: {'yes' if config.qlik_require_resource_id else 'no'}", file=out)
