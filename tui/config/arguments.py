@@ -22,7 +22,10 @@ def add_connection_arguments(
     group = parser.add_argument_group("connection")
     group.add_argument("-c", "--connection", metavar="NAME", help="profile or Snowflake connection", **kw)
     group.add_argument(
-        "--backend", choices=["snowflake", "airflow"], help="backend kind for an ad hoc connection", **kw
+        "--backend",
+        choices=["snowflake", "airflow", "qlik"],
+        help="backend kind for an ad hoc connection",
+        **kw,
     )
     group.add_argument("--url", metavar="URL", help="server base URL (ad hoc or override)", **kw)
     group.add_argument("--database", metavar="NAME", help="database (overrides the profile)", **kw)
