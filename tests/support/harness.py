@@ -164,9 +164,11 @@ async def select_task(pilot: Any, name: str) -> None:
     from tui.widgets.keyed_table import KeyedTable
 
     table = pilot.app.screen.query_one(KeyedTable)
+    # Keys that are not names (Qlik's task ids) are matched by their task's name.
+    names = {r.task.key: r.task.name for r in getattr(pilot.app.screen, "rows", ())}
     for row in range(table.row_count):
         key = table.coordinate_to_cell_key((row, 0))[0].value
-        if key.rsplit(".", 1)[-1] == name:
+        if key.rsplit(".", 1)[-1] == name or names.get(key) == name:
             table.move_cursor(row=row, animate=False)
             await pilot.pause()
             return

@@ -63,6 +63,7 @@ class QlikBackend:
         self.apps = tuple(apps)
         self.graph_api: bool | None = None  # the scheduling API's graph endpoint: unknown until asked
         self._roots: dict[str, str] = {}  # task id -> its chain's root, from the last task list
+        self._tasks: dict[str, domain.Task] = {}  # the tasks as last read (edges, enabled)
         self._member_runs: dict[tuple[str, str], models.OrchRun] = {}  # (chain run id, task id) -> its run
 
     @classmethod
@@ -121,7 +122,9 @@ class QlikBackend:
     async def list_tasks(self) -> list[domain.Task]:
         wire = await self._wire_tasks()
         self._roots = mapping.chain_roots(wire)
-        return mapping.to_tasks(wire)
+        tasks = mapping.to_tasks(wire)
+        self._tasks = {t.key: t for t in tasks}
+        return tasks
 
     async def get_task(self, key: str) -> domain.Task:
         if key not in self._roots:
@@ -142,6 +145,7 @@ class QlikBackend:
         self._roots.update(roots)
         names = {t.id: t.name for t in wire}
         tasks = {t.id: mapping.to_task(t, roots[t.id], names) for t in wire}
+        self._tasks.update(tasks)
         head = roots.get(root, root)
         return domain.Graph(root=head, tasks={k: v for k, v in tasks.items() if v.root == head})
 
@@ -173,51 +177,69 @@ class QlikBackend:
         return [r for r in mapping.parse_list(models.OrchRun, payload, "run list")
                 if since is None or r.started_at is None or r.started_at >= since]  # fmt: skip
 
+    async def _members(self, root: str) -> tuple[str, list[str]]:
+        """The chain's root and its other tasks: from the last task list (read every poll anyway), so a
+        run read costs no list of its own; from the chain itself when the list has not seen it."""
+        head = self._roots.get(root)
+        if head is None:
+            head = (await self.get_graph(root)).root
+        return head, [key for key, of in self._roots.items() if of == head and key != head]
+
     async def _chain_runs(self, root: str, count: int) -> list[chains.ChainRun]:
-        graph = await self.get_graph(root)
-        head = graph.root
+        head, others = await self._members(root)
         payload = await self.client.runs(head, limit=count, stop=lambda page: True)
         root_runs = mapping.parse_list(models.OrchRun, payload, "run list")[:count]
         start = chains.since(root_runs)
         if start is None:  # the chain never ran (or its runs carry no start): nothing to group
             return []
-        members = {key: await self._runs(key, start) for key in graph.tasks if key != head}
+        members = {key: await self._runs(key, start) for key in others}
         grouped = chains.group(root_runs, members)
         for chain in grouped:
             for task_id, run in chain.members.items():
                 self._member_runs[(chain.root.id, task_id)] = run
         return grouped
 
+    async def _graph_runs(self, root: str, count: int) -> list[domain.GraphRun]:
+        """The chain's latest ``count`` runs, newest first. The newest is still going while a task it
+        fired has not started yet (Qlik starts it a moment after the event): not over, not succeeded."""
+        grouped = await self._chain_runs(root, count)
+        _, others = await self._members(root)
+        chain_tasks = {k: self._tasks[k] for k in others if k in self._tasks}
+        return [
+            chains.to_graph_run(c, root, chains.waiting(c, chain_tasks) if n == 0 else ())
+            for n, c in enumerate(grouped)
+        ]
+
     async def current_runs(self, root: str, limit: int = 100) -> list[domain.GraphRun]:
         """Chain runs with a task still running, newest first (Qlik queues nothing and shows no next run)."""
-        runs = [chains.to_graph_run(c, root) for c in await self._chain_runs(root, 5)]
+        runs = await self._graph_runs(root, 2)
         return [r for r in runs if not r.state.is_finished][:limit]
 
     async def completed_runs(
         self, root: str, limit: int = 100, errors_only: bool = False
     ) -> list[domain.GraphRun]:
         count = max(1, min(_MAX_RUNS, limit * (5 if errors_only else 1) + 1))
-        runs = [chains.to_graph_run(c, root) for c in await self._chain_runs(root, count)]
+        runs = await self._graph_runs(root, count)
         done = [r for r in runs if r.state.is_finished and (r.state.is_failure or not errors_only)]
         return done[:limit]
 
     async def task_runs(self, root: str, run_id: str) -> list[domain.TaskRun]:
         """The runs of the chain's tasks in chain run ``run_id`` (its first task's run id)."""
-        graph = await self.get_graph(root)
+        head, others = await self._members(root)
         pages = [0]
 
         def stop(page: list[Any]) -> bool:  # found it, or searched far enough back
             pages[0] += 1
             return any(isinstance(r, dict) and r.get("id") == run_id for r in page) or pages[0] >= _FIND_PAGES
 
-        payload = await self.client.runs(graph.root, stop)
+        payload = await self.client.runs(head, stop)
         root_runs = mapping.parse_list(models.OrchRun, payload, "run list")
         at = next((i for i, r in enumerate(root_runs) if r.id == run_id), None)
         if at is None:
-            raise NotFoundError(f"no run {run_id!r} of {graph.tasks[graph.root].name}", status=404)
+            raise NotFoundError(f"no run {run_id!r} of the chain's first task {head!r}", status=404)
         window = root_runs[max(0, at - 1) : at + 1]  # the run and the next one, which ends its window
         start = root_runs[at].started_at
-        members = {key: await self._runs(key, start) for key in graph.tasks if key != graph.root}
+        members = {key: await self._runs(key, start) for key in others}
         chain = next(c for c in chains.group(window, members) if c.root.id == run_id)
         for task_id, run in chain.members.items():
             self._member_runs[(run_id, task_id)] = run
@@ -233,16 +255,15 @@ class QlikBackend:
     ) -> domain.LogChunk:
         """The log of ``task``'s run in chain run ``run_id`` (Qlik runs have one try). While the run goes
         on, ``continuation`` is how many lines were already given: the next call returns the rest."""
-        graph = await self.get_graph(root)
-        if task in (graph.root, ""):
+        head, _ = await self._members(root)
+        if task in (head, ""):
             run_ref: str | None = run_id
-            task = graph.root
+            task = head
         else:
             member = await self._member_run(root, run_id, task)
             run_ref = member.id if member is not None else None
         if run_ref is None:
-            name = graph.tasks[task].name if task in graph.tasks else task
-            raise NotFoundError(f"{name} did not run in this chain run", status=404)
+            raise NotFoundError(f"task {task} did not run in chain run {run_id}", status=404)
         response = await self.client.run_log(task, run_ref)
         body = response.json() if "json" in response.headers.get("content-type", "") else None
         lines = mapping.parse_log(response.headers.get("content-type", ""), body, response.text)

@@ -9,6 +9,7 @@ says so in its note. The chain run's id is the root task's run id. Pure function
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -61,6 +62,30 @@ def since(root_runs: list[models.OrchRun]) -> datetime | None:
     return min(starts) if starts else None
 
 
+def _fired(when: str | None, state: domain.RunState | None) -> bool:
+    if state is None or not state.is_finished:
+        return False
+    if when == "on success":
+        return state is domain.RunState.SUCCEEDED
+    if when == "on failure":
+        return state.is_failure
+    return True  # on any outcome (or a status dagtop does not know: it ended)
+
+
+def waiting(chain: ChainRun, tasks: Mapping[str, domain.Task]) -> list[str]:
+    """The enabled tasks of the chain whose events have all (or, ``exclusive``, any one) fired in this
+    chain run but that have no run in it yet: Qlik is about to start them, so the chain is not over."""
+    ended = {r.task_id: run_state(r.status) for r in chain.runs}
+    out = []
+    for key, task in tasks.items():
+        if key in ended or not task.predecessors or task.state is not domain.TaskState.STARTED:
+            continue
+        fired = [_fired(task.edge_conditions.get(p), ended.get(p)) for p in task.predecessors]
+        if any(fired) if task.extra.get("exclusive") else all(fired):
+            out.append(key)
+    return out
+
+
 def _state(runs: list[models.OrchRun]) -> tuple[domain.RunState, str]:
     states = [run_state(r.status) for r in runs]
     for state, word in (
@@ -74,11 +99,13 @@ def _state(runs: list[models.OrchRun]) -> tuple[domain.RunState, str]:
     return domain.RunState.SUCCEEDED, "SUCCEEDED"
 
 
-def to_graph_run(chain: ChainRun, root: str) -> domain.GraphRun:
-    """The chain run as a graph run of ``root``: running while any task runs, failed when any failed (the
-    first to fail named, with the error its run carries)."""
+def to_graph_run(chain: ChainRun, root: str, pending: Sequence[str] = ()) -> domain.GraphRun:
+    """The chain run as a graph run of ``root``: running while any task runs or is ``pending`` (fired,
+    not started yet), failed when any failed (the first to fail named, with the error its run carries)."""
     runs = chain.runs
     state, raw = _state(runs)
+    if pending and state.is_finished:
+        state, raw = domain.RunState.EXECUTING, "RUNNING"
     failed = sorted(
         (r for r in runs if run_state(r.status) is domain.RunState.FAILED),
         key=lambda r: r.ended_at or r.started_at or _NEVER,

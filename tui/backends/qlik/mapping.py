@@ -198,7 +198,11 @@ def to_task(task: models.Task, root: str, names: dict[str, str]) -> domain.Task:
         edge_conditions={p: edge_words(s) for p, s in upstream(task)},
         created_on=meta.created_at,
         last_committed_on=meta.updated_at,
-        extra={"resourceId": task.resource_id} if task.resource_id else {},
+        extra={
+            k: v
+            for k, v in (("resourceId", task.resource_id), ("exclusive", exclusive(task) or None))
+            if v is not None
+        },
     )
 
 

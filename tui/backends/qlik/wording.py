@@ -23,7 +23,6 @@ class QlikWording:
         "condition": "started on its schedule or by hand",
         "definition": None,
         "last_committed_on": None,
-        "state_reason": None,
     }
     absent_actions: Mapping[ActionKind, str] = {
         ActionKind.CANCEL: (
