@@ -147,6 +147,11 @@ async def test_a_failed_chain_run_names_the_failed_reload_and_its_error(rig: Qli
     assert task_runs[0].task == graph.root and all(tr.graph_run == run.run_id for tr in task_runs)
     failed = [tr for tr in task_runs if tr.state is domain.RunState.FAILED]
     assert graph.tasks[failed[0].task].name == run.first_error_task
+    states = {tr.task: tr.state for tr in task_runs}
+    assert set(states) == set(graph.tasks)  # every task said, none unknown: the chain run is over
+    below = graph.downstream_of([failed[0].task])
+    assert any(states[k] is domain.RunState.NOT_RUN for k in below)  # fired on success: never fired
+    assert all(states[k] is not domain.RunState.UNKNOWN for k in states)
     chunk = await rig.backend.run_log(graph.root, run.run_id, failed[0].task, 1)
     assert chunk.finished and chunk.continuation is None
     assert any(f"Error: {run.first_error_message}" in line for line in chunk.lines)

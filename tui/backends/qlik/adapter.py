@@ -243,7 +243,19 @@ class QlikBackend:
         chain = next(c for c in chains.group(window, members) if c.root.id == run_id)
         for task_id, run in chain.members.items():
             self._member_runs[(run_id, task_id)] = run
-        return [mapping.to_task_run(r, run_id) for r in chain.runs]
+        out = [mapping.to_task_run(r, run_id) for r in chain.runs]
+        pending = chains.waiting(chain, {k: self._tasks[k] for k in others if k in self._tasks})
+        if chains.to_graph_run(chain, root, pending if at == 0 else ()).state.is_finished:
+            # Over: a task with no run in it never got the event that fires it (its upstream failed,
+            # or it was disabled), so it did not run, rather than "unknown".
+            out += [
+                domain.TaskRun(
+                    task=key, graph_run=run_id, state=domain.RunState.NOT_RUN, raw_state="did not run"
+                )
+                for key in others
+                if key not in chain.members
+            ]
+        return out
 
     async def _member_run(self, root: str, run_id: str, task: str) -> models.OrchRun | None:
         if (run_id, task) not in self._member_runs:
