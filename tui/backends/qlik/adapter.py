@@ -127,8 +127,16 @@ class QlikBackend:
         return tasks
 
     async def get_task(self, key: str) -> domain.Task:
+        """The task with id ``key``, or (for people at a command line) the one task named ``key``."""
         if key not in self._roots:
             await self.list_tasks()
+        named = [k for k, t in self._tasks.items() if t.name == key]
+        if key not in self._roots and len(named) == 1:
+            key = named[0]
+        elif key not in self._roots and named:
+            raise ConflictError(
+                f"{len(named)} tasks are named {key!r}: give the task id ({', '.join(named)})"
+            )
         if key not in self._roots:  # not in the listed apps: a chain of its own as far as we can see
             task = mapping.parse(models.Task, await self.client.get_task(key), "task")
             return mapping.to_task(task, key, {})
