@@ -1,22 +1,47 @@
-"""`make screenshots`: an SVG of every screen, from the same seeded tour the snapshot tests use."""
+"""`make screenshots`: an SVG of every screen, from the same seeded tour the snapshot tests use.
+
+``python -m devtools.screenshots DIR [NAME ...]`` shoots only the named ones (e.g. ``qlik-run-detail``).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from tests.support import harness, harness_taipy
+from tests.support import harness, harness_qlik, harness_taipy
 
 SIZE = (120, 40)
 
 
+def _snowflake(name: str) -> tuple[Any, Callable[..., Any]]:
+    return harness.build().app, harness.TOUR[name]
+
+
+def _qlik(step: str) -> Callable[[str], tuple[Any, Callable[..., Any]]]:  # a Build
+    def build(_name: str) -> tuple[Any, Callable[..., Any]]:
+        app, _rig = harness_qlik.build()
+        return app, harness_qlik.TOUR_QLIK[step]
+
+    return build
+
+
+# Every screenshot: how to build its console and reach its screen. On Qlik: a chain with a failed reload
+# (the run, the failed task first) and that reload's log.
+Build = Callable[[str], tuple[Any, Callable[..., Any]]]
+SHOTS: dict[str, Build] = {name: _snowflake for name in harness.TOUR}
+SHOTS["qlik-run-detail"] = _qlik("run-detail")
+SHOTS["qlik-reload-log"] = _qlik("run-log")
+
+
 async def shoot(name: str, out_dir: Path) -> Path:
-    h = harness.build()
-    async with h.app.run_test(size=SIZE) as pilot:
-        await harness.TOUR[name](pilot)
+    app, step = SHOTS[name](name)
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot)
         path = out_dir / f"{name}.svg"
-        h.app.save_screenshot(filename=path.name, path=str(out_dir))
+        app.save_screenshot(filename=path.name, path=str(out_dir))
     return path
 
 
@@ -36,7 +61,7 @@ async def shoot_taipy(name: str, out_dir: Path) -> Path:
 def main(argv: list[str]) -> int:
     out_dir = Path(argv[0] if argv else "screenshots")
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name in harness.TOUR:
+    for name in argv[1:] or list(SHOTS):
         print(asyncio.run(shoot(name, out_dir)))
     for name in TAIPY:
         print(asyncio.run(shoot_taipy(name, out_dir)))

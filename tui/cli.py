@@ -71,9 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sandbox = sub.add_parser(
         "sandbox",
-        help="run the local sandbox task-graph service (Snowflake dialect) in the foreground",
-        description="Run the sandbox: a local simulation of the Snowflake Tasks REST API v2, "
-        "for trying dagtop and for tests.",
+        help="run the local sandbox task-graph service (Snowflake or Qlik dialect) in the foreground",
+        description="Run the sandbox: a local simulation of the Snowflake Tasks REST API v2 or, with "
+        "--dialect qlik, of Qlik Cloud's Tasks API (/api/v1/tasks), for trying dagtop and for tests.",
     )
     add_sandbox_arguments(sandbox)
     register(sub)

@@ -118,6 +118,11 @@ class Task(_Frozen):
     last_suspended_on: datetime | None = None
     finalizer_of: str | None = None
     # Data the task reads and writes (Taipy data nodes): keys into ``Graph.data_nodes``.
+    # Why the task is in its state, in the backend's words (Qlik's disabledCode: MANUALLY, ...).
+    state_reason: str | None = None
+    # For each predecessor key, when its end fires this task, in words ("on success", "on failure",
+    # "on any outcome"): shown on the graph's edges where a backend has such conditions (Qlik).
+    edge_conditions: Mapping[str, str] = Field(default_factory=dict)
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
     extra: Mapping[str, Any] = Field(default_factory=dict)

@@ -48,3 +48,10 @@ def test_sandbox_help_shows_defaults(capsys):
     text = " ".join(help_of("sandbox", capsys=capsys).split())
     for default in ("127.0.0.1", "default: a free one", "default: 200", "default: 7", "default: 60"):
         assert default in text, default
+
+
+def test_sandbox_help_names_both_dialects(capsys):
+    top = " ".join(help_of(capsys=capsys).split())
+    assert "sandbox task-graph service (Snowflake or Qlik dialect)" in top
+    text = " ".join(help_of("sandbox", capsys=capsys).split())
+    assert "Snowflake Tasks REST API v2 or, with --dialect qlik, of Qlik Cloud's Tasks API" in text

@@ -51,7 +51,7 @@ def test_bad_profile_values(home, env, parse, write, extra, message):
 def test_unknown_backend(home, env, parse, write):
     text = '[profiles.prod]\nbackend = "oozie"\n' + GOOD
     assert _error(home, env, parse, write, text) == (
-        f"{F}: profiles.prod.backend: expected 'snowflake', 'airflow' or 'taipy', got \"oozie\""
+        f"{F}: profiles.prod.backend: expected 'snowflake', 'airflow', 'taipy' or 'qlik', got \"oozie\""
     )
 
 

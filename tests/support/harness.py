@@ -165,7 +165,7 @@ async def select_task(pilot: Any, name: str) -> None:
 
     table = pilot.app.screen.query_one(KeyedTable)
     # By the key's last part (Snowflake DB.SCHEMA.NAME, an Airflow dag_id) or by the task's name (a Taipy
-    # key is an id like SCENARIO_failing_<uuid>).
+    # key is an id like SCENARIO_failing_<uuid>, a Qlik key a task id).
     names = {r.task.key: r.task.name for r in getattr(pilot.app.screen, "rows", ())}
     for row in range(table.row_count):
         key = table.coordinate_to_cell_key((row, 0))[0].value

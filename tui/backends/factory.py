@@ -16,6 +16,8 @@ def open_backend(profile: Any, **http_options: Any) -> Backend:
         return _open_airflow(profile, **http_options)
     if profile.backend == "taipy":
         return _open_taipy(profile, **http_options)
+    if profile.backend == "qlik":
+        return _open_qlik(profile, **http_options)
     if profile.backend != "snowflake":
         raise ConfigError(
             f"{profile.source or profile.name}: backend {profile.backend!r} is not supported yet"
@@ -89,3 +91,24 @@ def _open_taipy(profile: Any, **http_options: Any) -> Backend:
     auth = BearerAuth(profile.token) if profile.token is not None else None
     http_options.setdefault("verify", _verify(profile))
     return TaipyBackend.connect(profile.url, auth, settings=_settings(profile), **http_options)
+
+def _open_qlik(profile: Any, **http_options: Any) -> Backend:
+    """Qlik Cloud with an API key as a bearer token (token_env, token_file, DAGTOP_TOKEN or token_command)."""
+    from tui.backends.airflow import CommandTokenAuth
+    from tui.backends.auth import BearerAuth
+    from tui.backends.qlik import QlikBackend
+
+    auth: Any
+    if profile.auth == "token":
+        auth = BearerAuth(profile.token)
+    elif profile.auth == "command":
+        auth = CommandTokenAuth(profile.token_command)
+    else:
+        raise ConfigError(
+            f"{profile.source or profile.name}: no API key: set token_env, token_file or token_command "
+            "(or export DAGTOP_TOKEN)"
+        )
+    http_options.setdefault("verify", _verify(profile))
+    return QlikBackend.connect(
+        profile.url, auth, settings=_settings(profile), apps=tuple(profile.apps), **http_options
+    )

@@ -309,6 +309,18 @@ _STATUS_ERRORS: dict[int, type[BackendError]] = {
 _TEXT_LIMIT = 300
 
 
+def _first_error(body: dict[str, Any]) -> dict[str, Any]:
+    """Qlik's ``{errors: [{code, title, detail|context}], traceId}`` as the flat shape read below: the first
+    error's code (a number or a string), its title and detail, and the trace id as the request id."""
+    first = body["errors"][0] if isinstance(body["errors"][0], dict) else {}
+    title, detail = first.get("title"), first.get("detail") or first.get("context")
+    words = [str(w) for w in (title, detail) if isinstance(w, str | int) and str(w)]
+    flat: dict[str, Any] = {"code": first.get("code"), "message": ": ".join(words) or None}
+    if body.get("traceId"):
+        flat["request_id"] = body["traceId"]
+    return flat
+
+
 def error_from_response(response: httpx.Response, secrets: Iterable[str] = ()) -> BackendError:
     """The typed error for a failed response, carrying the server's code, message and request id."""
     secrets = list(secrets)
@@ -319,6 +331,8 @@ def error_from_response(response: httpx.Response, secrets: Iterable[str] = ()) -
         body = response.json()
     except (ValueError, RecursionError):  # RecursionError: JSON nested too deep to decode
         body = None
+    if isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
+        body = _first_error(body)
     if isinstance(body, dict):
         # Snowflake: {code, message, error_code (deprecated twin), request_id}; Airflow: {detail|title}.
         raw_code = body.get("error_code") or body.get("code")
@@ -468,6 +482,12 @@ class HttpClient:
         """GET one resource (following 202 and result handles) and return its JSON body."""
         _, body = await self._read(PageRequest(path, dict(params or {})))
         return body
+
+    async def get_response(self, path: str, params: Params = None) -> httpx.Response:
+        """GET one resource under the read policy and return the response as it came, for bodies that
+        may not be JSON (Qlik serves a run's log as JSON or as text/plain)."""
+        url = self._same_origin(path)
+        return await self._complete(await self._exchange("GET", url, dict(params or {}), None, action=False))
 
     async def get_all(
         self, path: str, params: Params = None, pagination: Pagination = LINK_HEADER

@@ -23,7 +23,7 @@ def add_connection_arguments(
     group.add_argument("-c", "--connection", metavar="NAME", help="profile or Snowflake connection", **kw)
     group.add_argument(
         "--backend",
-        choices=["snowflake", "airflow", "taipy"],
+        choices=["snowflake", "airflow", "taipy", "qlik"],
         help="backend kind for an ad hoc connection",
         **kw,
     )

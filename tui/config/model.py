@@ -43,7 +43,7 @@ class Profile(BaseModel):
     sandbox: bool = False
     """True for the built-in sandbox."""
 
-    backend: Literal["snowflake", "airflow", "taipy"] = "snowflake"
+    backend: Literal["snowflake", "airflow", "taipy", "qlik"] = "snowflake"
     """The scheduler kind."""
     url: str | None = None
     """Base URL, e.g. ``https://myorg-acct.snowflakecomputing.com``."""
@@ -66,7 +66,9 @@ class Profile(BaseModel):
     password_file: Path | None = None
     """Airflow: file holding the password of ``username`` (first line; should be mode 0600)."""
     token_command: str | None = None
-    """Airflow: a command (run without a shell) printing a bearer token; run again on a 401."""
+    """Airflow, Qlik: a command (run without a shell) printing a bearer token; run again on a 401."""
+    apps: list[str] = Field(default_factory=list)
+    """Qlik: app ids whose tasks to list (``resourceId``); needed where the tenant lists only per app."""
 
     token_type: Literal["PROGRAMMATIC_ACCESS_TOKEN", "OAUTH"] = "PROGRAMMATIC_ACCESS_TOKEN"  # noqa: S105
     """``X-Snowflake-Authorization-Token-Type`` for a bearer token."""
@@ -102,8 +104,9 @@ class Profile(BaseModel):
     timeout: float = Field(default=30.0, gt=0)
     """Seconds per request."""
     request_budget: float = Field(default=1200.0, gt=0)
-    """Requests per minute dagtop sends this server at most (default 1,200 = 20/s); set it to a
-    published limit if the server has one. The console checks every graph's status within it."""
+    """Requests per minute dagtop sends this server at most (default 1,200 = 20/s; Qlik: 600, its
+    published limit); set it to a published limit if the server has one. The console checks every
+    graph's status within it."""
 
     @field_validator("url")
     @classmethod
@@ -118,6 +121,14 @@ class Profile(BaseModel):
         if parts.query or parts.fragment:
             raise ValueError("expected a base URL without a query or fragment")
         return value.rstrip("/")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _backend_budget(cls, data: Any) -> Any:
+        # Qlik's Tasks API is "Special (600 requests per minute)": stay within it unless told otherwise.
+        if isinstance(data, dict) and data.get("backend") == "qlik" and "request_budget" not in data:
+            data = {**data, "request_budget": 600.0}
+        return data
 
     @model_validator(mode="before")
     @classmethod
@@ -152,7 +163,7 @@ class Profile(BaseModel):
     @property
     def location(self) -> str:
         """URL and scope, for headers and confirmations."""
-        if self.backend in ("airflow", "taipy"):
+        if self.backend in ("airflow", "taipy", "qlik"):
             return f"{self.url}"
         return f"{self.url} {self.database}.{self.schema_name}"
 

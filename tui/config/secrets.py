@@ -112,6 +112,8 @@ def attach_secrets(
         return _attach_airflow_login(profile, origin, env, warnings)
     if profile.backend == "taipy":  # Taipy community REST has no auth: a token is only for a proxy
         return profile
+    if profile.backend == "qlik":
+        return _attach_qlik_command(profile, origin)
     if profile.private_key_file:
         passphrase = profile.private_key_passphrase
         if profile.private_key_passphrase_env:
@@ -171,6 +173,19 @@ def _attach_airflow_login(
         None,
         "no credentials: set username with password_env or password_file, or token_env, token_file or "
         "token_command (or export DAGTOP_TOKEN)",
+    )
+
+
+def _attach_qlik_command(profile: Profile, origin: Origin) -> Profile:
+    """Qlik without a token: the API key comes from token_command (run when first needed), or nowhere."""
+    if profile.token_command:
+        return profile
+    if origin.file == "command line":
+        raise ConfigError(
+            "no API key: export DAGTOP_TOKEN or pass --token-file FILE (never on the command line)"
+        )
+    raise origin.error(
+        None, "no API key: set token_env, token_file or token_command (or export DAGTOP_TOKEN)"
     )
 
 

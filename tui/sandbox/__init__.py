@@ -1,4 +1,5 @@
-"""The sandbox: a local task-graph service that speaks the Snowflake Tasks REST API v2 over real HTTP.
+"""The sandbox: a local task-graph service that speaks the Snowflake Tasks REST API v2 over real HTTP
+(or, with ``SandboxConfig(dialect="qlik")``, Qlik Cloud's ``/api/v1/tasks``: see http_qlik).
 
 It simulates graph runs on a fast (or manual) clock, lazily and deterministically per seed.
 Never imports Textual.

@@ -26,6 +26,10 @@ def create_app(config: SandboxConfig, clock: Clock | None = None) -> Starlette:
     clock = clock or ScaledClock(config.speed)
     started = time.perf_counter()
     sandbox = build_sandbox(config, clock)
+    if config.dialect == "qlik":
+        return _qlik_app(config, sandbox, started)
+    if config.dialect != "snowflake":
+        raise ValueError(f"unknown sandbox dialect {config.dialect!r} (snowflake or qlik)")
     results = ResultStore(config.seed)
     api = SnowflakeAPI(sandbox, config, results)
     app = Starlette()
@@ -41,4 +45,29 @@ def create_app(config: SandboxConfig, clock: Clock | None = None) -> Starlette:
     # add_middleware puts the last added outermost: request ids wrap the faults, so faults carry one.
     app.add_middleware(FaultMiddleware, state=app.state)
     app.add_middleware(RequestContext, state=app.state)
+    return app
+
+
+def _qlik_app(config: SandboxConfig, sandbox: Sandbox, started: float) -> Starlette:
+    """The same simulation behind Qlik Cloud's Tasks API (``app.state.qlik`` is its QlikService)."""
+    from tui.sandbox.http_qlik import make_handler
+    from tui.sandbox.qlik_service import QlikService
+
+    service = QlikService(sandbox, config.qlik_user)
+    handler = make_handler(service, config)
+    app = Starlette()
+    app.state.request_log = []
+
+    async def logged(request):  # type: ignore[no-untyped-def]
+        response = await handler(request)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        app.state.request_log.append((request.method, target, response.status_code))
+        return response
+
+    app.router.default = request_response(logged)
+    app.state.sandbox = sandbox
+    app.state.qlik = service
+    app.state.config = config
+    app.state.faults = config.faults
+    app.state.build_seconds = time.perf_counter() - started
     return app

@@ -54,6 +54,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--async-probability", type=float, default=0.0, help="chance of a 202 answer (default: %(default)g)"
     )
     parser.add_argument(
+        "--dialect",
+        choices=("snowflake", "qlik"),
+        default="snowflake",
+        help="the API the sandbox speaks: Snowflake Tasks REST v2 or Qlik Cloud /api/v1/tasks "
+        "(default: %(default)s)",
+    )
+    qlik = parser.add_argument_group("Qlik dialect")
+    qlik.add_argument(
+        "--qlik-relative-links",
+        action="store_true",
+        help="links.next.href as /api/... (default: absolute URL)",
+    )
+    qlik.add_argument(
+        "--qlik-require-resource-id",
+        action="store_true",
+        help="GET /api/v1/tasks answers 400 without resourceId (as an older Qlik doc says)",
+    )
+    qlik.add_argument(
+        "--qlik-graph-api",
+        action="store_true",
+        help="also serve the scheduling API's /api/scheduling/tasks/{id}/graphs/... endpoints",
+    )
+    qlik.add_argument(
+        "--qlik-rate-limit",
+        type=int,
+        default=600,
+        help="requests per minute before 429 + Retry-After; 0 = none (default: %(default)s, Qlik's)",
+    )
+    parser.add_argument(
         "--page-size",
         type=int,
         default=1000,
@@ -80,6 +109,11 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         page_size=args.page_size,
         async_probability=args.async_probability,
         faults=FaultConfig.parse(spec),
+        dialect=getattr(args, "dialect", "snowflake"),
+        qlik_links="relative" if getattr(args, "qlik_relative_links", False) else "absolute",
+        qlik_require_resource_id=getattr(args, "qlik_require_resource_id", False),
+        qlik_graph_api=getattr(args, "qlik_graph_api", False),
+        qlik_rate_limit=getattr(args, "qlik_rate_limit", 600),
     )
 
 
@@ -90,6 +124,19 @@ def describe(url: str, token: str, scopes: list[tuple[str, str]], seconds: float
     print("databases and schemas:", file=out)
     for db, schema in scopes:
         print(f"  {db}.{schema}", file=out)
+    print(f"started in {seconds:.2f} s; press Ctrl-C to stop", file=out, flush=True)
+
+
+def describe_qlik(url: str, token: str, config: SandboxConfig, seconds: float, out: TextIO) -> None:
+    """The Qlik dialect's banner: tenant URL, API key, and the options in force."""
+    # Short enough for an 80-column terminal with a loopback URL: scripts read the URL off its end.
+    print(f"dagtop sandbox (Qlik Cloud Tasks API simulation) on {url}", file=out)
+    print(f"API key (Authorization: Bearer): {token}", file=out)
+    print(f"tasks: {config.tasks}; links.next.href: {config.qlik_links}", file=out)
+    print(f"resourceId required on list: {'yes' if config.qlik_require_resource_id else 'no'}", file=out)
+    print(f"scheduling graph endpoints: {'served' if config.qlik_graph_api else 'absent (404)'}", file=out)
+    limit = config.qlik_rate_limit
+    print(f"rate limit: {f'{limit} requests/minute' if limit > 0 else 'none'}", file=out)
     print(f"started in {seconds:.2f} s; press Ctrl-C to stop", file=out, flush=True)
 
 
@@ -113,9 +160,11 @@ def run(args: argparse.Namespace) -> int:
     except RuntimeError as exc:
         print(f"dagtop sandbox: {exc}", file=sys.stderr)
         return 1
-    describe(
-        server.url, server.token, server.app.state.sandbox.scopes(), time.perf_counter() - started, sys.stdout
-    )
+    seconds = time.perf_counter() - started
+    if config.dialect == "qlik":
+        describe_qlik(server.url, server.token, config, seconds, sys.stdout)
+    else:
+        describe(server.url, server.token, server.app.state.sandbox.scopes(), seconds, sys.stdout)
     with contextlib.suppress(KeyboardInterrupt):
         server.wait()
     server.stop()

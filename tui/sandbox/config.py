@@ -19,3 +19,12 @@ class SandboxConfig:
     async_probability: float = 0.0  # chance that any API call answers 202 + Location
     async_polls: int = 1  # how many polls of a result handle answer 202 before the result
     faults: FaultConfig = field(default_factory=FaultConfig)
+    # Which API the sandbox speaks: "snowflake" (Tasks REST v2) or "qlik" (Qlik Cloud /api/v1/tasks).
+    dialect: str = "snowflake"
+    # Qlik dialect options.
+    qlik_links: str = "absolute"  # links.next.href absolute (https://host/api/...) or "relative" (/api/...)
+    qlik_require_resource_id: bool = False  # GET /api/v1/tasks answers 400 without resourceId (seed doc)
+    qlik_graph_api: bool = False  # serve /api/scheduling/tasks/{id}/graphs/... (else 404)
+    qlik_rate_limit: int = 600  # requests per minute before 429 + Retry-After (0: no limit)
+    qlik_string_codes: bool = False  # error codes as strings ("TASKS-404") as the CLI docs quote them
+    qlik_user: str = "sandboxuser00000000000000"  # the user the API key belongs to (new owner on PUT)

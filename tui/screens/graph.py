@@ -259,19 +259,30 @@ class GraphScreen(PolledScreen):
             if home and self.snapshot and home in self.snapshot.graph.tasks:
                 text.append("  see under ", style="dim")
                 text.append_text(literal(self.snapshot.graph.tasks[home].name, "dim"))
-            return text
+            return self._edge(text, line, task)
         if outcome is not None:
             text.append_text(run_badge(outcome, "", colors, words=False))
             text.append(" ")
         text.append_text(literal(task.name, "bold" if task.is_root else ""))
         text.append("  ")
         text.append_text(task_badge(task.state, task.raw_state, colors))
+        if task.state_reason:  # why it is off, in the backend's words (Qlik's disabledCode)
+            text.append_text(literal(f" ({task.state_reason})", "dim"))
         if outcome is not None and outcome not in (RunState.SUCCEEDED,):
             text.append("  ")
             text.append_text(run_badge(outcome, "", colors))
         if task.is_root and task.schedule.describe():
             text.append("  ")
             text.append_text(literal(task.schedule.describe(), "dim"))
+        return self._edge(text, line, task)
+
+    @staticmethod
+    def _edge(text: Text, line: TreeLine, task: Task) -> Text:
+        """The condition on the edge from the parent this line hangs under (Qlik: ``on failure``)."""
+        when = task.edge_conditions.get(line.path[-2]) if len(line.path) > 1 else None
+        if when:
+            text.append("  · ", style="dim")
+            text.append_text(literal(when, "dim italic"))
         return text
 
     def notes(

@@ -81,6 +81,7 @@ class TaskDetailScreen(PolledScreen):
         field("Name", literal(task.name, "bold"))
         field("Scope", task.scope)
         field("State", task_badge(task.state, task.raw_state, colors))
+        field("Disabled because", task.state_reason, "state_reason")
         field("Kind", "root" if task.is_root else f"child of graph {task.root}")
         field("Schedule", task.schedule.describe())
         field("Predecessors", ", ".join(p.rsplit(".", 1)[-1] for p in task.predecessors) or "—")
