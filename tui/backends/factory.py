@@ -92,6 +92,7 @@ def _open_taipy(profile: Any, **http_options: Any) -> Backend:
     http_options.setdefault("verify", _verify(profile))
     return TaipyBackend.connect(profile.url, auth, settings=_settings(profile), **http_options)
 
+
 def _open_qlik(profile: Any, **http_options: Any) -> Backend:
     """Qlik Cloud with an API key as a bearer token (token_env, token_file, DAGTOP_TOKEN or token_command)."""
     from tui.backends.airflow import CommandTokenAuth
