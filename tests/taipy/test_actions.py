@@ -120,6 +120,7 @@ async def test_suspend_resume_and_retry_are_absent_and_say_why(live: Live, backe
         assert kind in backend.wording.absent_actions
         with pytest.raises(ConflictError, match=f"Taipy has no {kind.value}"):
             await (backend.suspend if kind is ActionKind.SUSPEND else backend.resume)(task.key)
+    assert ActionKind.RETRY_LAST in backend.wording.absent_actions  # X leaves the footer; help says why
     plan = backend.wording.plan(
         ActionKind.RETRY_LAST, task, backend.location, await backend.plan_facts(ActionKind.RETRY_LAST, task)
     )

@@ -208,6 +208,8 @@ class GraphScreen(PolledScreen):
                 if not line.reference and line.key in counts:
                     label.append("  ")
                     label.append_text(self.counts_text(counts[line.key]))
+                if not line.reference:  # "did not run because X failed" stays one phrase
+                    self._edge(label, line, data.graph.tasks[line.key])
             labels[line.path] = label
         return labels
 
@@ -274,7 +276,7 @@ class GraphScreen(PolledScreen):
         if task.is_root and task.schedule.describe():
             text.append("  ")
             text.append_text(literal(task.schedule.describe(), "dim"))
-        return self._edge(text, line, task)
+        return text  # the edge's condition goes last, after the notes (_labels)
 
     @staticmethod
     def _edge(text: Text, line: TreeLine, task: Task) -> Text:

@@ -24,6 +24,7 @@ class TaipyWording:
         "schedule, so there is nothing to pause.",
         ActionKind.RESUME: "Taipy has no resume: nothing is ever suspended (scenarios run only when "
         "submitted).",
+        ActionKind.RETRY_LAST: NO_RETRY,
     }
 
     def root_kind(self, graph_size: int) -> str:
@@ -34,8 +35,6 @@ class TaipyWording:
             return ActionPlan(kind, task, location, _submit_consequence(task, facts))
         if kind is ActionKind.CANCEL:
             return _plan_cancel(task, location, facts)
-        if kind is ActionKind.RETRY_LAST:
-            return blocked(kind, task, location, NO_RETRY)
         return blocked(kind, task, location, self.absent_actions[kind])
 
 
