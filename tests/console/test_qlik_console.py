@@ -134,3 +134,15 @@ async def test_disable_warns_that_qlik_moves_ownership_then_puts_the_task(consol
     puts = [t for m, t, _ in rig.requests(f"/api/v1/tasks/{rig.failed_root}") if m == "PUT"]
     assert len(puts) == 1
     assert rig.service.task_json(rig.failed_root)["metadata"]["ownerId"] == rig.service.state.caller
+
+
+async def test_a_chosen_task_that_leaves_the_list_is_named_by_its_name_not_its_id(console):
+    app, rig = console
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ok = next(r.task for r in app.screen.rows if r.task.is_root and not r.graph_failed)
+        await select_task(pilot, ok.name)
+        await pilot.press("f")  # failed only: the chosen (succeeding) chain leaves the list
+        await settle(pilot)
+        hint = app.screen.selection_hint
+        assert f"⚠ {ok.name} left the list" in hint and ok.key not in hint

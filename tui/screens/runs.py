@@ -199,7 +199,8 @@ class RunsScreen(PolledScreen):
         if lost is None:
             return ""
         graph, _, run_id = lost.partition("|")
-        name = graph.rsplit(".", 1)[-1]
+        root = self.snapshot.roots.get(graph) if self.snapshot else None
+        name = root.name if root else graph.rsplit(".", 1)[-1]
         return f"⚠ run {run_id} of {name} left the list: nothing selected, press j/k to choose"
 
     @on(KeyedTable.SelectionRegained)

@@ -329,7 +329,7 @@ class TasksScreen(PolledScreen):
         if checked is not None and when:  # an old status is never shown as current
             as_of = moment(wall, checked, app.tz, app.show_absolute)  # type: ignore[attr-defined]
             when += f" · status as of {as_of}, older than a sweep"
-        pane.show_run(row.task.root.rsplit(".", 1)[-1], run, when)
+        pane.show_run(self.task_name(row.task.root), run, when)
 
     @on(KeyedTable.RowHighlighted)
     def row_highlighted(self) -> None:
@@ -439,7 +439,13 @@ class TasksScreen(PolledScreen):
         lost = self.query_one(KeyedTable).lost_key
         if lost is None:
             return ""
-        return f"⚠ {lost.rsplit('.', 1)[-1]} left the list: nothing selected, press j/k to choose"
+        return f"⚠ {self.task_name(lost)} left the list: nothing selected, press j/k to choose"
+
+    def task_name(self, key: str) -> str:
+        """A task's name by its key (a Qlik or Taipy key is an id, not a name); a key not (or no
+        longer) listed by its last dotted part."""
+        row = self.by_key.get(key)
+        return row.task.name if row else key.rsplit(".", 1)[-1]
 
     @on(KeyedTable.SelectionRegained)
     def selection_regained(self) -> None:
