@@ -83,6 +83,24 @@ async def test_a_dags_size_counts_its_tasks_not_the_dag(live: Live):
         assert "  6 tasks" in summary  # w00..w05, not the DAG
 
 
+async def test_l_on_the_graph_opens_the_chosen_tasks_log_in_the_run_shown(live: Live):
+    app = console(live)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await select_task(pilot, "tui_fail")
+        await pilot.press("t")
+        await settle(pilot)
+        graph = app.screen
+        run = graph.snapshot.run  # type: ignore[attr-defined]
+        assert run is not None
+        tree = graph.query_one(GraphTree)
+        node = next(n for n in graph._tree_nodes.values() if n.data.key != graph.snapshot.graph.root)  # type: ignore[attr-defined]
+        tree.move_cursor(node)
+        await pilot.pause()
+        log = await open_log(pilot)
+        assert log.log_task.key == node.data.key and log.run.run_id == run.run_id
+
+
 async def test_execute_from_the_console_triggers_a_run_with_the_typed_conf(live: Live):
     from tests.airflow.test_live import raw_get
     from tui.screens.confirm import ConfirmAction
