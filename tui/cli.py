@@ -35,6 +35,7 @@ exit codes:
   2    usage or configuration error; nothing was sent
   3    an action's confirmation was declined; nothing was sent
   130  interrupted
+  141  stdout was closed early (dagtop get ... | head): dagtop stops quietly, as Unix tools do
 
 examples:
   dagtop -c prod                                     the console on the profile "prod"

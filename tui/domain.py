@@ -35,6 +35,9 @@ class RunState(enum.StrEnum):
     CANCELLED = "CANCELLED"
     SKIPPED = "SKIPPED"
     NOT_RUN = "NOT_RUN"
+    # Not started yet in a run that is still going: it may well run (only a finished run's unrun tasks
+    # "did not run"). Said by services/outcomes.py, never by a backend.
+    WAITING = "WAITING"
     UNKNOWN = "UNKNOWN"
 
     @property
@@ -211,6 +214,11 @@ class Graph(_Frozen):
         for kids in out.values():
             kids.sort(key=lambda k: self.tasks[k].name)
         return out
+
+    def task_count(self, root_is_task: bool = True) -> int:
+        """How many tasks the graph has: without its root where the root is the graph itself (an
+        Airflow DAG, a Taipy scenario: the backend's ``wording.root_is_task`` says)."""
+        return len(self.tasks) - (0 if root_is_task or self.root not in self.tasks else 1)
 
     def downstream_of(self, keys: Iterable[str]) -> set[str]:
         """Every task reachable from ``keys`` (excluding them)."""

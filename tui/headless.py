@@ -21,7 +21,10 @@ they need ``--yes``. A read-only profile or ``--read-only`` refuses them.
 Exit codes: 0 done; 1 the backend failed or refused (its message, verbatim but made inert, on stderr),
 an action's outcome is unknown, or dagtop refused an action that cannot work; 2 usage or configuration
 error (including an action without ``--yes`` and no terminal to ask on); 3 the confirmation was declined
-(nothing was sent); 130 interrupted.
+(nothing was sent); 130 interrupted; 141 stdout was closed early (``| head``), quietly, as Unix tools do.
+
+Tables fit a terminal (long cells end in ``…``); piped or redirected, every cell is printed whole.
+A line break inside a cell shows as ``⏎``, as in the console.
 
 JSON output (stable; times are ISO-8601 UTC ending in ``Z``, ``null`` when unknown)::
 
@@ -78,6 +81,7 @@ _VERBS = {"exec": "execute", "suspend": "suspend", "resume": "resume", "cancel":
 
 # Exit codes (documented in the README and in ``dagtop --help``).
 EXIT_OK, EXIT_BACKEND, EXIT_USAGE, EXIT_DECLINED = 0, 1, 2, 3
+EXIT_STDOUT_CLOSED = 141  # what a shell reports for a tool that SIGPIPE ended: `set -o pipefail` sees it
 
 
 class UsageError(Exception):
@@ -176,6 +180,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("dagtop: interrupted")
         return 130
+    except _StdoutClosed:
+        _silence_stdout()
+        return EXIT_STDOUT_CLOSED
 
 
 def _err(text: str) -> None:
@@ -279,11 +286,7 @@ def _get(profile: Profile, args: argparse.Namespace, settings: Settings, env: Ma
             ]
             for t, d in ordered
         ]
-        return _print(
-            rt.render_table(
-                ["TASK", "STATE", "AFTER"], rows, max_widths=[60, 10, 60], width=width, color=color
-            )
-        )
+        return _print(_table(["TASK", "STATE", "AFTER"], rows, caps=[60, 10, 60], width=width, color=color))
 
     return _get_runs(profile, args, tz, width, color, json_out)
 
@@ -344,7 +347,7 @@ def _get_tasks(profile: Profile, tz: str, width: int | None, color: bool, json_o
         "COMMENT",
     ]
     caps = [40, 10, 12, 25, 30, 30, 60, 20, 50]
-    return _print(rt.render_table(headers, table, max_widths=caps, width=width, color=color))
+    return _print(_table(headers, table, caps=caps, width=width, color=color))
 
 
 def _get_runs(
@@ -387,7 +390,7 @@ def _get_runs(
         )
     headers = ["PHASE", "RUN", "STATE", "SCHEDULED", "STARTED", "COMPLETED", "DURATION", "FIRST ERROR"]
     caps = [9, 24, 12, 25, 25, 25, 9, 80]
-    return _print(rt.render_table(headers, rows, max_widths=caps, width=width, color=color))
+    return _print(_table(headers, rows, caps=caps, width=width, color=color))
 
 
 def _task_fields(task: Task, tz: str, width: int | None, color: bool) -> str:
@@ -415,7 +418,15 @@ def _task_fields(task: Task, tz: str, width: int | None, color: bool) -> str:
         ("last_suspended_on", rt.format_time(task.last_suspended_on, tz)),
     ]
     rows = [[k, v if isinstance(v, tuple) else ("" if v is None else str(v))] for k, v in fields]
-    return rt.render_table(["FIELD", "VALUE"], rows, max_widths=[22, 200], width=width, color=color)
+    return _table(["FIELD", "VALUE"], rows, caps=[22, 200], width=width, color=color)
+
+
+def _table(
+    headers: list[str], rows: list[list[rt.Cell]], *, caps: list[int], width: int | None, color: bool
+) -> str:
+    """A table that fits a terminal (``width``, cells capped at ``caps``), or, when stdout is not a
+    terminal (``width`` is None: a pipe, a file), every cell whole: a script must get the full run id."""
+    return rt.render_table(headers, rows, max_widths=caps if width else None, width=width, color=color)
 
 
 def _name(graph: Graph, key: str) -> str:
@@ -450,8 +461,27 @@ def _downstream_in_order(graph: Graph, task: Task) -> list[tuple[Task, int]]:
 
 
 def _print(text: str) -> int:
-    print(text, flush=True)
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:  # the reader left (`dagtop get tasks | head`): stop, as Unix tools do
+        raise _StdoutClosed from None
     return 0
+
+
+class _StdoutClosed(Exception):
+    """Whoever read stdout closed it: nothing more can be printed (exit code 141, as SIGPIPE's)."""
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush at exit does not fail again and
+    print "Exception ignored ... BrokenPipeError" (the recipe of Python's signal documentation)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's capture): nothing to do
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 # --------------------------------------------------------------------------------------------- actions

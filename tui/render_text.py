@@ -1,7 +1,8 @@
 """Plain-text and JSON rendering for ``dagtop get``: aligned tables and a stable JSON shape.
 
-Every string from a server goes through ``safe_text`` before it reaches a table; JSON output escapes
-whatever ``json.dumps`` leaves raw (C1 controls, DEL, bidi marks, lone surrogates). No Textual here.
+Every string from a server goes through ``one_line`` (``safe_text``, line breaks as ⏎) before it
+reaches a table; JSON output escapes whatever ``json.dumps`` leaves raw (C1 controls, DEL, bidi marks,
+lone surrogates). No Textual here.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tui.domain import GraphRun, RunState, Task, TaskState
-from tui.text_safety import cell_width, safe_text, truncate
+from tui.text_safety import cell_width, one_line, truncate
 
 # A cell is its text, or (text, SGR colour code) when it may be coloured on a terminal.
 Cell = str | tuple[str, str]
@@ -39,7 +40,8 @@ def render_table(
 ) -> str:
     """Aligned columns; over-long cells end in an ellipsis; ``width`` shrinks the widest columns."""
     cells = [[c if isinstance(c, tuple) else (c, "") for c in row] for row in rows]
-    texts = [[safe_text(text) for text, _ in row] for row in cells]
+    # A cell is one line: a server's line break shows as ⏎, as the console shows it.
+    texts = [[one_line(text) for text, _ in row] for row in cells]
     caps = list(max_widths or [None] * len(headers))
     widths = []
     for i, header in enumerate(headers):

@@ -70,6 +70,37 @@ async def test_dags_failed_run_task_instances_and_log(live: Live):
         assert any("fail" in line.lower() or "error" in line.lower() for line in lines), list(lines)[:20]
 
 
+async def test_a_dags_size_counts_its_tasks_not_the_dag(live: Live):
+    app = console(live)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await select_task(pilot, "tui_wide")
+        await pilot.press("t")
+        await settle(pilot)
+        graph = app.screen.snapshot.graph  # type: ignore[attr-defined]
+        assert len(graph.tasks) == 7 and graph.root in graph.tasks  # the DAG is the tree's root node
+        summary = str(app.screen.query_one("#graph-summary").content)
+        assert "  6 tasks" in summary  # w00..w05, not the DAG
+
+
+async def test_l_on_the_graph_opens_the_chosen_tasks_log_in_the_run_shown(live: Live):
+    app = console(live)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await select_task(pilot, "tui_fail")
+        await pilot.press("t")
+        await settle(pilot)
+        graph = app.screen
+        run = graph.snapshot.run  # type: ignore[attr-defined]
+        assert run is not None
+        tree = graph.query_one(GraphTree)
+        node = next(n for n in graph._tree_nodes.values() if n.data.key != graph.snapshot.graph.root)  # type: ignore[attr-defined]
+        tree.move_cursor(node)
+        await pilot.pause()
+        log = await open_log(pilot)
+        assert log.log_task.key == node.data.key and log.run.run_id == run.run_id
+
+
 async def test_execute_from_the_console_triggers_a_run_with_the_typed_conf(live: Live):
     from tests.airflow.test_live import raw_get
     from tui.screens.confirm import ConfirmAction
@@ -152,6 +183,11 @@ def test_get_runs_names_the_failed_index_of_a_mapped_task(live: Live, tmp_path):
     table = subprocess.run([*base, "--completed"], env=env, capture_output=True, text=True, timeout=120)
     assert table.returncode == 0, table.stderr
     assert "process[4] failed on try 2" in table.stdout
+    # Piped, a run id is printed whole (never `scheduled__2026-12-01T0…`), whatever the terminal width.
+    narrow = subprocess.run(
+        [*base, "--completed"], env={**env, "COLUMNS": "60"}, capture_output=True, text=True, timeout=120
+    )
+    assert live.runs["tui_mapped"] in narrow.stdout and "…" not in narrow.stdout
     dumped = subprocess.run([*base, "-o", "json"], env=env, capture_output=True, text=True, timeout=120)
     assert dumped.returncode == 0, dumped.stderr
     runs = json.loads(dumped.stdout)["runs"]

@@ -357,6 +357,13 @@ async def test_execute_then_follow_a_running_log_to_its_end(live: Live) -> None:
             return tis["tui_sleep/nap"].state is domain.RunState.EXECUTING
 
         await wait_for(nap_running, every=0.25)
+        # While nap runs, `after` has not started: it is waiting, not "did not run" (issue 14).
+        from tui.services.outcomes import task_outcomes
+
+        going, graph = await b.get_run("tui_sleep", run_id), await b.get_graph("tui_sleep")
+        tis = await b.task_runs("tui_sleep", run_id)
+        if {t.task: t.state for t in tis}["tui_sleep/nap"] is domain.RunState.EXECUTING:  # still, as read
+            assert task_outcomes(graph, going, tis)["tui_sleep/after"] is domain.RunState.WAITING
         await anyio.sleep(2)  # a few "tick" lines into the nap
         chunk = await b.run_log("tui_sleep", run_id, "tui_sleep/nap", 1)
         lines = list(chunk.lines)

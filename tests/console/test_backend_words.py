@@ -32,6 +32,20 @@ async def test_a_root_row_says_how_many_tasks_its_graph_has_or_single(console):
         assert str(screen.cells(child)[KIND]) == "child"
 
 
+async def test_a_snowflake_graphs_size_counts_its_root_task(console):
+    """The root task is a task (it runs SQL like the others); on Airflow the root is the DAG and is not
+    counted (tests/airflow/test_console.py)."""
+    async with console.app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        root = next(r for r in console.app.screen.rows if r.task.is_root and r.graph_size > 2)
+        await harness.select_task(pilot, root.task.name)
+        await pilot.press("t")
+        await settle(pilot)
+        size = len((await console.backend.get_graph(root.task.key)).tasks)
+        summary = str(console.app.screen.query_one("#graph-summary").content)
+        assert f"  {size} tasks" in summary
+
+
 async def test_task_detail_shows_every_snowflake_field_and_an_empty_warehouse_is_serverless(console):
     async with console.app.run_test(size=SIZE) as pilot:
         await settle(pilot)

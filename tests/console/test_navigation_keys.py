@@ -85,6 +85,40 @@ async def test_enter_in_run_detail_opens_the_selected_task(console):
         assert console.app.screen.task_data.key == chosen.key
 
 
+async def test_l_in_the_graph_opens_the_log_of_the_run_shown_or_says_why_not(console):
+    from tests.support.harness import select_task
+    from tui.screens.run_detail import RunLogScreen
+
+    async with console.app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        rows = console.app.screen.rows
+        ran = next(r for r in rows if r.task.is_root and r.last_run is not None and r.graph_size > 1)
+        await select_task(pilot, ran.task.name)
+        graph = await open_graph(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert help_keys(console.app).get("l") == "Log"  # help lists it, and it works
+        await pilot.press("escape")
+        await settle(pilot)
+        shown = graph.snapshot.run
+        assert shown is not None
+        await pilot.press("l")  # Snowflake has no task logs: the run's record and its first error
+        await settle(pilot)
+        assert isinstance(console.app.screen, RunLogScreen)
+        assert console.app.screen.run.run_id == shown.run_id
+        never = [r for r in rows if r.task.is_root and r.last_run is None]
+        if never:  # a graph that never ran has no log: `l` says so and stays
+            await pilot.press("escape", "escape")
+            await settle(pilot)
+            await select_task(pilot, never[0].task.name)
+            graph = await open_graph(pilot)
+            await pilot.press("l")
+            await settle(pilot)
+            assert console.app.screen is graph
+            said = [n.message for n in console.app._notifications]
+            assert "No run of this graph yet: no log to show." in said
+
+
 async def test_help_on_tasks_and_graph_lists_enter_and_folding(console):
     async with console.app.run_test(size=SIZE) as pilot:
         await settle(pilot)

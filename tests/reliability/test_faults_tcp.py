@@ -123,6 +123,39 @@ async def test_backend_gone_for_a_minute_then_back(bad: MisbehavingServer) -> No
         assert armed_delay(app, rig.clock) == pytest.approx(INTERVAL)
 
 
+async def test_a_poll_that_outlasts_the_interval_says_it_waits_and_shows_the_data_as_stale(
+    bad: MisbehavingServer,
+) -> None:
+    """A server that accepts and never answers (stopped, or hung): the header says how long dagtop has
+    waited ("waiting for server 25s") and the data is stale, not "updated 30s ago" as if all were well."""
+    from tui.widgets.header import HeaderBar
+
+    rig = tcp_rig(bad, HttpSettings(rate=None, call_timeout=60.0, read_timeout=60.0, max_attempts=1))
+    app = rig.app
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        bar = screen.query_one(HeaderBar)
+        bad.mode = "silent"
+        seen = len(bad.requests)
+        screen.poll_now()
+        with anyio.fail_after(10):  # a safety net, not a speed check
+            while len(bad.requests) == seen:
+                await pilot.pause(0.01)
+        rig.clock.advance(INTERVAL - 1)  # within the interval: a poll may take that long
+        screen.refresh_header()
+        assert "waiting for server" not in header(app) and not bar.has_class("-stale")
+        rig.clock.advance(26 - INTERVAL)
+        with anyio.fail_after(10):  # the header's own tick shows it, unasked (a safety net)
+            while "waiting for server 25s" not in header(app):
+                await pilot.pause(0.05)
+        assert "stale: updated 25s ago" in header(app) and bar.has_class("-stale")
+        assert screen.freshness.stale_at(rig.clock.now()) and screen._polling
+        await bad.stop()  # the hung poll ends, as a failure: stale since its start... and retrying
+        await settle(pilot)
+        assert "waiting for server" not in header(app) and "stale since" in header(app)
+
+
 async def test_keys_work_while_a_poll_waits_on_a_silent_server(bad: MisbehavingServer) -> None:
     rig = tcp_rig(bad, HttpSettings(rate=None, call_timeout=60.0, read_timeout=60.0, max_attempts=1))
     app = rig.app

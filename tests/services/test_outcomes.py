@@ -75,3 +75,15 @@ def test_combined_is_the_worst_state():
     assert combined([RunState.SUCCEEDED, RunState.EXECUTING]) is RunState.EXECUTING
     assert combined([RunState.SUCCEEDED, RunState.SKIPPED]) is RunState.SUCCEEDED
     assert combined([]) is RunState.UNKNOWN
+
+
+def test_a_task_not_started_in_a_run_still_going_is_waiting_not_did_not_run():
+    going = FAILED_AT_B.model_copy(update={"state": RunState.EXECUTING, "first_error_task": None})
+    runs = [ti("A", RunState.EXECUTING), ti("C", RunState.NOT_RUN)]
+    runs += [ti("B", RunState.SUCCEEDED if i else RunState.NOT_RUN, i) for i in range(3)]
+    outcome = task_outcomes(G, going, runs)
+    assert outcome["C"] is RunState.WAITING and outcome["B"] is RunState.WAITING
+    assert index_counts(runs, going.state) == {"B": {RunState.WAITING: 1, RunState.SUCCEEDED: 2}}
+    # Once the run is over, what never started did not run.
+    assert task_outcomes(G, FAILED_AT_B, runs)["C"] is RunState.NOT_RUN
+    assert index_counts(runs, FAILED_AT_B.state)["B"][RunState.NOT_RUN] == 1

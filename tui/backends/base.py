@@ -19,11 +19,15 @@ class Wording(Protocol):
     ``task_fields``: the optional Task fields this backend has (shown even when empty), each with what
     an empty value means there (None: "—"); the rest are shown only when a task has them.
     ``root_kind``: what the task list calls a root with ``graph_size`` tasks ("DAG", "root·3", ...).
+    ``root_is_task``: whether a graph's root is one of its tasks (Snowflake's root task, Qlik's first
+    task of a chain) or the graph itself (an Airflow DAG, a Taipy scenario), which a count of its
+    tasks leaves out (``Graph.task_count``).
     ``plan``: what an action will do, or why it will not (pure: ``facts`` were fetched beforehand)."""
 
     task_fields: Mapping[str, str | None]
     # Actions this backend does not have at all, each with why (help says it; the keys are absent).
     absent_actions: Mapping[ActionKind, str]
+    root_is_task: bool
 
     def root_kind(self, graph_size: int) -> str: ...
 

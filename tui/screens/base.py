@@ -117,6 +117,8 @@ class PolledScreen(Screen):
     @work(exclusive=False, group="poll", exit_on_error=False)
     async def _poll(self) -> None:
         retry_after: float | None = None
+        self.freshness.polling(self.app.wall())  # type: ignore[attr-defined]
+        waiting = self.set_interval(1.0, self._while_waiting)  # the header's own tick: once a second
         try:
             data = await self.fetch()
         except Exception as exc:  # a bug or an unexpected payload must not kill the console
@@ -132,11 +134,21 @@ class PolledScreen(Screen):
             with self.app.batch_update():
                 self.show(data)
         finally:
+            waiting.stop()
+            self.freshness.poll_ended()
             self._polling = False
             if self._poll_again and not self.freshness.paused:
                 self.poll_now()
             else:
                 self._arm(self.freshness.next_delay(retry_after))
+            self.refresh_header()
+
+    def _while_waiting(self) -> None:
+        """Each second of a poll: once it outlasts the interval, the header says "waiting for server
+        25s" and the rows are redrawn, so their ages grow as after a failed poll (stale, not current)."""
+        if self.freshness.overdue(self.app.wall()) is not None:  # type: ignore[attr-defined]
+            with self.app.batch_update():
+                self.render_rows()
             self.refresh_header()
 
     def render_rows(self) -> None:

@@ -14,7 +14,7 @@ from tui.domain import Graph, GraphRun, RunState, Task, TaskRun
 from tui.plural import plural
 from tui.services.graph_notes import failure_causes, written_nodes
 from tui.services.graph_view import TreeLine, layout, with_indexes
-from tui.services.outcomes import index_counts, task_outcomes
+from tui.services.outcomes import as_of_run, index_counts, task_outcomes
 from tui.widgets.graph_notes import task_notes
 from tui.widgets.literal import literal
 from tui.widgets.status import WORDS, run_badge, task_badge
@@ -93,6 +93,7 @@ class GraphScreen(PolledScreen):
         Binding("E", "expand_all", "Expand all", id="graph.expand_all"),
         Binding("C", "collapse_all", "Collapse", show=False, id="graph.collapse_all"),
         Binding("enter", "open_detail", "Detail", id="graph.detail"),
+        Binding("l", "open_log", "Log", id="graph.log"),
     ]
     # The tree takes enter first (select_cursor): its NodeSelected opens the detail, as this binding
     # would; the footer and `?` show this binding for enter (footer.KeyFooter, help.binding_rows).
@@ -189,7 +190,8 @@ class GraphScreen(PolledScreen):
         mapped: dict[str, list[TaskRun]],
     ) -> dict[tuple[str, ...], Text]:
         """Each line's label, by path."""
-        counts = index_counts(data.task_runs)
+        run_state = data.run.state if data.run is not None else RunState.UNKNOWN
+        counts = index_counts(data.task_runs, run_state)
         causes = failure_causes(data.graph, outcomes)
         written = written_nodes(data.graph)
         # Unfinished task runs by task (one dict per poll: never a scan of every run per line).
@@ -199,7 +201,7 @@ class GraphScreen(PolledScreen):
             if line.indexes:
                 label = self.indexes_label(len(mapped.get(line.key, ())))
             elif line.map_index is not None:
-                label = self.index_label(data.task_run(line.key, line.map_index))
+                label = self.index_label(data.task_run(line.key, line.map_index), run_state)
             else:
                 label = self.label(line, data.graph.tasks[line.key], outcomes.get(line.key))
                 if not line.reference:
@@ -319,12 +321,12 @@ class GraphScreen(PolledScreen):
     def indexes_label(self, count: int) -> Text:
         return Text(plural(count, "map index"), style="dim")
 
-    def index_label(self, run: TaskRun | None) -> Text:
+    def index_label(self, run: TaskRun | None, run_state: RunState) -> Text:
         colors = self.app.theme_colors  # type: ignore[attr-defined]
         if run is None:
             return Text("")
         text = Text(f"[{run.map_index}]  ")
-        text.append_text(run_badge(run.state, run.raw_state, colors))
+        text.append_text(run_badge(as_of_run(run.state, run_state), run.raw_state, colors))
         text.append(f"  try {run.try_number or 0}", style="dim")
         return text
 
@@ -334,7 +336,8 @@ class GraphScreen(PolledScreen):
         root = data.graph.tasks.get(data.graph.root)
         text = Text(" ")
         text.append_text(literal(root.qualified_name if root else data.graph.root, "bold"))
-        text.append(f"  {plural(len(data.graph.tasks), 'task')}")
+        root_is_task = self.app.backend.wording.root_is_task  # type: ignore[attr-defined]
+        text.append(f"  {plural(data.graph.task_count(root_is_task), 'task')}")
         run = data.run
         if run is not None:
             text.append("  ·  run " if self.pinned_run else "  ·  last run ")
@@ -376,6 +379,28 @@ class GraphScreen(PolledScreen):
     def node_chosen(self, event: GraphTree.NodeSelected) -> None:
         event.stop()
         self.action_open_detail()
+
+    @property
+    def shown_run(self) -> GraphRun | None:
+        """The run whose outcomes the tree shows (the latest finished one here; a run detail's own)."""
+        return self.snapshot.run if self.snapshot is not None else None
+
+    def action_open_log(self) -> None:
+        """The chosen task's log in the run shown (its latest try; a mapped task's chosen or worst
+        index) where the backend has logs; else that run's record; with no run, why there is none."""
+        from .run_detail import RunLogScreen, TaskLogScreen
+
+        run = self.shown_run
+        if run is None:
+            self.app.notify("No run of this graph yet: no log to show.", severity="warning", timeout=5)
+            return
+        backend = self.app.backend  # type: ignore[attr-defined]
+        task, line = self.selected_task, self.selected_line
+        if backend.capabilities.logs and task is not None and line is not None and self.snapshot is not None:
+            task_run = self.snapshot.task_run(task.key, line.map_index)
+            self.app.push_screen(TaskLogScreen(run, task, task_run))
+            return
+        self.app.push_screen(RunLogScreen(run))
 
     def action_open_detail(self) -> None:
         task = self.selected_task

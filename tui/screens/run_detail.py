@@ -93,16 +93,9 @@ class RunDetailScreen(GraphScreen):
     def cursor_moved(self) -> None:
         self.refresh_bindings()
 
-    def action_open_log(self) -> None:
-        """The log of the selected task's latest try where the backend has logs; else the run's record."""
-        backend = self.app.backend  # type: ignore[attr-defined]
-        task, line = self.selected_task, self.selected_line
-        if backend.capabilities.logs and task is not None and line is not None and self.snapshot is not None:
-            # A mapped task's index is its own task run with its own log: the chosen one, or the worst.
-            task_run = self.snapshot.task_run(task.key, line.map_index)
-            self.app.push_screen(TaskLogScreen(self.run, task, task_run))
-            return
-        self.app.push_screen(RunLogScreen(self.run))
+    @property
+    def shown_run(self) -> GraphRun:
+        return self.run  # `l` (GraphScreen.action_open_log) opens this run's log
 
 
 def run_log_lines(run: GraphRun, tz) -> list[str]:

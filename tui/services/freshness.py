@@ -2,7 +2,8 @@
 
 Pure state, no Textual: each polled view owns one. The header reads it to say "updated 3s ago" or
 "stale since 03:12:09, retrying in 8s" (or "rate-limited until 03:22:09" when the server asked to wait),
-so stale data is never shown as current.
+or, while a poll takes longer than the interval, "waiting for server 25s", so stale data is never
+shown as current.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Freshness:
     paused: bool = False
     next_poll_at: datetime | None = None
     rate_limited_until: datetime | None = None  # the server's Retry-After, as a time
+    poll_started: datetime | None = None  # the poll in flight, if any
     _rng: random.Random = field(default_factory=lambda: random.Random(0), repr=False)
 
     @property
@@ -33,7 +35,28 @@ class Freshness:
         """True once a poll failed after the last success (or none ever succeeded)."""
         return self.failing_since is not None
 
+    def stale_at(self, now: datetime) -> bool:
+        """Stale: a poll failed, or the poll in flight has outlasted the interval (a server that
+        hangs is no fresher than one that fails: what is shown is older than it should be)."""
+        return self.stale or self.overdue(now) is not None
+
+    def polling(self, now: datetime) -> None:
+        """A poll starts."""
+        self.poll_started = now
+
+    def poll_ended(self) -> None:
+        """The poll ended, whichever way (also when it was cancelled)."""
+        self.poll_started = None
+
+    def overdue(self, now: datetime) -> timedelta | None:
+        """How long the poll in flight has waited for the server, once that is longer than the interval."""
+        if self.poll_started is None:
+            return None
+        waited = now - self.poll_started
+        return waited if waited.total_seconds() > self.interval else None
+
     def succeeded(self, now: datetime) -> None:
+        self.poll_started = None
         self.last_success = now
         self.failing_since = None
         self.last_error = None
@@ -42,6 +65,7 @@ class Freshness:
 
     def failed(self, now: datetime, error: str, retry_after: float | None = None) -> None:
         """``retry_after``: seconds a rate-limiting server asked to wait (its ``Retry-After``)."""
+        self.poll_started = None
         if self.failing_since is None:
             self.failing_since = now
         self.last_error = error
@@ -76,6 +100,14 @@ class Freshness:
             if self.last_success is not None:
                 prefix += f" · {updated(self.last_success)}"
             return prefix
+        waited = self.overdue(now)
+        if waited is not None:  # a poll that hangs: say so, and how old what is shown is
+            text = f"waiting for server {format_age(waited)}"
+            if self.last_success is None:
+                return text + ", no data yet"
+            if self.failing_since is not None:
+                return text + f", stale since {clock_time(self.failing_since, tz)}"
+            return text + f", stale: {updated(self.last_success)}"
         if self.failing_since is not None:
             text = f"stale since {clock_time(self.failing_since, tz)}"
             if self.last_success is None:

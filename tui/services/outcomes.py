@@ -27,6 +27,7 @@ _WORST_FIRST = (
     RunState.EXECUTING,
     RunState.QUEUED,
     RunState.SCHEDULED,
+    RunState.WAITING,
     RunState.UNKNOWN,
 )
 _INDEXED = re.compile(r"^(?P<name>.+)\[(?P<index>\d+)\]$")
@@ -49,12 +50,15 @@ def combined(states: Iterable[RunState]) -> RunState:
     return RunState.NOT_RUN
 
 
-def index_counts(task_runs: Iterable[TaskRun]) -> dict[str, Counter[RunState]]:
-    """For each mapped task (by key): how many of its indexes are in each state."""
+def index_counts(
+    task_runs: Iterable[TaskRun], run_state: RunState = RunState.UNKNOWN
+) -> dict[str, Counter[RunState]]:
+    """For each mapped task (by key): how many of its indexes are in each state (``as_of_run`` the
+    graph run's ``run_state``)."""
     counts: dict[str, Counter[RunState]] = defaultdict(Counter)
     for tr in task_runs:
         if tr.map_index is not None:
-            counts[tr.task][tr.state] += 1
+            counts[tr.task][as_of_run(tr.state, run_state)] += 1
     return dict(counts)
 
 
@@ -79,13 +83,21 @@ def task_outcomes(
         return {}
     reported: dict[str, list[RunState]] = defaultdict(list)
     for tr in task_runs:
-        reported[tr.task].append(tr.state)
+        reported[tr.task].append(as_of_run(tr.state, run.state))
     if reported:
         outcome = {key: RunState.UNKNOWN for key in graph.tasks}
         outcome[graph.root] = run.state  # Airflow's root is the DAG itself: its run is its outcome
         outcome.update({key: combined(states) for key, states in reported.items() if key in graph.tasks})
         return outcome
     return _inferred(graph, run)
+
+
+def as_of_run(state: RunState, run_state: RunState) -> RunState:
+    """A task run's state as its graph run makes it read: one that has not run yet in a run still
+    going is ``WAITING`` (it may run yet); in a finished run it ``did not run``."""
+    if state is RunState.NOT_RUN and not run_state.is_finished and run_state is not RunState.UNKNOWN:
+        return RunState.WAITING
+    return state
 
 
 def _inferred(graph: Graph, run: GraphRun) -> dict[str, RunState]:

@@ -128,15 +128,16 @@ class HeaderBar(Horizontal):
             now = app.wall()  # type: ignore[attr-defined]
             words = self.freshness.describe(now, app.tz, app.show_absolute)  # type: ignore[attr-defined]
             paused = self.freshness.paused
+            stale = self.freshness.stale_at(now)  # a failed poll, or one that outlasts the interval
             style = ""
-            if self.freshness.stale:
+            if stale:
                 style = f"bold {colors.get('error', '')}"
             elif paused:
                 style = f"bold {colors.get('warning', '')}"
             right.append(words, style=style)
             right.append(f" · every {self.freshness.interval:g}s")
-            self.set_class(self.freshness.stale, "-stale")
-            self.set_class(paused and not self.freshness.stale, "-paused")
+            self.set_class(stale, "-stale")
+            self.set_class(paused and not stale, "-paused")
         skew = app.clock_skew() if hasattr(app, "clock_skew") else None
         if skew is not None and abs(skew) > SKEW_SHOWN:  # times are corrected for it: say so
             sign = "+" if skew > timedelta(0) else "-"

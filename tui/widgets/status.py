@@ -23,11 +23,16 @@ RUN_GLYPHS: dict[RunState, tuple[str, str]] = {
     RunState.CANCELLED: ("⊘", "warning"),
     RunState.SKIPPED: ("↷", "muted"),
     RunState.NOT_RUN: ("·", "muted"),
+    RunState.WAITING: ("◦", "muted"),
     RunState.UNKNOWN: ("?", "warning"),
 }
 
 # How a state reads where its enum name would not.
-WORDS = {RunState.NOT_RUN: "did not run", RunState.UPSTREAM_FAILED: "UPSTREAM FAILED"}
+WORDS = {
+    RunState.NOT_RUN: "did not run",
+    RunState.WAITING: "waiting",  # not started yet, in a run still going
+    RunState.UPSTREAM_FAILED: "UPSTREAM FAILED",
+}
 
 TASK_GLYPHS: dict[TaskState, tuple[str, str]] = {
     TaskState.STARTED: ("●", "success"),

@@ -18,6 +18,7 @@ class AirflowWording:
     # None of the optional (Snowflake-shaped) Task fields: an empty one is not shown at all.
     task_fields: Mapping[str, str | None] = {}
     absent_actions: Mapping[ActionKind, str] = {}
+    root_is_task = False  # the root is the DAG: `fanout 152 tasks`, not 153
 
     def root_kind(self, graph_size: int) -> str:
         return "DAG"  # its tasks come with the graph view, not with the list

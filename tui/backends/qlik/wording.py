@@ -19,6 +19,7 @@ OWNERSHIP = (
 
 
 class QlikWording:
+    root_is_task = True  # a chain starts at a real task
     task_fields: Mapping[str, str | None] = {
         "condition": "started on its schedule or by hand",
         "definition": None,

@@ -27,6 +27,7 @@ class SnowflakeWording:
         "definition": None,
     }
     absent_actions: Mapping[ActionKind, str] = {}
+    root_is_task = True  # the root task runs like the others: it counts
 
     def root_kind(self, graph_size: int) -> str:
         return f"root·{graph_size}" if graph_size > 1 else "single"

@@ -19,6 +19,7 @@ NO_RETRY = (
 class TaipyWording:
     # None of the optional (Snowflake-shaped) Task fields: an empty one is not shown at all.
     task_fields: Mapping[str, str | None] = {}
+    root_is_task = False  # the root is the scenario, not one of its tasks
     absent_actions: Mapping[ActionKind, str] = {
         ActionKind.SUSPEND: "Taipy has no suspend: scenarios run only when submitted, never on a "
         "schedule, so there is nothing to pause.",
