@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import pytest
@@ -114,6 +115,10 @@ def test_drop_over_tcp_looks_like_a_broken_connection():
             httpx.get(server.url + TASKS, headers=AUTH, timeout=5)
         server.app.state.faults = FaultConfig()
         assert httpx.get(server.url + TASKS, headers=AUTH, timeout=5).status_code == 200
+        # The server logs a request after its answer has gone out: wait (bounded) for the entry.
+        deadline = time.monotonic() + 5
+        while len(server.app.state.request_log) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert [s for _, _, s in server.app.state.request_log] == [0, 200]
 
 
