@@ -137,7 +137,7 @@ async def test_disable_warns_that_qlik_moves_ownership_then_puts_the_task(consol
 
 
 async def test_a_chosen_task_that_leaves_the_list_is_named_by_its_name_not_its_id(console):
-    app, rig = console
+    app, _rig = console
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         ok = next(r.task for r in app.screen.rows if r.task.is_root and not r.graph_failed)

@@ -1,0 +1,85 @@
+"""The grid (5) on the sandbox, whose REST API has no per-task runs: a row per task in graph order, a
+column per recent run (newest right), outcomes inferred from each run and said to be; the cursor moves
+across runs and tasks and stays on its task and run across polls; the bottom line names the cell."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.harness import select_task, settle
+from tui.screens.grid import GridScreen
+from tui.services.grid import NO_TASK_RUNS, RUN_ROW, task_order
+from tui.widgets.grid import GridView
+
+pytestmark = pytest.mark.anyio
+SIZE = (120, 40)
+
+
+async def open_grid(pilot) -> GridScreen:
+    await settle(pilot)
+    rows = pilot.app.screen.rows
+    failed = next(r.task.name for r in rows if r.task.is_root and r.graph_failed)
+    await select_task(pilot, failed)
+    await pilot.press("5")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, GridScreen) and screen.model is not None
+    return screen
+
+
+async def test_rows_are_tasks_in_graph_order_columns_runs_newest_right(console):
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot)
+        model = screen.model
+        # The run's own outcome first, then every task (a Snowflake root is a task of its own).
+        assert model.rows == (RUN_ROW, *task_order(model.graph)) and model.rows[1] == model.graph.root
+        assert [model.cell(0, n).state for n in range(len(model.runs))] == [r.state for r in model.runs]
+        assert len(model.runs) > 1
+        times = [r.scheduled_time for r in model.runs]
+        assert times == sorted(times), "oldest left, newest right"
+        view = screen.query_one(GridView)
+        assert view.cursor[1] == len(model.runs) - 1, "the cursor starts on the newest run"
+        assert model.note == NO_TASK_RUNS  # no per-task runs here: the screen says so
+        summary = str(screen.query_one("#grid-summary").render())
+        assert "no per-task runs" in summary
+
+
+async def test_the_cursor_moves_with_hjkl_and_the_bottom_line_names_the_cell(console):
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot)
+        view = screen.query_one(GridView)
+        start = view.cursor
+        await pilot.press("j", "h")
+        await settle(pilot)
+        assert view.cursor == (start[0] + 1, start[1] - 1)
+        key, run = screen.selected
+        line = str(screen.query_one("#grid-cell").render())
+        assert screen.model.graph.tasks[key].name in line and run.run_id in line
+        await pilot.press("k", "l", "l")  # past the newest run the cursor stays on it
+        assert view.cursor == start
+
+
+async def test_a_poll_keeps_the_cursor_on_its_task_and_run(console):
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot)
+        view = screen.query_one(GridView)
+        await pilot.press("j", "j", "h")
+        key, run = screen.selected
+        console.advance(3600)  # an hour of the simulation: new runs come in on the right
+        screen.poll_now()
+        await settle(pilot)
+        assert (
+            screen.selected == (key, screen.model.runs[view.cursor[1]])
+            and screen.selected[1].run_id == run.run_id
+        )
+
+
+async def test_enter_opens_the_runs_detail_where_the_backend_has_no_task_logs(console):
+    from tui.screens.run_detail import RunDetailScreen
+
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot)
+        _, run = screen.selected
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, RunDetailScreen) and pilot.app.screen.run.run_id == run.run_id
