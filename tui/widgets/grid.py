@@ -15,6 +15,8 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
@@ -89,6 +91,9 @@ class GridView(Widget, can_focus=True):
         self.cursor = (0, 0)
         self.top = 0  # first row on screen
         self.left = 0  # first column on screen
+        self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._parsed: dict[str, Style] = {}
+        self._generation = 0
 
     # -- data ---------------------------------------------------------------------------------------
     def set_source(
@@ -96,6 +101,7 @@ class GridView(Widget, can_focus=True):
     ) -> None:
         """Show ``source``; ``cursor`` where it should be (else kept, clamped to the new size)."""
         self.source = source
+        self._generation += 1  # new data: no line drawn from the old one is reused
         if label_width is not None:
             self.widest_label = label_width
         self._place(*(cursor or self.cursor))
@@ -133,21 +139,31 @@ class GridView(Widget, can_focus=True):
 
     # -- keys -------------------------------------------------------------------------------------------
     def action_move(self, rows: int, columns: int) -> None:
-        self._place(self.cursor[0] + rows, self.cursor[1] + columns)
-        self.refresh()
+        self._go(self.cursor[0] + rows, self.cursor[1] + columns)
+
+    def _go(self, row: int, column: int) -> None:
+        """Move the cursor; repaint the headers and the two rows it left and entered when the view did
+        not scroll (the other lines are unchanged), else everything."""
+        before = (self.cursor, self.top, self.left)
+        self._place(row, column)
+        if (self.top, self.left) != before[1:]:
+            self.refresh()
+            return
+        width = self.size.width
+        self.refresh(Region(0, 0, width, HEADER_LINES))
+        for line in {before[0][0], self.cursor[0]}:
+            self.refresh(Region(0, HEADER_LINES + line - self.top, width, 1))
 
     def action_page(self, direction: int) -> None:
         self.action_move(direction * self.visible_rows, 0)
 
     def action_edge_row(self, direction: int) -> None:
         rows, _ = self.source.grid_size()
-        self._place(0 if direction < 0 else rows - 1, self.cursor[1])
-        self.refresh()
+        self._go(0 if direction < 0 else rows - 1, self.cursor[1])
 
     def action_edge_column(self, direction: int) -> None:
         _, columns = self.source.grid_size()
-        self._place(self.cursor[0], 0 if direction < 0 else columns - 1)
-        self.refresh()
+        self._go(self.cursor[0], 0 if direction < 0 else columns - 1)
 
     def action_select(self) -> None:
         rows, columns = self.source.grid_size()
@@ -166,8 +182,7 @@ class GridView(Widget, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None or offset.y < HEADER_LINES or offset.x < self.label_width:
             return
-        self._place(self.top + offset.y - HEADER_LINES, self.left + (offset.x - self.label_width) // CELL)
-        self.refresh()
+        self._go(self.top + offset.y - HEADER_LINES, self.left + (offset.x - self.label_width) // CELL)
         if event.chain > 1:
             self.action_select()
 
@@ -178,30 +193,43 @@ class GridView(Widget, can_focus=True):
         if y < HEADER_LINES:
             return self._header(y, width, base + self.get_component_rich_style("grid--header"))
         row = self.top + y - HEADER_LINES
-        rows, columns = self.source.grid_size()
+        rows, _ = self.source.grid_size()
         if row >= rows:
             return Strip.blank(width, base)
+        # Only the cursor's row looks different from one move to the next: every other line is the cache's.
+        column = self.cursor[1] if row == self.cursor[0] else -1
+        key = (self._generation, row, self.left, column, width, self.label_width, base)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strips[key] = self._row(row, column, width, base)
+        return strip
+
+    def _row(self, row: int, cursor_column: int, width: int, base: Style) -> Strip:
+        _, columns = self.source.grid_size()
         cursor = base + self.get_component_rich_style("grid--cursor")
-        axis = base + self.get_component_rich_style("grid--axis")
-        on_row = row == self.cursor[0]
+        on_row = cursor_column >= 0
+        tint = base + self.get_component_rich_style("grid--axis") if on_row else base
         label = Text(" ").append_text(self.source.row_label(row))
         label.truncate(self.label_width - 1, overflow="ellipsis", pad=True)
         label.append(" ")
-        segments = [
-            Segment(s.text, base + (axis if on_row else Style()) + s.style)
-            for s in label.render(self.app.console)
-        ]
+        segments = [Segment(s.text, tint + s.style) for s in label.render(self.app.console)]
         for column in range(self.left, min(columns, self.left + self.visible_columns)):
             glyph, style = self.source.cell_glyph(row, column)
-            here = on_row and column == self.cursor[1]
+            here = column == cursor_column
             # The cursor is a block three cells wide round the glyph: it reads on any terminal.
-            pad = cursor if here else (axis if on_row or column == self.cursor[1] else base)
-            segments.append(Segment(" " * (_GLYPH_AT - 1), base))
+            pad = cursor if here else tint
+            segments.append(Segment(" " * (_GLYPH_AT - 1), tint))
             segments.append(Segment(" ", pad))
-            segments.append(Segment(glyph or " ", cursor if here else pad + Style.parse(style)))
+            segments.append(Segment(glyph or " ", cursor if here else pad + self._style(style)))
             segments.append(Segment(" ", pad))
-            segments.append(Segment(" " * (CELL - _GLYPH_AT - 2), base))
-        return Strip(segments).adjust_cell_length(width, base)
+            segments.append(Segment(" " * (CELL - _GLYPH_AT - 2), tint))
+        return Strip(segments).adjust_cell_length(width, tint)
+
+    def _style(self, style: str) -> Style:
+        parsed = self._parsed.get(style)
+        if parsed is None:
+            parsed = self._parsed[style] = Style.parse(style)
+        return parsed
 
     def _header(self, y: int, width: int, style: Style) -> Strip:
         _, columns = self.source.grid_size()
