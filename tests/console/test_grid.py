@@ -83,3 +83,17 @@ async def test_enter_opens_the_runs_detail_where_the_backend_has_no_task_logs(co
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, RunDetailScreen) and pilot.app.screen.run.run_id == run.run_id
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["wide", "small"])
+def test_grid_snapshot(snap_compare, size):
+    from tests.support import harness
+
+    h = harness.build()
+
+    async def to_grid(pilot) -> None:
+        await open_grid(pilot)
+        await pilot.press("j", "j", "h")
+        await settle(pilot)
+
+    assert snap_compare(h.app, terminal_size=size, run_before=to_grid)

@@ -115,8 +115,10 @@ async def fetch_grid(backend: Backend, root: str, runs: int = RUNS) -> GridModel
     """The last ``runs`` runs of ``root`` (finished and going, not the next scheduled one) with each
     run's task runs: one batch read where the backend has one, else one read per run."""
     graph = await backend.get_graph(root)
-    current = [r for r in await backend.current_runs(root, limit=runs) if r.state is not RunState.SCHEDULED]
-    done = await backend.completed_runs(root, limit=runs)
+    # The same reads as the graph screen (current runs are few) and the runs screen's first page: one
+    # request shape per list, whichever view asks.
+    current = [r for r in await backend.current_runs(root, limit=10) if r.state is not RunState.SCHEDULED]
+    done = await backend.completed_runs(root, limit=max(runs, 50))
     chosen = {r.run_id: r for r in done}
     chosen.update({r.run_id: r for r in current})  # a run both lists name: its current state wins
     recent = sorted(chosen.values(), key=_when)[-runs:]

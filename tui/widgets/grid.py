@@ -234,8 +234,11 @@ class GridView(Widget, can_focus=True):
     def _header(self, y: int, width: int, style: Style) -> Strip:
         _, columns = self.source.grid_size()
         axis = style + self.get_component_rich_style("grid--axis")
-        title = " runs, newest right →" if y == 0 else " task"
-        segments = [Segment(title.ljust(self.label_width)[: self.label_width], style)]
+        fits = [
+            t for t in (" runs, newest right →", " runs, newest →", " runs →") if len(t) < self.label_width
+        ]
+        title = (fits[0] if fits else "") if y == 0 else " task"
+        segments = [Segment(title[: self.label_width - 1].ljust(self.label_width), style)]
         previous = None
         for column in range(self.left, min(columns, self.left + self.visible_columns)):
             date, time = self.source.column_label(column)

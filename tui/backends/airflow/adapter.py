@@ -73,8 +73,10 @@ class AirflowBackend:
     def __init__(
         self, http: HttpClient, *, api: Api | None = None, page_limit: int = PAGE_LIMIT, batch: bool = True
     ) -> None:
-        if not batch:  # one request per DAG, as a replay of per-DAG recordings expects
-            self.capabilities = self.capabilities.model_copy(update={"batch_runs": False})
+        if not batch:  # one request per DAG (and per run), as a replay of per-DAG recordings expects
+            self.capabilities = self.capabilities.model_copy(
+                update={"batch_runs": False, "batch_task_runs": False}
+            )
         self.http = http
         self._api: Api | None = api
         self._page_limit = page_limit
