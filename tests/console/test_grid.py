@@ -97,3 +97,12 @@ def test_grid_snapshot(snap_compare, size):
         await settle(pilot)
 
     assert snap_compare(h.app, terminal_size=size, run_before=to_grid)
+
+
+async def test_the_footer_names_enter_as_the_grid_screen_says(console):
+    from tui.widgets.footer import KeyFooter
+
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot)
+        shown = [(b.key, b.description) for b, _, _ in screen.query_one(KeyFooter).fitting(120)]
+        assert ("enter", "Open") in shown  # a task run's log; on the run row, the run

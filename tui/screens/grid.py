@@ -69,7 +69,7 @@ class GridScreen(PolledScreen):
     TITLE_TEXT = "Grid"
     BINDINGS = [
         Binding("escape", "app.back", "Back", id="grid.back"),
-        Binding("enter", "open_cell", "Log", id="grid.open"),
+        Binding("enter", "open_cell", "Open", id="grid.open"),
     ]
 
     def __init__(self, task: Task) -> None:
