@@ -25,10 +25,14 @@ BATCH = "/dags/~/dagRuns/~/taskInstances/list"
 
 
 async def chain_runs(live: Live, count: int = 2) -> list[str]:
-    """``count`` finished runs of tui_chain (a three-task chain that succeeds), triggered now."""
+    """``count`` finished runs of tui_chain (a three-task chain that succeeds), triggered now. Triggering
+    unpauses it; it is paused again afterwards, as the other tests expect to find it."""
     runs = [srv.trigger(live.server, "tui_chain") for _ in range(count)]
-    for run_id in runs:
-        await anyio.to_thread.run_sync(srv.wait_run, live.server, "tui_chain", run_id)
+    try:
+        for run_id in runs:
+            await anyio.to_thread.run_sync(srv.wait_run, live.server, "tui_chain", run_id)
+    finally:
+        srv.api(live.server, "PATCH", "/dags/tui_chain?update_mask=is_paused", {"is_paused": True})
     return runs
 
 
