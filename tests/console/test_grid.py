@@ -106,3 +106,21 @@ async def test_the_footer_names_enter_as_the_grid_screen_says(console):
         screen = await open_grid(pilot)
         shown = [(b.key, b.description) for b, _, _ in screen.query_one(KeyFooter).fitting(120)]
         assert ("enter", "Open") in shown  # a task run's log; on the run row, the run
+
+
+async def test_a_poll_reads_task_runs_only_of_runs_new_or_still_going():
+    """Qlik (its in-process sandbox): task runs run by run, 600 requests a minute. The first read asks for
+    every run's task runs, the next only for what can still change: a finished run's are kept."""
+    from tests.support import harness_qlik
+    from tui.services.grid import GridReader
+
+    app, _rig = harness_qlik.build()
+    backend = app.backend
+    root = next(t for t in await backend.list_tasks() if t.is_root and t.name == "ACCOUNTS_PIPELINE")
+    reader = GridReader()
+    first = await reader.read(backend, root.root)
+    assert len(first.runs) == 25 and len(reader.asked) == 25
+    again = await reader.read(backend, root.root)
+    going = [r.run_id for r in again.runs if not r.state.is_finished]
+    assert reader.asked == going
+    assert again.cells == first.cells

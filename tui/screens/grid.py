@@ -13,7 +13,7 @@ from textual.widgets import Label
 
 from tui.domain import GraphRun, RunState, Task
 from tui.plural import plural
-from tui.services.grid import RUN_ROW, GridModel, fetch_grid
+from tui.services.grid import RUN_ROW, GridModel, GridReader
 from tui.widgets.grid import GridView
 from tui.widgets.literal import literal
 from tui.widgets.status import RUN_GLYPHS, role_style, run_badge
@@ -76,6 +76,7 @@ class GridScreen(PolledScreen):
         super().__init__()
         self.focus_task = task
         self.model: GridModel | None = None
+        self.reader = GridReader()  # keeps finished runs' task runs: a poll reads only what can change
         self._placed = False
 
     def compose(self) -> ComposeResult:
@@ -89,7 +90,7 @@ class GridScreen(PolledScreen):
         self.query_one(GridView).focus()
 
     async def fetch(self) -> GridModel:
-        return await fetch_grid(self.app.backend, self.focus_task.root)  # type: ignore[attr-defined]
+        return await self.reader.read(self.app.backend, self.focus_task.root)  # type: ignore[attr-defined]
 
     def show(self, data: GridModel) -> None:
         view = self.query_one(GridView)

@@ -111,24 +111,48 @@ def _when(run: GraphRun) -> tuple[str, str]:
 NO_TASK_RUNS = "no per-task runs from this backend: tasks inferred from each run's result"
 
 
+class GridReader:
+    """Reads the grid poll after poll. A finished run's task runs no longer change: they are read once
+    and kept, so a poll asks only for the runs that are new or still going (on Qlik, whose budget is 600
+    requests a minute, 25 runs would otherwise cost 25 requests every poll)."""
+
+    def __init__(self, runs: int = RUNS) -> None:
+        self.runs = runs
+        self.finished: dict[str, list[TaskRun]] = {}  # run id -> its task runs, for finished runs
+        self.asked: list[str] = []  # the run ids the last read asked task runs for (tests, benches)
+
+    async def read(self, backend: Backend, root: str) -> GridModel:
+        """The last ``runs`` runs of ``root`` (finished and going, not the next scheduled one) with each
+        run's task runs: one batch read where the backend has one, else one read per run."""
+        graph = await backend.get_graph(root)
+        # The same reads as the graph screen (current runs are few) and the runs screen's first page: one
+        # request shape per list, whichever view asks.
+        current = await backend.current_runs(root, limit=10)
+        done = await backend.completed_runs(root, limit=max(self.runs, 50))
+        chosen = {r.run_id: r for r in done}
+        chosen.update({r.run_id: r for r in current if r.state is not RunState.SCHEDULED})
+        recent = sorted(chosen.values(), key=_when)[-self.runs :]
+        caps = backend.capabilities
+        if not caps.task_runs:
+            return build(graph, recent, {}, NO_TASK_RUNS)
+        ids = [r.run_id for r in recent if not (r.state.is_finished and r.run_id in self.finished)]
+        self.asked = ids
+        if not ids:
+            fresh: dict[str, list[TaskRun]] = {}
+        elif caps.batch_task_runs:
+            fresh = await cast(BatchTaskRunsBackend, backend).task_runs_of(root, ids)
+        else:
+            reader = cast(TaskRunBackend, backend)
+            fresh = {run_id: await reader.task_runs(root, run_id) for run_id in ids}
+        shown = {r.run_id for r in recent}
+        self.finished = {k: v for k, v in self.finished.items() if k in shown}  # only what is on the grid
+        self.finished.update(
+            {r.run_id: fresh[r.run_id] for r in recent if r.state.is_finished and r.run_id in fresh}
+        )
+        by_run = {r.run_id: fresh.get(r.run_id) or self.finished.get(r.run_id, []) for r in recent}
+        return build(graph, recent, by_run)
+
+
 async def fetch_grid(backend: Backend, root: str, runs: int = RUNS) -> GridModel:
-    """The last ``runs`` runs of ``root`` (finished and going, not the next scheduled one) with each
-    run's task runs: one batch read where the backend has one, else one read per run."""
-    graph = await backend.get_graph(root)
-    # The same reads as the graph screen (current runs are few) and the runs screen's first page: one
-    # request shape per list, whichever view asks.
-    current = [r for r in await backend.current_runs(root, limit=10) if r.state is not RunState.SCHEDULED]
-    done = await backend.completed_runs(root, limit=max(runs, 50))
-    chosen = {r.run_id: r for r in done}
-    chosen.update({r.run_id: r for r in current})  # a run both lists name: its current state wins
-    recent = sorted(chosen.values(), key=_when)[-runs:]
-    ids = [r.run_id for r in recent]
-    caps = backend.capabilities
-    if caps.batch_task_runs:
-        by_run = await cast(BatchTaskRunsBackend, backend).task_runs_of(root, ids)
-    elif caps.task_runs:
-        reader = cast(TaskRunBackend, backend)
-        by_run = {run_id: await reader.task_runs(root, run_id) for run_id in ids}
-    else:
-        return build(graph, recent, {}, NO_TASK_RUNS)
-    return build(graph, recent, by_run)
+    """The grid of ``root`` read once (see ``GridReader``)."""
+    return await GridReader(runs).read(backend, root)
