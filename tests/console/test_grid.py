@@ -124,3 +124,16 @@ async def test_a_poll_reads_task_runs_only_of_runs_new_or_still_going():
     going = [r.run_id for r in again.runs if not r.state.is_finished]
     assert reader.asked == going
     assert again.cells == first.cells
+
+
+async def test_on_the_run_row_the_keys_act_on_the_graphs_root(console):
+    from tui.screens.graph import GraphScreen
+
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot)
+        await pilot.press("g")  # the run row
+        assert screen.query_one(GridView).cursor[0] == 0
+        assert screen.selected_task is not None and screen.selected_task.key == screen.model.graph.root
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, GraphScreen)

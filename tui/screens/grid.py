@@ -141,8 +141,11 @@ class GridScreen(PolledScreen):
 
     @property
     def selected_task(self) -> Task | None:
-        chosen = self.selected
-        return None if chosen is None or self.model is None else self.model.graph.tasks.get(chosen[0])
+        """The task under the cursor (on the run row: the graph's root), what the app's keys act on."""
+        chosen, model = self.selected, self.model
+        if chosen is None or model is None:
+            return None
+        return model.graph.tasks.get(model.graph.root if chosen[0] == RUN_ROW else chosen[0])
 
     @property
     def run(self) -> GraphRun | None:
