@@ -22,11 +22,18 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("task table at 50,000 tasks", ["devtools.bench_table"]),
     ("log of 1,000,000 lines", ["devtools.bench_log"]),
     ("graph of 1,000 tasks", ["devtools.bench_graph"]),
+    ("grid of 152 tasks x 25 runs", ["devtools.bench_grid"]),
     ("Airflow 3 and 2 against the official client", ["devtools.bench_airflow"]),
     ("every graph's status, batch reads", ["devtools.bench_sweep", "--airflow"]),
 ]
 
-SMOKE = {"devtools.bench_table", "devtools.bench_log", "devtools.bench_graph", "devtools.bench_sweep"}
+SMOKE = {
+    "devtools.bench_table",
+    "devtools.bench_log",
+    "devtools.bench_graph",
+    "devtools.bench_grid",
+    "devtools.bench_sweep",
+}
 
 
 def machine() -> dict[str, object]:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.support import harness, harness_qlik, harness_taipy
+from tests.support import harness, harness_airflow, harness_qlik, harness_taipy
 
 SIZE = (120, 40)
 
@@ -45,6 +45,20 @@ async def shoot(name: str, out_dir: Path) -> Path:
     return path
 
 
+# Airflow, from responses recorded from a real Airflow 3 (tests/airflow/recorded/): the grid of a DAG with
+# a mapped task.
+AIRFLOW = {"airflow-grid": harness_airflow.tour_grid}
+
+
+async def shoot_airflow(name: str, out_dir: Path) -> Path:
+    h = harness_airflow.build_airflow()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await AIRFLOW[name](pilot)
+        path = out_dir / f"{name}.svg"
+        h.app.save_screenshot(filename=path.name, path=str(out_dir))
+    return path
+
+
 # Taipy, from responses recorded from a real Taipy REST server: a scenario's graph, a failed job's run.
 TAIPY = {"taipy-graph": "graph", "taipy-failed-job": "run-detail"}
 
@@ -61,10 +75,14 @@ async def shoot_taipy(name: str, out_dir: Path) -> Path:
 def main(argv: list[str]) -> int:
     out_dir = Path(argv[0] if argv else "screenshots")
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name in argv[1:] or list(SHOTS):
-        print(asyncio.run(shoot(name, out_dir)))
-    for name in TAIPY:
-        print(asyncio.run(shoot_taipy(name, out_dir)))
+    wanted = argv[1:] or [*SHOTS, *AIRFLOW, *TAIPY]  # names given: only those
+    for name in wanted:
+        if name in AIRFLOW:
+            print(asyncio.run(shoot_airflow(name, out_dir)))
+        elif name in TAIPY:
+            print(asyncio.run(shoot_taipy(name, out_dir)))
+        else:
+            print(asyncio.run(shoot(name, out_dir)))
     return 0
 
 

@@ -50,6 +50,7 @@ class DagtopApp(App):
         Binding("t", "open_graph", "Graph", id="app.graph_t"),
         Binding("3", "open_runs('current')", "Current", id="app.current_runs"),
         Binding("4", "open_runs('completed')", "Completed", id="app.completed_runs"),
+        Binding("5", "open_grid", "Grid", show=False, id="app.grid"),
         Binding("l", "open_log", "Log", show=False, id="app.log"),
         Binding("c", "pick_scope", "Scope", show=False, id="app.scope"),
         Binding("P", "pick_profile", "Profile", show=False, id="app.profile"),
@@ -201,11 +202,13 @@ class DagtopApp(App):
         """Graph and runs views replace each other rather than pile up, so escape always leads back
         to where the user came from (the task list or a detail), never through a long stack."""
         from tui.screens.graph import GraphScreen
+        from tui.screens.grid import GridScreen
         from tui.screens.run_detail import RunDetailScreen
         from tui.screens.runs import RunsScreen
 
         current = self.screen
-        if isinstance(current, GraphScreen | RunsScreen) and not isinstance(current, RunDetailScreen):
+        views = GraphScreen | RunsScreen | GridScreen
+        if isinstance(current, views) and not isinstance(current, RunDetailScreen):
             self.pop_screen()
         self.push_screen(screen)
 
@@ -218,6 +221,16 @@ class DagtopApp(App):
             self.notify(hint or "Select a task first.", severity="warning", timeout=5)
             return
         self._open_view(GraphScreen(task))
+
+    def action_open_grid(self) -> None:
+        from tui.screens.grid import GridScreen
+
+        task = self._selected()
+        if task is None:
+            hint = getattr(self.screen, "selection_hint", "")  # the chosen row left the list
+            self.notify(hint or "Select a task first.", severity="warning", timeout=5)
+            return
+        self._open_view(GridScreen(task))
 
     def action_open_runs(self, which: str) -> None:
         from tui.screens.runs import CompletedRunsScreen, CurrentRunsScreen

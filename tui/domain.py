@@ -250,6 +250,8 @@ class Capabilities(_Frozen):
     batch_runs: bool = False
     # Cancel one unfinished task run (a Taipy job): see ``CancelBackend`` in backends/base.py.
     cancel: bool = False
+    # The task runs of many runs of one graph in a few requests (the grid): ``BatchTaskRunsBackend``.
+    batch_task_runs: bool = False
 
 
 class LogChunk(_Frozen):

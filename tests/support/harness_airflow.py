@@ -71,6 +71,18 @@ async def _tour_mapped_retry(pilot: Any) -> None:
     await settle(pilot)
 
 
+async def tour_grid(pilot: Any) -> None:
+    """The grid (5) of the DAG with a mapped task, the cursor on the mapped task in its failed run."""
+    from tests.support.harness import select_task, settle
+
+    await settle(pilot)
+    await select_task(pilot, "tui_mapped")
+    await pilot.press("5")
+    await settle(pilot)
+    await pilot.press("j")
+    await settle(pilot)
+
+
 # Screens the console has on Airflow (no scope picker: Airflow has no database/schema scopes); the run's
 # log is a summary of its task instances, the task log is the failed task's real log.
 TOUR_AIRFLOW = {name: step for name, step in TOUR.items() if name != "scope-picker"}

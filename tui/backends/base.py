@@ -142,3 +142,13 @@ class CancelBackend(Backend, Protocol):
         really happened. Raises ``ConflictError`` when the server accepted the cancel but the run went
         on (Taipy answers 200 for a RUNNING job and lets it finish): the message says so."""
         ...
+
+
+@runtime_checkable
+class BatchTaskRunsBackend(Backend, Protocol):
+    """Present ONLY when ``capabilities.batch_task_runs``: the task runs of many runs of one graph in a
+    few requests (Airflow's taskInstances/list batch POST), so a grid of 25 runs is not 25 requests."""
+
+    async def task_runs_of(self, root: str, run_ids: Sequence[str]) -> dict[str, list[TaskRun]]:
+        """For each of ``run_ids`` of graph ``root``: its task runs, as ``task_runs`` would say."""
+        ...

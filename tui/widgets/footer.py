@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+from tui.widgets.grid import GridView
 from tui.widgets.keyed_table import KeyedTable
 from tui.widgets.virtual_tree import VirtualTree
 
@@ -51,9 +52,9 @@ class KeyFooter(Footer):
         seen: set[str] = set()
         ranked = []
         for key, (node, binding, enabled, tooltip) in screen.active_bindings.items():
-            if not binding.show and isinstance(node, KeyedTable | VirtualTree):
-                # enter on a table (a tree) selects the row (the node) and the screen opens it: the
-                # screen's own binding for that key says what it does.
+            if not binding.show and isinstance(node, KeyedTable | VirtualTree | GridView):
+                # enter on a table (a tree, a grid) selects the row (the node, the cell) and the screen
+                # opens it: the screen's own binding for that key says what it does.
                 shown = [b for b in screen._bindings.key_to_bindings.get(key, []) if b.show]
                 node, binding = (screen, shown[0]) if shown else (node, binding)
             if not binding.show or binding.action in seen:

@@ -65,6 +65,7 @@ class AirflowBackend:
         trigger_conf=True,
         acts_on_graph=True,
         batch_runs=True,
+        batch_task_runs=True,
     )
 
     wording = AirflowWording()  # what dagtop says about this backend's tasks and actions
@@ -72,8 +73,10 @@ class AirflowBackend:
     def __init__(
         self, http: HttpClient, *, api: Api | None = None, page_limit: int = PAGE_LIMIT, batch: bool = True
     ) -> None:
-        if not batch:  # one request per DAG, as a replay of per-DAG recordings expects
-            self.capabilities = self.capabilities.model_copy(update={"batch_runs": False})
+        if not batch:  # one request per DAG (and per run), as a replay of per-DAG recordings expects
+            self.capabilities = self.capabilities.model_copy(
+                update={"batch_runs": False, "batch_task_runs": False}
+            )
         self.http = http
         self._api: Api | None = api
         self._page_limit = page_limit
@@ -304,6 +307,27 @@ class AirflowBackend:
         if not runs:  # Airflow 2 answers an unknown run with an empty list: say it is not there
             await client.get_run(dag_id, run_id)
         return runs
+
+    async def task_runs_of(self, root: str, run_ids: Sequence[str]) -> dict[str, list[domain.TaskRun]]:
+        """The task instances of many runs of one DAG, paged through one batch POST (taskInstances/list
+        with ``dag_run_ids``): a grid of 25 runs costs a page per 100 task instances, not 25 requests."""
+        dag_id, _ = self._split(root)
+        client = await self.client()
+        wanted = list(dict.fromkeys(run_ids))
+        out: dict[str, list[domain.TaskRun]] = {run_id: [] for run_id in wanted}
+        if not wanted:
+            return out
+        items: list[Any] = []
+        while True:
+            body = await client.batch_task_instances([dag_id], wanted, [], len(items))
+            page = mapping.items_of(body, "task_instances", "task instances")
+            items += page
+            if not page or len(items) >= _total(body, len(items)):
+                break
+        for tr in await parsed(mapping.parse_task_instances, items):
+            if tr.graph_run in out:
+                out[tr.graph_run].append(tr)
+        return out
 
     async def run_log(
         self, root: str, run_id: str, task: str, try_number: int, continuation: str | None = None

@@ -165,14 +165,16 @@ class AirflowClient:
     async def batch_task_instances(
         self, dag_ids: list[str], run_ids: list[str], states: list[str], offset: int = 0
     ) -> Any:
-        """One page of the task instances of many runs of many DAGs: ``{task_instances, total_entries}``."""
-        body = {
+        """One page of the task instances of many runs of many DAGs: ``{task_instances, total_entries}``;
+        no ``states``: every state."""
+        body: dict[str, Any] = {
             "dag_ids": dag_ids,
             "dag_run_ids": run_ids,
-            "state": states,
             "page_offset": offset,
             "page_limit": self.page_limit,
         }
+        if states:
+            body["state"] = states
         return await self.http.post_read(f"{self.base}/dags/~/dagRuns/~/taskInstances/list", body)
 
     async def get_log(
