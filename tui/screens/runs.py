@@ -315,16 +315,27 @@ COMPLETED_COLUMNS: tuple[tuple[str, str, int, int], ...] = (
 )
 
 
-def completed_columns(width: int, *, has_type: bool, has_by: bool) -> list[tuple[str, str]]:
-    """The columns that fit ``width`` cells, the least useful dropped first."""
+def completed_columns(
+    width: int, *, has_type: bool, has_by: bool, run_width: int | None = None
+) -> list[tuple[str, str]]:
+    """The columns that fit ``width`` cells, the least useful dropped first; ``run_width``: the longest
+    run id shown (Snowflake's are 13 digits, Airflow's 40 characters)."""
     absent = {"type"} if not has_type else set()
     absent |= {"by"} if not has_by else set()
     shown = [c for c in COMPLETED_COLUMNS if c[0] not in absent]
+    if run_width is not None:
+        shown = [(k, label, max(8, run_width + 2) if k == "run" else w, r) for k, label, w, r in shown]
+    dropped = []
     for column in sorted(shown, key=lambda c: -c[3]):
         if sum(c[2] for c in shown) <= width or column[3] == 0:
             break
         shown.remove(column)
-    return [(key, label) for key, label, _, _ in shown]
+        dropped.append(column)
+    for column in reversed(dropped):  # a narrower one dropped late may still fit: the most useful first
+        if sum(c[2] for c in shown) + column[2] <= width:
+            shown.append(column)
+    order = {c[0]: n for n, c in enumerate(COMPLETED_COLUMNS)}
+    return [(key, label) for key, label, _, _ in sorted(shown, key=lambda c: order[c[0]])]
 
 
 class CompletedRunsScreen(RunsScreen):
@@ -347,6 +358,7 @@ class CompletedRunsScreen(RunsScreen):
             self.app.size.width - 2,  # less the vertical scrollbar
             has_type=any(r.run_type for r in runs),
             has_by=any(r.triggered_by for r in runs),
+            run_width=min(44, max((len(r.run_id) for r in runs), default=13)),
         )
         if wanted != self.shown_columns:
             self.shown_columns = wanted
