@@ -164,7 +164,12 @@ async def record_adapter(server: srv.AirflowServer, rec: RecordingTransport, run
         await b.retry_preview("tui_fail")
         await b.retry_preview("tui_mapped")
         # Tries (every try's outcome and times) and the failed runs' exceptions, read from their logs.
-        for dag_id, task in (("retry_twice", "flaky"), ("tui_fail", "boom"), ("tui_mapped", "process[4]")):
+        for dag_id, task in (
+            ("retry_twice", "flaky"),
+            ("tui_fail", "boom"),
+            ("tui_mapped", "process[4]"),
+            ("tui_mixed", "flaky"),  # up_for_retry: when it retries (its end plus the retry delay)
+        ):
             await b.task_tries(dag_id, runs[dag_id], task)
         for dag_id in ("tui_fail", "tui_mapped"):
             await b.with_errors(dag_id, await b.completed_runs(dag_id, limit=5))

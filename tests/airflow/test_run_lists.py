@@ -74,3 +74,42 @@ async def test_the_tries_strip_above_a_log_and_the_try_switcher(recording):
         await settle(pilot)
         assert "[✔ 3" in str(screen.query_one("#tasklog-tries").render())
     assert h.transport.misses == []
+
+
+@pytest.mark.parametrize("recording", RECORDINGS)
+async def test_a_try_waiting_to_retry_says_when_it_retries(recording):
+    """tui_mixed's flaky task failed its first try and waits an hour (retry_delay) to retry. Where the
+    server lists that try as up_for_retry, it retries at its end plus the task's retry delay; Airflow 3
+    lists it as failed (its history row), so no time is guessed."""
+    from datetime import timedelta
+
+    from tests.support.harness_airflow import load
+    from tui.domain import RunState
+
+    h = build_airflow(recording)
+    run_id = load(recording).meta["runs"]["tui_mixed"]
+    try:
+        tries = await h.backend.task_tries("tui_mixed", run_id, "tui_mixed/flaky")
+    finally:
+        await h.backend.aclose()
+    [first] = tries
+    assert first.try_number == 1 and first.completed_time is not None
+    if first.state is RunState.RETRYING:  # the server lists the waiting try as up_for_retry
+        assert first.next_retry_time == first.completed_time + timedelta(hours=1)
+    else:  # Airflow 3 lists the failed try from its history (the instance itself is up_for_retry)
+        assert first.state is RunState.FAILED and first.next_retry_time is None
+    assert h.transport.misses == []
+
+
+@pytest.mark.parametrize("recording", RECORDINGS)
+async def test_a_run_enriched_twice_names_its_exception_once(recording):
+    """Run detail asks again for a run the completed list had already given its exception."""
+    h = build_airflow(recording)
+    try:
+        runs = await h.backend.completed_runs("tui_fail", limit=5)
+        once = await h.backend.with_errors("tui_fail", runs)
+        twice = await h.backend.with_errors("tui_fail", once)
+    finally:
+        await h.backend.aclose()
+    assert twice == once
+    assert once[0].first_error_message == "RuntimeError: intentional failure for TUI tests\nfailed on try 1"

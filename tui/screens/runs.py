@@ -311,17 +311,18 @@ COMPLETED_COLUMNS: tuple[tuple[str, str, int, int], ...] = (
     ("duration", "DURATION", 10, 5),
     ("error_task", "FIRST ERROR", 14, 2),
     ("code", "CODE", 8, 7),
-    ("message", "MESSAGE", 24, 3),
+    ("message", "MESSAGE", 20, 3),
 )
 
 
 def completed_columns(
-    width: int, *, has_type: bool, has_by: bool, run_width: int | None = None
+    width: int, *, has_type: bool, has_by: bool, has_code: bool = True, run_width: int | None = None
 ) -> list[tuple[str, str]]:
     """The columns that fit ``width`` cells, the least useful dropped first; ``run_width``: the longest
     run id shown (Snowflake's are 13 digits, Airflow's 40 characters)."""
     absent = {"type"} if not has_type else set()
     absent |= {"by"} if not has_by else set()
+    absent |= {"code"} if not has_code else set()
     shown = [c for c in COMPLETED_COLUMNS if c[0] not in absent]
     if run_width is not None:
         shown = [(k, label, max(8, run_width + 2) if k == "run" else w, r) for k, label, w, r in shown]
@@ -358,6 +359,7 @@ class CompletedRunsScreen(RunsScreen):
             self.app.size.width - 2,  # less the vertical scrollbar
             has_type=any(r.run_type for r in runs),
             has_by=any(r.triggered_by for r in runs),
+            has_code=not runs or any(r.first_error_code for r in runs),
             run_width=min(44, max((len(r.run_id) for r in runs), default=13)),
         )
         if wanted != self.shown_columns:

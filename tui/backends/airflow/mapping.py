@@ -475,7 +475,7 @@ def parse_log(payload: Any, api: str) -> domain.LogChunk:
 def with_exception(run: domain.GraphRun, exception: str | None) -> domain.GraphRun:
     """``run`` with the exception its first failed task died of leading its first error message (the
     try and the other failures follow on the next line)."""
-    if not exception:
+    if not exception or run.extra.get("exception"):  # none, or already there (a run enriched twice)
         return run
     words = run.first_error_message or ""
     message = f"{exception}\n{words}" if words else exception
