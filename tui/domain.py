@@ -158,6 +158,11 @@ class GraphRun(_Frozen):
     # A caveat shown with the run, in the backend's words (e.g. Taipy: "jobs grouped by submit time:
     # Taipy returns no submission id").
     note: str | None = None
+    # Why the run exists, in the backend's words (Airflow: scheduled, manual, backfill,
+    # asset_triggered), who started it, and the parameters it was started with.
+    run_type: str | None = None
+    triggered_by: str | None = None
+    conf: Mapping[str, Any] | None = None
     extra: Mapping[str, Any] = Field(default_factory=dict)
 
     def duration(self, now: datetime | None = None) -> timedelta | None:
@@ -181,6 +186,15 @@ class TaskRun(_Frozen):
     completed_time: datetime | None = None
     log_ref: str | None = None
     map_index: int | None = None  # one index of a dynamically mapped task (Airflow); None when not mapped
+    # When a try waiting to retry (RETRYING) will run again, where the backend can say.
+    next_retry_time: datetime | None = None
+
+    def duration(self, now: datetime | None = None) -> timedelta | None:
+        """How long the try ran: to its end, or to ``now`` while it is still going."""
+        if self.started_time is None:
+            return None
+        end = self.completed_time or (None if self.state.is_finished else now)
+        return None if end is None else end - self.started_time
 
     @property
     def label(self) -> str:
@@ -252,6 +266,11 @@ class Capabilities(_Frozen):
     cancel: bool = False
     # The task runs of many runs of one graph in a few requests (the grid): ``BatchTaskRunsBackend``.
     batch_task_runs: bool = False
+    # The first error's message read from somewhere costly (an Airflow task's log): see
+    # ``RunErrorsBackend`` in backends/base.py; callers ask for the runs they show, when they show them.
+    run_errors: bool = False
+    # Each try of one task run, with its outcome and times: see ``TriesBackend`` in backends/base.py.
+    tries: bool = False
 
 
 class LogChunk(_Frozen):

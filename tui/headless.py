@@ -45,7 +45,8 @@ JSON output (stable; times are ISO-8601 UTC ending in ``Z``, ``null`` when unkno
     RUN  = {"graph", "run_id", "phase" ("current"|"completed"), "state" (domain RunState),
             "raw_state", "scheduled_time", "started_time", "completed_time",
             "next_scheduled_time", "duration_seconds", "graph_version", "attempt",
-            "first_error_task", "first_error_code", "first_error_message"}
+            "first_error_task", "first_error_code", "first_error_message", "run_type",
+            "triggered_by", "conf", "note"}
 """
 
 from __future__ import annotations
@@ -58,10 +59,10 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from tui import render_text as rt
-from tui.backends.base import Backend
+from tui.backends.base import Backend, RunErrorsBackend
 from tui.config import (
     Profile,
     Settings,
@@ -363,6 +364,8 @@ def _get_runs(
             runs += [("current", r) for r in await backend.current_runs(task.root, limit=args.limit)]
         if want_completed:
             done = await backend.completed_runs(task.root, limit=args.limit, errors_only=args.errors_only)
+            if backend.capabilities.run_errors:  # the exception a failed run died of (Airflow: its log)
+                done = await cast(RunErrorsBackend, backend).with_errors(task.root, done)
             runs += [("completed", r) for r in done]
         return task, runs
 

@@ -194,6 +194,11 @@ def run_json(run: GraphRun, phase: str, now: datetime) -> dict[str, Any]:
         "first_error_task": run.first_error_task,
         "first_error_code": run.first_error_code,
         "first_error_message": run.first_error_message,
+        # Why the run exists, who started it, with what, and its note, where the backend says.
+        "run_type": run.run_type,
+        "triggered_by": run.triggered_by,
+        "conf": dict(run.conf) if run.conf is not None else None,
+        "note": run.note,
     }
 
 

@@ -22,6 +22,7 @@ import shutil
 import sys
 import tempfile
 import time
+import urllib.error
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -88,17 +89,32 @@ def _wait_mixed(server: srv.AirflowServer, run_id: str, timeout: float = 180.0) 
     raise TimeoutError(f"tui_mixed did not settle: {states} {server.logs_tail()}")
 
 
+def _wait_dag(server: srv.AirflowServer, dag_id: str, timeout: float = 120.0) -> None:
+    """Until the server has parsed ``dag_id`` (the servers are ready once the tui_* DAGs are)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            srv.api(server, "GET", f"/dags/{dag_id}")
+            return
+        except urllib.error.HTTPError as exc:
+            if exc.code != 404 or time.monotonic() > deadline:
+                raise
+        time.sleep(0.5)
+
+
 def prepare(server: srv.AirflowServer) -> dict[str, str]:
     runs = {
         d: srv.trigger(server, d) for d in ("tui_fail", "tui_fanout", "tui_wide", "tui_mixed", "tui_mapped")
     }
     runs["tui_chain"] = _trigger_paused(server, "tui_chain")
+    _wait_dag(server, "retry_twice")  # fails twice, then succeeds: the tries (issue 14 item 5)
+    runs["retry_twice"] = srv.trigger(server, "retry_twice")
     return runs
 
 
 def wait_prepared(server: srv.AirflowServer, runs: dict[str, str]) -> None:
-    for dag_id in ("tui_fail", "tui_fanout", "tui_wide", "tui_mapped"):
-        srv.wait_run(server, dag_id, runs[dag_id])
+    for dag_id in ("tui_fail", "tui_fanout", "tui_wide", "tui_mapped", "retry_twice"):
+        srv.wait_run(server, dag_id, runs[dag_id], timeout=240)
     _wait_mixed(server, runs["tui_mixed"])
 
 
@@ -120,20 +136,43 @@ async def record_adapter(server: srv.AirflowServer, rec: RecordingTransport, run
     try:
         await b.list_tasks()
         await b.import_errors()
-        for dag_id in ("tui_chain", "tui_fail", "tui_fanout", "tui_mapped", "tui_mixed", "tui_wide"):
+        for dag_id in (
+            "tui_chain",
+            "tui_fail",
+            "tui_fanout",
+            "tui_mapped",
+            "tui_mixed",
+            "tui_wide",
+            "retry_twice",
+        ):
             await b.get_graph(dag_id)
             await b.current_runs(dag_id, limit=10)
             await b.completed_runs(dag_id, limit=5)
             await b.completed_runs(dag_id, limit=5, errors_only=True)
             await b.get_run(dag_id, runs[dag_id])
             for tr in await b.task_runs(dag_id, runs[dag_id]):
-                if dag_id in ("tui_fail", "tui_mixed", "tui_mapped"):  # every try; try 0 of a task never run
+                if dag_id in (
+                    "tui_fail",
+                    "tui_mixed",
+                    "tui_mapped",
+                    "retry_twice",
+                ):  # every try; try 0 of a task never run
                     try:
                         await b.run_log(dag_id, runs[dag_id], tr.log_ref or tr.task, tr.try_number or 0)
                     except BackendError as exc:
                         print(f"  log of {tr.task} try {tr.try_number}: {type(exc).__name__}: {exc}"[:160])
         await b.retry_preview("tui_fail")
         await b.retry_preview("tui_mapped")
+        # Tries (every try's outcome and times) and the failed runs' exceptions, read from their logs.
+        for dag_id, task in (
+            ("retry_twice", "flaky"),
+            ("tui_fail", "boom"),
+            ("tui_mapped", "process[4]"),
+            ("tui_mixed", "flaky"),  # up_for_retry: when it retries (its end plus the retry delay)
+        ):
+            await b.task_tries(dag_id, runs[dag_id], task)
+        for dag_id in ("tui_fail", "tui_mapped"):
+            await b.with_errors(dag_id, await b.completed_runs(dag_id, limit=5))
         client = await b.client()
         await _expect_error("unknown DAG", b.get_task("tui_nope"))
         await _expect_error("unknown run", b.get_run("tui_fail", "no_such_run"))
@@ -158,7 +197,11 @@ async def record_tour(server: srv.AirflowServer, rec: RecordingTransport) -> Non
         for step in TOUR_AIRFLOW.values():
             for size in ((120, 40), (80, 24)):
                 auth = LoginAuth(srv.ADMIN[0], srv.ADMIN[1], f"{server.url}/auth/token")
-                b = AirflowBackend.connect(server.url, auth, transport=rec, settings=HttpSettings(rate=None))
+                # Per-DAG reads, as the replay makes them (harness_airflow.build_airflow: batch=False; a
+                # replay keys on method and URL, not on a batch POST's body).
+                b = AirflowBackend.connect(
+                    server.url, auth, transport=rec, settings=HttpSettings(rate=None), batch=False
+                )
                 info = ConnectionInfo(profile="airflow", backend="airflow", location=b.location)
                 app = make_app(b, info, tz=UTC, auto_poll=False)
                 async with app.run_test(size=size) as pilot:

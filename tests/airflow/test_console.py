@@ -182,7 +182,7 @@ def test_get_runs_names_the_failed_index_of_a_mapped_task(live: Live, tmp_path):
     base = [sys.executable, "-m", "tui", "--config", str(config), "-c", "af", "get", "runs", "tui_mapped"]
     table = subprocess.run([*base, "--completed"], env=env, capture_output=True, text=True, timeout=120)
     assert table.returncode == 0, table.stderr
-    assert "process[4] failed on try 2" in table.stdout
+    assert "process[4] ValueError" in table.stdout and "failed on try 2" in table.stdout
     # Piped, a run id is printed whole (never `scheduled__2026-12-01T0…`), whatever the terminal width.
     narrow = subprocess.run(
         [*base, "--completed"], env={**env, "COLUMNS": "60"}, capture_output=True, text=True, timeout=120
@@ -192,6 +192,8 @@ def test_get_runs_names_the_failed_index_of_a_mapped_task(live: Live, tmp_path):
     assert dumped.returncode == 0, dumped.stderr
     runs = json.loads(dumped.stdout)["runs"]
     assert [r["first_error_task"] for r in runs if r["run_id"] == live.runs["tui_mapped"]] == ["process[4]"]
+    [message] = [r["first_error_message"] for r in runs if r["run_id"] == live.runs["tui_mapped"]]
+    assert message.startswith("ValueError") and message.endswith("\nfailed on try 2")
 
 
 async def test_typed_run_conf_full_of_y_and_n_never_confirms_and_never_leaks(live: Live, tmp_path):

@@ -83,12 +83,35 @@ async def tour_grid(pilot: Any) -> None:
     await settle(pilot)
 
 
+async def _tour_retried_log(pilot: Any) -> None:
+    """retry_twice's flaky task (failed twice, then succeeded): its log, the tries strip above it, on
+    its second try (``[`` from the latest)."""
+    from tests.support.harness import select_task, settle
+    from tui.screens.graph import GraphTree
+
+    await settle(pilot)
+    await select_task(pilot, "retry_twice")
+    await pilot.press("4")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    detail = pilot.app.screen
+    node = next(n for n in detail._tree_nodes.values() if n.data.key == "retry_twice/flaky")
+    detail.query_one(GraphTree).move_cursor(node)
+    await pilot.pause()
+    await pilot.press("l")
+    await settle(pilot)
+    await pilot.press("left_square_bracket")
+    await settle(pilot)
+
+
 # Screens the console has on Airflow (no scope picker: Airflow has no database/schema scopes); the run's
 # log is a summary of its task instances, the task log is the failed task's real log.
 TOUR_AIRFLOW = {name: step for name, step in TOUR.items() if name != "scope-picker"}
 TOUR_AIRFLOW["task-log"] = _tour_task_log
 TOUR_AIRFLOW["mapped-run"] = _tour_mapped_run
 TOUR_AIRFLOW["mapped-retry"] = _tour_mapped_retry
+TOUR_AIRFLOW["retried-log"] = _tour_retried_log
 _KEPT_HEADERS = ("content-type", "airflow-continuation-token", "link")
 
 

@@ -152,3 +152,25 @@ class BatchTaskRunsBackend(Backend, Protocol):
     async def task_runs_of(self, root: str, run_ids: Sequence[str]) -> dict[str, list[TaskRun]]:
         """For each of ``run_ids`` of graph ``root``: its task runs, as ``task_runs`` would say."""
         ...
+
+
+@runtime_checkable
+class RunErrorsBackend(Backend, Protocol):
+    """Present ONLY when ``capabilities.run_errors``: a failed run's error read where it costs a request
+    per run (Airflow: the failed task's log). Ask for the runs on screen only; answers are cached."""
+
+    async def with_errors(self, root: str, runs: Sequence[GraphRun]) -> list[GraphRun]:
+        """``runs`` with each failed run's first error message led by the exception its first failed
+        task died of (when its log says); the other runs as they were."""
+        ...
+
+
+@runtime_checkable
+class TriesBackend(Backend, Protocol):
+    """Present ONLY when ``capabilities.tries``: every try of one task run (Airflow task-instance tries)."""
+
+    async def task_tries(self, root: str, run_id: str, task: str) -> list[TaskRun]:
+        """Each try of ``task`` (a task key, or a ``TaskRun.label`` such as ``process[3]``) in graph run
+        ``run_id``, oldest first: its outcome, start, end and, for one waiting to retry, when it runs
+        again (``next_retry_time``) where the backend can say."""
+        ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from rich.text import Text
 from textual import on
@@ -10,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Label
 
+from tui.backends.base import RunErrorsBackend
 from tui.domain import Graph, GraphRun, RunState, Task, TaskRun
 from tui.plural import plural
 from tui.services.graph_notes import failure_causes, written_nodes
@@ -130,6 +132,9 @@ class GraphScreen(PolledScreen):
             # A pinned run that was still going: find it again, so its state and times are current.
             run = await self._current_state_of(run, current)
             self.pinned_run = run
+        if run is not None and run.state is RunState.FAILED and backend.capabilities.run_errors:
+            # The exception it died of, from its failed task's log (read once, then cached).
+            run = (await cast(RunErrorsBackend, backend).with_errors(root, [run]))[0]
         task_runs: tuple[TaskRun, ...] = ()
         if run is not None and backend.capabilities.task_runs:
             task_runs = tuple(await backend.task_runs(root, run.run_id))

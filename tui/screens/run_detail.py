@@ -3,6 +3,9 @@ with that run's outcome; `l` opens its log."""
 
 from __future__ import annotations
 
+import json
+from typing import cast
+
 import anyio
 from rich.text import Text
 from textual import on, work
@@ -11,7 +14,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
+from tui.backends.base import TriesBackend
 from tui.domain import GraphRun, Task, TaskRun
+from tui.errors import BackendError
 from tui.widgets.footer import KeyFooter
 from tui.widgets.header import HeaderBar
 from tui.widgets.literal import literal, message
@@ -19,6 +24,7 @@ from tui.widgets.log_view import LogView
 from tui.widgets.run_age import age_line
 from tui.widgets.status import run_badge
 from tui.widgets.timefmt import absolute, duration, moment
+from tui.widgets.tries import tries_text
 
 from .graph import GraphScreen, GraphSnapshot, GraphTree, task_name
 
@@ -58,6 +64,10 @@ class RunDetailScreen(GraphScreen):
         # A finished run without an end time (Taipy jobs carry none) has no known duration: never "now".
         known = not (run.state.is_finished and run.completed_time is None)
         text.append((duration(run.duration(now)) if known else "") or "—")
+        origin = run_origin(run)
+        if origin.plain:  # why the run exists and who started it, with what (Airflow's run type, conf)
+            text.append("\n ")
+            text.append_text(origin)
         age = app.run_ages.run_age(run, now, app.wall())  # type: ignore[attr-defined]
         if age is not None:  # how long in its state, against the usual: a stuck run says so
             text.append("\n ")
@@ -96,6 +106,25 @@ class RunDetailScreen(GraphScreen):
     @property
     def shown_run(self) -> GraphRun:
         return self.run  # `l` (GraphScreen.action_open_log) opens this run's log
+
+
+_CONF_CHARS = 80  # of a run's conf in its header: enough to recognise it, not a dump
+
+
+def run_origin(run: GraphRun) -> Text:
+    """``manual · by admin · conf {"x": 1}``: the run's type, who triggered it and its parameters, as
+    far as the backend says (all server text, shown literally)."""
+    parts: list[Text] = []
+    if run.run_type:
+        parts.append(literal(run.run_type, "bold"))
+    if run.triggered_by:
+        parts.append(Text("by ").append_text(literal(run.triggered_by)))
+    if run.conf:
+        conf = json.dumps(run.conf, sort_keys=True, default=str, ensure_ascii=False)
+        if len(conf) > _CONF_CHARS:
+            conf = conf[: _CONF_CHARS - 1] + "…"
+        parts.append(Text("conf ").append_text(literal(conf)))
+    return Text("  ·  ").join(parts)
 
 
 def run_log_lines(run: GraphRun, tz) -> list[str]:
@@ -177,18 +206,48 @@ class TaskLogScreen(Screen):
         self.error: str | None = None
         self.finished_tries: dict[int, list[str]] = {}  # fetched once, never again
         self.note: str | None = None  # LogChunk.note: what this log is (e.g. only a stack trace)
+        self.tries: list[TaskRun] = []  # every try's outcome and times, where the backend has them
 
     def compose(self) -> ComposeResult:
         yield HeaderBar("Task log")
         yield Static(id="tasklog-title")
         yield Static(id="tasklog-note")  # the backend's words about this log (what it is, what it lacks)
+        yield Static(id="tasklog-tries")  # each try's outcome and times (the switcher's map)
         yield LogView(name_hint=f"{self.run.graph}-{self.run.run_id}-{self.log_name}-{self.try_number}")
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#tasklog-note", Static).display = False
+        self.query_one("#tasklog-tries", Static).display = False
         self.query_one(LogView).log_widget.focus()
         self.load()
+        if self.app.backend.capabilities.tries:  # type: ignore[attr-defined]
+            self.load_tries()
+
+    @work(group="tasklog-tries", exclusive=True, exit_on_error=False)
+    async def load_tries(self) -> None:
+        """Every try of this task run, once (and again when a followed try ends): the strip above the
+        log. A failure leaves the strip out; the log itself does not depend on it."""
+        backend = cast(TriesBackend, self.app.backend)  # type: ignore[attr-defined]
+        try:
+            self.tries = await backend.task_tries(self.run.graph, self.run.run_id, self.log_ref)
+        except BackendError:
+            return
+        if self.tries:
+            self.max_try = max(self.max_try, *(t.try_number or 0 for t in self.tries))
+        self.show_tries()
+        self.query_one("#tasklog-title", Static).update(self.title_text())
+
+    def show_tries(self) -> None:
+        widget = self.query_one("#tasklog-tries", Static)
+        if not self.tries:
+            widget.display = False
+            return
+        app = self.app
+        widget.update(
+            tries_text(self.tries, self.try_number, app.now(), app.tz, app.show_absolute, app.theme_colors)  # type: ignore[attr-defined]
+        )
+        widget.display = True
 
     def title_text(self) -> Text:
         text = Text(" ")
@@ -247,6 +306,8 @@ class TaskLogScreen(Screen):
         self.query_one("#tasklog-title", Static).update(self.title_text())
         self.show_note(bool(self.finished_tries[wanted]))
         view.set_finished()
+        if any(not t.state.is_finished for t in self.tries):  # a followed try ended: its outcome too
+            self.load_tries()
 
     def show_note(self, has_lines: bool) -> None:
         """The backend's note above the lines; a log with no lines says so in words, never a blank."""
@@ -265,6 +326,7 @@ class TaskLogScreen(Screen):
             self.notify(f"Already at the {edge} try ({self.try_number} of {self.max_try}).", timeout=3)
             return
         self.try_number = wanted
+        self.show_tries()
         self.continuation, self.finished = None, False
         self.query_one(LogView).reset()
         self.load()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 import anyio
 from rich.text import Text
@@ -13,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Label
 
+from tui.backends.base import RunErrorsBackend
 from tui.domain import GraphRun, RunState, Task
 from tui.plural import plural
 from tui.services.snapshots import CONCURRENCY
@@ -294,6 +296,49 @@ class CurrentRunsScreen(RunsScreen):
         return age_cell(age, app.theme_colors)  # type: ignore[attr-defined]
 
 
+# The completed runs' columns: key, label, the width they need (cells plus gap), and when the terminal is
+# too narrow for all, which go first (highest first; 0: never). The run id stays: it is what a person
+# quotes; TYPE and BY are shown only when some run has them (a backend that never says has no column).
+COMPLETED_COLUMNS: tuple[tuple[str, str, int, int], ...] = (
+    ("state", "STATE", 13, 0),
+    ("graph", "GRAPH", 16, 0),
+    ("run", "RUN ID", 30, 0),
+    ("type", "TYPE", 12, 6),
+    ("by", "BY", 10, 8),
+    ("scheduled", "SCHEDULED", 11, 10),
+    ("started", "STARTED", 10, 9),
+    ("completed", "COMPLETED", 11, 4),
+    ("duration", "DURATION", 10, 5),
+    ("error_task", "FIRST ERROR", 14, 2),
+    ("code", "CODE", 8, 7),
+    ("message", "MESSAGE", 20, 3),
+)
+
+
+def completed_columns(
+    width: int, *, has_type: bool, has_by: bool, has_code: bool = True, run_width: int | None = None
+) -> list[tuple[str, str]]:
+    """The columns that fit ``width`` cells, the least useful dropped first; ``run_width``: the longest
+    run id shown (Snowflake's are 13 digits, Airflow's 40 characters)."""
+    absent = {"type"} if not has_type else set()
+    absent |= {"by"} if not has_by else set()
+    absent |= {"code"} if not has_code else set()
+    shown = [c for c in COMPLETED_COLUMNS if c[0] not in absent]
+    if run_width is not None:
+        shown = [(k, label, max(8, run_width + 2) if k == "run" else w, r) for k, label, w, r in shown]
+    dropped = []
+    for column in sorted(shown, key=lambda c: -c[3]):
+        if sum(c[2] for c in shown) <= width or column[3] == 0:
+            break
+        shown.remove(column)
+        dropped.append(column)
+    for column in reversed(dropped):  # a narrower one dropped late may still fit: the most useful first
+        if sum(c[2] for c in shown) + column[2] <= width:
+            shown.append(column)
+    order = {c[0]: n for n, c in enumerate(COMPLETED_COLUMNS)}
+    return [(key, label) for key, label, _, _ in sorted(shown, key=lambda c: order[c[0]])]
+
+
 class CompletedRunsScreen(RunsScreen):
     TITLE_TEXT = "Completed runs"
     BINDINGS = [
@@ -301,19 +346,26 @@ class CompletedRunsScreen(RunsScreen):
         Binding("plus", "more", "More", id="runs.limit_more"),
         Binding("minus", "fewer", "Fewer", show=False, id="runs.limit_fewer"),
     ]
+    shown_columns: list[tuple[str, str]] | None = None
 
     def columns(self) -> list[tuple[str, str]]:
-        return [
-            ("state", "STATE"),
-            ("graph", "GRAPH"),
-            ("scheduled", "SCHEDULED"),
-            ("started", "STARTED"),
-            ("completed", "COMPLETED"),
-            ("duration", "DURATION"),
-            ("error_task", "FIRST ERROR"),
-            ("code", "CODE"),
-            ("message", "MESSAGE"),
-        ]
+        return completed_columns(self.app.size.width, has_type=False, has_by=False)
+
+    def render_rows(self) -> None:
+        """Fit the columns to the width (and to what the runs say) before the rows: set again only
+        when that changes, never on a plain poll."""
+        runs = self.snapshot.runs if self.snapshot is not None else []
+        wanted = completed_columns(
+            self.app.size.width - 2,  # less the vertical scrollbar
+            has_type=any(r.run_type for r in runs),
+            has_by=any(r.triggered_by for r in runs),
+            has_code=not runs or any(r.first_error_code for r in runs),
+            run_width=min(44, max((len(r.run_id) for r in runs), default=13)),
+        )
+        if wanted != self.shown_columns:
+            self.shown_columns = wanted
+            self.query_one(KeyedTable).set_columns([(key, label, None) for key, label in wanted])
+        super().render_rows()
 
     def compose_pane(self) -> ComposeResult:
         yield ErrorPane(id="runs-error")
@@ -332,6 +384,8 @@ class CompletedRunsScreen(RunsScreen):
         backend = self.app.backend  # type: ignore[attr-defined]
         limit = self.limit if not self.all_graphs else min(self.limit, HISTORY)
         runs = await backend.completed_runs(root, limit=limit, errors_only=self.errors_only)
+        if backend.capabilities.run_errors:  # each failed run's exception: a log read once per run
+            runs = await cast(RunErrorsBackend, backend).with_errors(root, runs)
         self.app.run_ages.observe_completed(runs)  # type: ignore[attr-defined]
         return runs
 
@@ -383,17 +437,21 @@ class CompletedRunsScreen(RunsScreen):
         return await backend.completed_runs(root, limit=HISTORY, errors_only=False)
 
     def cells(self, run: GraphRun, data: RunsSnapshot) -> tuple[Text, ...]:
-        return (
-            run_badge(run.state, run.raw_state, self.app.theme_colors),  # type: ignore[attr-defined]
-            self.graph_name(run, data),
-            self.when(run.scheduled_time),
-            self.when(run.started_time),
-            self.when(run.completed_time),
-            Text(duration(run.duration())),
-            literal(run.first_error_task or ""),
-            literal(run.first_error_code or ""),
-            message(run.first_error_message, single_line=True),
-        )
+        every = {
+            "state": lambda: run_badge(run.state, run.raw_state, self.app.theme_colors),  # type: ignore[attr-defined]
+            "graph": lambda: self.graph_name(run, data),
+            "run": lambda: literal(run.run_id),
+            "type": lambda: literal(run.run_type or ""),
+            "by": lambda: literal(run.triggered_by or ""),
+            "scheduled": lambda: self.when(run.scheduled_time),
+            "started": lambda: self.when(run.started_time),
+            "completed": lambda: self.when(run.completed_time),
+            "duration": lambda: Text(duration(run.duration())),
+            "error_task": lambda: literal(run.first_error_task or ""),
+            "code": lambda: literal(run.first_error_code or ""),
+            "message": lambda: message(run.first_error_message, single_line=True),
+        }
+        return tuple(every[key]() for key, _ in self.shown_columns or self.columns())
 
     def action_toggle_errors(self) -> None:
         self.errors_only = not self.errors_only

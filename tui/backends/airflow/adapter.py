@@ -18,10 +18,11 @@ from tui.action_plan import ActionKind, PlanFacts
 from tui.backends.airflow import mapping, models
 from tui.backends.airflow.auth import LoginAuth
 from tui.backends.airflow.client import PAGE_LIMIT, AirflowClient, Api
+from tui.backends.airflow.log_error import exception_of
 from tui.backends.airflow.wording import AirflowWording, plan_facts
 from tui.backends.http import HttpClient, HttpSettings
 from tui.backends.server_clock import ServerClock
-from tui.errors import ConfigError, ConflictError, NotFoundError
+from tui.errors import BackendError, ConfigError, ConflictError, NotFoundError
 from tui.plural import plural
 
 _MAX_RUNS = 1000
@@ -34,6 +35,11 @@ _CLEARED_STATES = {domain.RunState.FAILED, domain.RunState.UPSTREAM_FAILED}
 # the console's keys.
 # Shorter ones are parsed in place: a thread hop costs more than they do.
 OFF_LOOP_ITEMS = 500
+# Logs read per ``with_errors`` call (the rest wait for a later call): a screen of failed runs costs
+# a bounded number of requests, and each (run, task, try) is read once (``_exceptions``).
+ERROR_LOGS_PER_CALL = 10
+_ERROR_LOG_PAGES = 5  # pages of one log followed to its end (the traceback is at the end)
+_EXCEPTIONS_KEPT = 1000
 
 R = TypeVar("R")
 
@@ -66,6 +72,8 @@ class AirflowBackend:
         acts_on_graph=True,
         batch_runs=True,
         batch_task_runs=True,
+        run_errors=True,
+        tries=True,
     )
 
     wording = AirflowWording()  # what dagtop says about this backend's tasks and actions
@@ -84,6 +92,8 @@ class AirflowBackend:
         self.server_version: str | None = None
         self._lock = anyio.Lock()
         self._dags: dict[str, models.Dag] = {}  # the last DAG list: next run times for batch reads
+        # The exception of each (dag, run, task, try) read from its log; None: its log has none.
+        self._exceptions: dict[tuple[str, str, str, int], str | None] = {}
 
     @classmethod
     def connect(
@@ -299,6 +309,63 @@ class AirflowBackend:
         payload = await client.failed_task_instances(dag_id, since, max_items=_MAX_RUNS)
         return mapping.with_first_errors(runs, await parsed(mapping.parse_task_instances, payload))
 
+    async def task_tries(self, root: str, run_id: str, task: str) -> list[domain.TaskRun]:
+        """Every try of one task instance (``dag/task`` or ``task[3]`` for an index), oldest first; for a
+        try waiting to retry, when it runs again (one more request: the task's retry delay)."""
+        dag_id, _ = self._split(root)
+        task_id, map_index = _task_ref(dag_id, task)
+        client = await self.client()
+        payload = await client.task_tries(dag_id, run_id, task_id, map_index)
+        tries = mapping.parse_tries(payload)
+        if any(t.state is domain.RunState.RETRYING for t in tries):
+            wire = mapping.parse(models.DagTask, await client.get_task(dag_id, task_id), "task")
+            tries = mapping.parse_tries(payload, wire)
+        return tries
+
+    async def with_errors(self, root: str, runs: Sequence[domain.GraphRun]) -> list[domain.GraphRun]:
+        """Failed runs with the exception their first failed task died of, read from the last lines of
+        that try's log (Airflow has no error field). At most ``ERROR_LOGS_PER_CALL`` logs are read per
+        call; each (run, task, try) once, then cached (a finished try's log does not change)."""
+        dag_id, _ = self._split(root)
+        out: list[domain.GraphRun] = []
+        budget = ERROR_LOGS_PER_CALL
+        for run in runs:
+            tried = run.extra.get("first_error_try")
+            if run.state is not domain.RunState.FAILED or not run.first_error_task or not tried:
+                out.append(run)
+                continue
+            key = (dag_id, run.run_id, run.first_error_task, int(tried))
+            if key not in self._exceptions:
+                if budget <= 0:
+                    out.append(run)
+                    continue
+                budget -= 1
+                try:
+                    self._remember(key, await self._exception(*key))
+                except NotFoundError:  # the log is gone (rotated, removed): it will not come back
+                    self._remember(key, None)
+                except BackendError:  # the run is shown without it; a later call asks again
+                    out.append(run)
+                    continue
+            out.append(mapping.with_exception(run, self._exceptions[key]))
+        return out
+
+    async def _exception(self, dag_id: str, run_id: str, task: str, try_number: int) -> str | None:
+        lines: list[str] = []
+        token: str | None = None
+        for _ in range(_ERROR_LOG_PAGES):
+            chunk = await self.run_log(dag_id, run_id, task, try_number, token)
+            lines += chunk.lines
+            token = chunk.continuation
+            if chunk.finished or not token:
+                break
+        return exception_of(lines)
+
+    def _remember(self, key: tuple[str, str, str, int], exception: str | None) -> None:
+        if len(self._exceptions) >= _EXCEPTIONS_KEPT:  # drop the oldest: runs scroll away
+            self._exceptions.pop(next(iter(self._exceptions)))
+        self._exceptions[key] = exception
+
     async def task_runs(self, root: str, run_id: str) -> list[domain.TaskRun]:
         """The task instances of one DAG run, ordered by task id (then map index)."""
         dag_id, _ = self._split(root)
@@ -339,12 +406,7 @@ class AirflowBackend:
         dag_id, _ = self._split(root)
         if task in (dag_id, ""):  # the DAG itself has no task instance, so no log: summarise its run
             return await self._run_summary(dag_id, run_id)
-        task_id = task.split(mapping.SEP, 1)[1] if task.startswith(dag_id + mapping.SEP) else task
-        map_index = -1
-        if task_id.endswith("]") and "[" in task_id:  # a TaskRun.log_ref of a mapped task: "t[3]"
-            name, _, index = task_id[:-1].rpartition("[")
-            if index.isdigit():
-                task_id, map_index = name, int(index)
+        task_id, map_index = _task_ref(dag_id, task)
         client = await self.client()
         payload = await client.get_log(dag_id, run_id, task_id, try_number, continuation, map_index)
         return mapping.parse_log(payload, client.api)
@@ -456,6 +518,16 @@ class AirflowBackend:
 
     async def resume(self, key: str) -> str:
         return await self._pause(key, False)
+
+
+def _task_ref(dag_id: str, task: str) -> tuple[str, int]:
+    """The task id and map index (-1: not mapped) of a task key or a ``TaskRun.label`` (``t[3]``)."""
+    task_id = task.split(mapping.SEP, 1)[1] if task.startswith(dag_id + mapping.SEP) else task
+    if task_id.endswith("]") and "[" in task_id:
+        name, _, index = task_id[:-1].rpartition("[")
+        if index.isdigit():
+            return name, int(index)
+    return task_id, -1
 
 
 def _keys(dag_id: str, names: list[str]) -> list[str]:

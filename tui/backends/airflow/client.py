@@ -177,6 +177,12 @@ class AirflowClient:
             body["state"] = states
         return await self.http.post_read(f"{self.base}/dags/~/dagRuns/~/taskInstances/list", body)
 
+    async def task_tries(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> list[Any]:
+        """Every try of one task instance (an index of a mapped task), the current one included."""
+        index = f"/{int(map_index)}" if map_index >= 0 else ""
+        path = self.run_path(dag_id, run_id, f"/taskInstances/{seg(task_id)}{index}/tries")
+        return await self.http.get_all(path, None, self._pages("task_instances"))
+
     async def get_log(
         self, dag_id: str, run_id: str, task_id: str, try_number: int, token: str | None, map_index: int = -1
     ) -> Any:

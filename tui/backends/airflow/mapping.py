@@ -14,7 +14,7 @@ import binascii
 import json
 import zlib
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -115,6 +115,20 @@ def task_run_state(raw: str | None) -> domain.RunState:
 # ----------------------------------------------------------------------------------------- DAGs and tasks
 
 
+def timedelta_of(value: Any) -> timedelta | None:
+    """A serialised ``{"__type": "TimeDelta", "days", "seconds", "microseconds"}`` (None otherwise)."""
+    if not isinstance(value, dict) or value.get("__type") != "TimeDelta":
+        return None
+    try:
+        return timedelta(
+            days=float(value.get("days") or 0),
+            seconds=float(value.get("seconds") or 0),
+            microseconds=float(value.get("microseconds") or 0),
+        )
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 def schedule(dag: models.Dag) -> domain.Schedule:
     """The schedule as the server words it: v2 ``timetable_summary``, v1 ``schedule_interval``; the human
     ``timetable_description`` ("At 00:00") goes with it."""
@@ -123,12 +137,8 @@ def schedule(dag: models.Dag) -> domain.Schedule:
         interval = dag.schedule_interval
         if "value" in interval:
             text = str(interval["value"])
-        elif interval.get("__type") == "TimeDelta":
-            seconds = (
-                float(interval.get("days") or 0) * 86400
-                + float(interval.get("seconds") or 0)
-                + float(interval.get("microseconds") or 0) / 1e6
-            )
+        elif (delta := timedelta_of(interval)) is not None:
+            seconds = delta.total_seconds()
             if seconds > 0 and seconds % 60 == 0:
                 return domain.Schedule(kind="minutes", minutes=int(seconds // 60))
             text = f"every {seconds:g} s"
@@ -255,6 +265,11 @@ def run_to_domain(run: models.DagRun) -> domain.GraphRun:
         scheduled_time=run.run_after or run.logical_date or run.execution_date,
         started_time=run.start_date,
         completed_time=run.end_date,
+        note=run.note or None,
+        run_type=run.run_type,
+        # The user where the server names one (Airflow 3), else what triggered it.
+        triggered_by=run.triggering_user_name or run.triggered_by,
+        conf=run.conf or None,
         extra=extra,
     )
 
@@ -280,6 +295,7 @@ def next_scheduled_run(dag: models.Dag) -> domain.GraphRun | None:
         raw_state="scheduled",
         scheduled_time=when,
         next_scheduled_time=when,
+        run_type="scheduled",
         extra={"run_type": "scheduled", "not_created_yet": True},
     )
 
@@ -325,7 +341,9 @@ def with_first_errors(runs: list[domain.GraphRun], failed: list[domain.TaskRun])
         if more:
             words += f"; {len(more)} more failed: " + ", ".join(t.label for t in more[:5])
             words += ", …" if len(more) > 5 else ""
-        out.append(run.model_copy(update={"first_error_task": first.label, "first_error_message": words}))
+        extra = {**run.extra, "first_error_try": first.try_number}
+        update = {"first_error_task": first.label, "first_error_message": words, "extra": extra}
+        out.append(run.model_copy(update=update))
     return out
 
 
@@ -452,3 +470,31 @@ def parse_log(payload: Any, api: str) -> domain.LogChunk:
             out.extend(_v2_entry_lines(entry))
     token = page.continuation_token or None
     return domain.LogChunk(lines=tuple(out), continuation=token, finished=token is None)
+
+
+def with_exception(run: domain.GraphRun, exception: str | None) -> domain.GraphRun:
+    """``run`` with the exception its first failed task died of leading its first error message (the
+    try and the other failures follow on the next line)."""
+    if not exception or run.extra.get("exception"):  # none, or already there (a run enriched twice)
+        return run
+    words = run.first_error_message or ""
+    message = f"{exception}\n{words}" if words else exception
+    extra = {**run.extra, "exception": exception}
+    return run.model_copy(update={"first_error_message": message, "extra": extra})
+
+
+def parse_tries(payload: Any, task: models.DagTask | None = None) -> list[domain.TaskRun]:
+    """Every try of one task instance, oldest first. A try waiting to retry gets its next retry time
+    from ``task``'s retry delay (its end plus the delay), unless the delay grows exponentially (then
+    Airflow's own formula, with jitter, decides: not said rather than guessed)."""
+    wire = parse_list(models.TaskInstance, payload, "task instance tries")
+    wire.sort(key=lambda t: t.try_number or 0)
+    tries = [task_instance_to_domain(t) for t in wire]
+    delay = timedelta_of(task.retry_delay) if task is not None else None
+    backoff = bool(task.retry_exponential_backoff) if task is not None else False
+    out = []
+    for t in tries:
+        if t.state is domain.RunState.RETRYING and t.completed_time and delay is not None and not backoff:
+            t = t.model_copy(update={"next_retry_time": t.completed_time + delay})
+        out.append(t)
+    return out

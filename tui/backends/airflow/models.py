@@ -66,6 +66,8 @@ class DagTask(_Wire):
     is_mapped: bool | None = None
     doc_md: str | None = None
     execution_timeout: Any = None
+    retry_delay: Any = None  # {"__type": "TimeDelta", "days", "seconds", "microseconds"}
+    retry_exponential_backoff: float | bool | None = None  # v2: a multiplier (0: off); v1: a flag
 
 
 class DagRun(_Wire):
@@ -81,7 +83,8 @@ class DagRun(_Wire):
     end_date: Timestamp = None
     conf: dict[str, Any] | None = None
     note: str | None = None
-    triggered_by: str | None = None  # v2
+    triggered_by: str | None = None  # v2: what triggered it (rest_api, ui, timetable, ...)
+    triggering_user_name: str | None = None  # v2 (3.x): who triggered it; v1 does not say
     external_trigger: bool | None = None  # v1
 
 
