@@ -100,6 +100,7 @@ def wait_prepared(server: srv.AirflowServer, runs: dict[str, str]) -> None:
     for dag_id in ("tui_fail", "tui_fanout", "tui_wide", "tui_mapped"):
         srv.wait_run(server, dag_id, runs[dag_id])
     _wait_mixed(server, runs["tui_mixed"])
+    srv.wait_import_errors(server)
 
 
 # ------------------------------------------------------------------------------------------- recording
@@ -120,6 +121,8 @@ async def record_adapter(server: srv.AirflowServer, rec: RecordingTransport, run
     try:
         await b.list_tasks()
         await b.import_errors()
+        await b.get_task("docs_dag")  # doc_md: on the DAG's details and on its task
+        await b.get_graph("docs_dag")
         for dag_id in ("tui_chain", "tui_fail", "tui_fanout", "tui_mapped", "tui_mixed", "tui_wide"):
             await b.get_graph(dag_id)
             await b.current_runs(dag_id, limit=10)

@@ -10,7 +10,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from tui.action_plan import ActionKind, ActionPlan, PlanFacts
-from tui.domain import Capabilities, Graph, GraphRun, LogChunk, Task, TaskRun
+from tui.domain import Capabilities, FileImportError, Graph, GraphRun, LogChunk, Task, TaskRun
+
+# Why a backend without ``capabilities.import_errors`` has none: said by the console's key and by
+# ``dagtop get import-errors``.
+NO_IMPORT_ERRORS = "its graphs are not loaded from definition files that can fail to import"
 
 
 class Wording(Protocol):
@@ -137,4 +141,13 @@ class CancelBackend(Backend, Protocol):
         """Cancel ``task``'s run inside graph run ``run_id`` of ``root``, then re-read it and say what
         really happened. Raises ``ConflictError`` when the server accepted the cancel but the run went
         on (Taipy answers 200 for a RUNNING job and lets it finish): the message says so."""
+        ...
+
+
+@runtime_checkable
+class ImportErrorsBackend(Backend, Protocol):
+    """Present ONLY when ``capabilities.import_errors``: graph files the scheduler failed to load."""
+
+    async def import_errors(self) -> list[FileImportError]:
+        """Every file that does not load now, newest attempt first, with its stack trace."""
         ...
