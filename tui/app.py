@@ -373,7 +373,7 @@ class DagtopApp(App):
         if not parameters:
             _namespace, action, parameters = parse_action(action)
         if action == "open_import_errors" and not self.backend.capabilities.import_errors:
-            return f"No import errors on {self.connection.backend}: {NO_IMPORT_ERRORS}."
+            return f"{self.connection.backend} has none: {NO_IMPORT_ERRORS}."
         if action != "act" or len(parameters) != 1:
             return None
         try:

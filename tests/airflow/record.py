@@ -97,9 +97,10 @@ def prepare(server: srv.AirflowServer) -> dict[str, str]:
 
 
 def wait_prepared(server: srv.AirflowServer, runs: dict[str, str]) -> None:
+    # Generous: Airflow 2's sequential executor runs one task at a time, slowly on a loaded machine.
     for dag_id in ("tui_fail", "tui_fanout", "tui_wide", "tui_mapped"):
-        srv.wait_run(server, dag_id, runs[dag_id])
-    _wait_mixed(server, runs["tui_mixed"])
+        srv.wait_run(server, dag_id, runs[dag_id], timeout=900)
+    _wait_mixed(server, runs["tui_mixed"], timeout=900)
     srv.wait_import_errors(server)
 
 

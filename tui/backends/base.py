@@ -14,7 +14,7 @@ from tui.domain import Capabilities, FileImportError, Graph, GraphRun, LogChunk,
 
 # Why a backend without ``capabilities.import_errors`` has none: said by the console's key and by
 # ``dagtop get import-errors``.
-NO_IMPORT_ERRORS = "its graphs are not loaded from definition files that can fail to import"
+NO_IMPORT_ERRORS = "its graphs are not loaded from files that can fail to import"
 
 
 class Wording(Protocol):
