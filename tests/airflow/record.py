@@ -162,7 +162,11 @@ async def record_tour(server: srv.AirflowServer, rec: RecordingTransport) -> Non
         for step in TOUR_AIRFLOW.values():
             for size in ((120, 40), (80, 24)):
                 auth = LoginAuth(srv.ADMIN[0], srv.ADMIN[1], f"{server.url}/auth/token")
-                b = AirflowBackend.connect(server.url, auth, transport=rec, settings=HttpSettings(rate=None))
+                # Per-DAG reads, as the replay (harness_airflow.build_airflow) makes them: a replay keys a
+                # POST on its URL, not its body, so the batch reads cannot be replayed.
+                b = AirflowBackend.connect(
+                    server.url, auth, transport=rec, settings=HttpSettings(rate=None), batch=False
+                )
                 info = ConnectionInfo(profile="airflow", backend="airflow", location=b.location)
                 app = make_app(b, info, tz=UTC, auto_poll=False)
                 async with app.run_test(size=size) as pilot:

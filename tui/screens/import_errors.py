@@ -69,8 +69,11 @@ class ImportErrorsScreen(PolledScreen):
 
     def render_rows(self) -> None:
         summary = self.query_one("#import-errors-summary", Label)
-        if self.freshness.last_success is None:
-            return  # nothing fetched yet (a failed first poll: the header says why)
+        if self.freshness.last_success is None:  # nothing read yet: say why when a read failed
+            error = self.freshness.last_error
+            if error:
+                summary.update(literal(f"The import errors could not be read: {error}"))
+            return
         if self.errors:
             words = f"{plural(len(self.errors), 'file')} cannot be loaded: their graphs do not exist"
             summary.update(Text(words + " until fixed. Newest first.", style="bold"))
