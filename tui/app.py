@@ -17,9 +17,9 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from tui.backends.base import Backend, ScopedBackend
+from tui.backends.base import NO_IMPORT_ERRORS, Backend, ImportErrorsBackend, ScopedBackend
 from tui.commands import DagtopCommands, TaskJump, palette_commands
-from tui.domain import GraphRun, Task, TaskRun
+from tui.domain import FileImportError, GraphRun, Task, TaskRun
 from tui.errors import describe_error
 from tui.services.actions import ActionKind
 from tui.services.journal import ActionJournal
@@ -30,6 +30,9 @@ from tui.widgets.header import ConnectionInfo, connection_info
 
 Clock = Callable[[], datetime]
 SKEW_NOISE = timedelta(seconds=2)  # Date has whole seconds, and a response takes a while to arrive
+# Import errors change only when the scheduler parses files again (Airflow: every 30 s at the
+# soonest): the header's count is read at the poll's cadence, or this often if that is faster.
+IMPORT_ERRORS_EVERY = 30.0
 
 
 def system_clock() -> datetime:
@@ -61,6 +64,7 @@ class DagtopApp(App):
         Binding("A", "toggle_absolute", "Abs. time", show=False, id="app.absolute_time"),
         Binding("e", "show_error", "Last error", show=False, id="app.last_error"),
         Binding("H", "open_history", "Action history", show=False, id="app.history"),
+        Binding("I", "open_import_errors", "Import errors", show=False, id="app.import_errors"),
         Binding("x", "act('execute')", "Execute", id="action.execute"),
         Binding("X", "act('retry-last')", "Retry last", id="action.retry_last"),
         Binding("s", "act('suspend')", "Suspend", id="action.suspend"),
@@ -100,6 +104,9 @@ class DagtopApp(App):
         self._action_in_flight = False
         # How long each run has been in its state, remembered across polls and screens.
         self.run_ages = RunAges()
+        # The files the scheduler cannot load, as last read (None: not read, or no such thing here).
+        self.import_errors: list[FileImportError] | None = None
+        self._import_errors_timer: Any = None
 
     def notify(
         self,
@@ -168,6 +175,30 @@ class DagtopApp(App):
         if self.keymap_overrides:
             self.set_keymap(self.keymap_overrides)
         self.push_screen(TasksScreen())
+        self.watch_import_errors()
+
+    @work(group="import-errors", exclusive=True, exit_on_error=False)
+    async def watch_import_errors(self) -> None:
+        """Read the import errors for the header's count, then again a poll later (never two at once:
+        the next is armed when this one ends; none while polling is paused)."""
+        if self._import_errors_timer is not None:
+            self._import_errors_timer.stop()
+            self._import_errors_timer = None
+        backend = self.backend
+        if not backend.capabilities.import_errors:
+            self.import_errors = None
+            return
+        if not self.polling_paused:
+            errors: list[FileImportError] | None
+            try:
+                errors = await cast(ImportErrorsBackend, backend).import_errors()
+            except Exception:  # the count keeps its last value; the screen (I) shows the error
+                errors = None
+            if errors is not None and backend is self.backend:  # not a profile left meanwhile
+                self.import_errors = errors
+        if self.auto_poll:
+            every = max(self.connection.poll_interval, IMPORT_ERRORS_EVERY)
+            self._import_errors_timer = self.set_timer(every, self.watch_import_errors)
 
     async def on_unmount(self) -> None:
         for backend in self._backends:
@@ -254,6 +285,16 @@ class DagtopApp(App):
 
         self.push_screen(HistoryScreen())
 
+    def action_open_import_errors(self) -> None:
+        from tui.screens.import_errors import ImportErrorsScreen
+
+        absent = self.absent_reason("open_import_errors")
+        if absent is not None:
+            self.notify(absent, title="No import errors here", timeout=6)
+            return
+        if not isinstance(self.screen, ImportErrorsScreen):
+            self.push_screen(ImportErrorsScreen())
+
     def action_pick_scope(self) -> None:
         from tui.screens.scope import ScopePicker
 
@@ -301,6 +342,8 @@ class DagtopApp(App):
         previous, self._backends = self._backends, [opened.backend]
         self.run_ages = RunAges()  # another server: its runs and their durations are not these
         self.backend = opened.backend
+        self.import_errors = None
+        self.watch_import_errors()
         self.connection = connection_info(opened.profile, opened.backend)
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -342,6 +385,8 @@ class DagtopApp(App):
         help's list of keys leave them out (help lists them apart, with the reason)."""
         if not parameters:
             _namespace, action, parameters = parse_action(action)
+        if action == "open_import_errors" and not self.backend.capabilities.import_errors:
+            return f"{self.connection.backend} has none: {NO_IMPORT_ERRORS}."
         if action != "act" or len(parameters) != 1:
             return None
         try:

@@ -39,6 +39,7 @@ SYNONYMS: dict[str, str] = {
     "app.absolute_time": "time clock zone absolute relative timestamp",
     "app.last_error": "error poll failure why stale",
     "app.history": "history journal past actions audit log outcomes what did i do",
+    "app.import_errors": "import errors broken dag files parse syntax traceback missing dags",
     "action.execute": "run trigger start execute now kick",
     "action.retry_last": "retry rerun re-run again failed repair retrylast",
     "action.suspend": "pause disable stop suspend",

@@ -128,6 +128,9 @@ class Task(_Frozen):
     edge_conditions: Mapping[str, str] = Field(default_factory=dict)
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
+    # The task's or graph's own documentation as its author wrote it (Airflow ``doc_md``): markdown
+    # source, shown as inert text, never rendered into markup or links.
+    doc: str | None = None
     extra: Mapping[str, Any] = Field(default_factory=dict)
 
     @property
@@ -202,6 +205,23 @@ class TaskRun(_Frozen):
         return self.log_ref or self.task
 
 
+class FileImportError(_Frozen):
+    """A graph definition file the scheduler could not load (an Airflow DAG file that does not import):
+    none of its graphs exist until it is fixed. Every field is server text."""
+
+    key: str  # the server's id for the error, or the file when it has none
+    file: str
+    when: datetime | None = None  # when the scheduler last tried to load the file
+    stack_trace: str = ""
+    bundle: str | None = None  # where the file comes from (Airflow 3's DAG bundle)
+
+    @property
+    def last_line(self) -> str:
+        """The exception itself (the stack trace's last non-empty line): what went wrong, in one line."""
+        lines = [line for line in self.stack_trace.splitlines() if line.strip()]
+        return lines[-1].strip() if lines else ""
+
+
 class DataNode(_Frozen):
     """A piece of data between tasks (a Taipy data node): shown on the graph, where tasks read/write it."""
 
@@ -271,6 +291,8 @@ class Capabilities(_Frozen):
     run_errors: bool = False
     # Each try of one task run, with its outcome and times: see ``TriesBackend`` in backends/base.py.
     tries: bool = False
+    # Graph definition files that failed to load (Airflow's import errors): ``ImportErrorsBackend``.
+    import_errors: bool = False
 
 
 class LogChunk(_Frozen):

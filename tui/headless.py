@@ -7,6 +7,7 @@ Commands::
     dagtop get dependents NAME            NAME and everything downstream of it, in dependency order
     dagtop get runs NAME [--current|--completed] [--errors-only] [--limit N]
                                           graph runs of NAME's graph (both phases by default)
+    dagtop get import-errors              graph files the scheduler cannot load (Airflow)
     dagtop exec NAME [--retry-last] [--yes]
     dagtop suspend NAME [--yes]
     dagtop resume NAME [--yes]
@@ -35,11 +36,14 @@ JSON output (stable; times are ISO-8601 UTC ending in ``Z``, ``null`` when unkno
     get task        {"task": TASK}
     get dependents  {"task": KEY, "tasks": [TASK + {"depth": N}, ...]}   # depth 0 is NAME itself
     get runs        {"root": KEY, "runs": [RUN, ...]}
+    get import-errors
+                    {"import_errors": [{"key", "file", "bundle", "when", "error" (the exception's
+                    line), "stack_trace"}, ...]}   # newest first; a backend without them exits 2
 
     TASK = {"key", "name", "scope", "root", "is_root", "predecessors": [KEY...], "state"
             ("started"|"suspended"|"unknown"), "raw_state" (as the server said), "schedule":
             {"kind", "minutes", "cron", "timezone", "text", "description"}, "warehouse", "owner",
-            "comment", "definition", "condition", "config", "error_integration", "timeout_ms",
+            "comment", "doc", "definition", "condition", "config", "error_integration", "timeout_ms",
             "suspend_after_failures", "auto_retry_attempts", "finalizer_of", "created_on",
             "last_committed_on", "last_suspended_on"}
     RUN  = {"graph", "run_id", "phase" ("current"|"completed"), "state" (domain RunState),
@@ -62,7 +66,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from tui import render_text as rt
-from tui.backends.base import Backend, RunErrorsBackend
+from tui.backends.base import NO_IMPORT_ERRORS, Backend, RunErrorsBackend
 from tui.config import (
     Profile,
     Settings,
@@ -71,7 +75,7 @@ from tui.config import (
     resolve_profile,
     sandbox_profile,
 )
-from tui.domain import Graph, GraphRun, Task
+from tui.domain import FileImportError, Graph, GraphRun, Task
 from tui.errors import ActionOutcomeUnknown, BackendError, ConfigError
 from tui.services.task_query import TaskRow
 from tui.text_safety import safe_text
@@ -135,6 +139,7 @@ def register(subparsers: Any) -> None:
     _leaf(what, "tasks", "every task in the scope")
     _leaf(what, "task", "one task, every field").add_argument("name", metavar="NAME")
     _leaf(what, "dependents", "a task and everything downstream of it").add_argument("name", metavar="NAME")
+    _leaf(what, "import-errors", "graph files the scheduler cannot load (Airflow DAG files), with the error")
     runs = _leaf(what, "runs", "graph runs of a task's graph (current and completed)")
     runs.add_argument("name", metavar="NAME")
     phase = runs.add_mutually_exclusive_group()
@@ -262,6 +267,9 @@ def _get(profile: Profile, args: argparse.Namespace, settings: Settings, env: Ma
     if what == "tasks":
         return _get_tasks(profile, tz, width, color, json_out)
 
+    if what == "import-errors":
+        return _get_import_errors(profile, tz, width, color, json_out)
+
     if what == "task":
         task: Task = _call(profile, lambda b: b.get_task(args.name))
         if json_out:
@@ -351,6 +359,30 @@ def _get_tasks(profile: Profile, tz: str, width: int | None, color: bool, json_o
     return _print(_table(headers, table, caps=caps, width=width, color=color))
 
 
+def _get_import_errors(profile: Profile, tz: str, width: int | None, color: bool, json_out: bool) -> int:
+    """Files the scheduler cannot load: the file, when it last tried, the exception (JSON: with the
+    whole stack trace). A backend without import errors is an error (exit 1), not an empty list."""
+    from typing import cast
+
+    from tui.backends.base import ImportErrorsBackend
+
+    async def fetch(backend: Backend) -> list[FileImportError]:
+        if not backend.capabilities.import_errors:
+            raise UsageError(f"{backend.kind} has no import errors: {NO_IMPORT_ERRORS}")
+        return await cast(ImportErrorsBackend, backend).import_errors()
+
+    errors: list[FileImportError] = _call(profile, fetch)
+    if json_out:
+        return _print(rt.dump_json({"import_errors": [rt.import_error_json(e) for e in errors]}))
+    rows = [[e.file, rt.format_time(e.when, tz), (e.last_line, "31")] for e in errors]
+    if not rows:
+        _err("dagtop: no import errors: every graph file loads")
+    table = rt.render_table(
+        ["FILE", "WHEN", "ERROR"], rows, max_widths=[60, 25, 120], width=width, color=color
+    )
+    return _print(table)
+
+
 def _get_runs(
     profile: Profile, args: argparse.Namespace, tz: str, width: int | None, color: bool, json_out: bool
 ) -> int:
@@ -408,6 +440,7 @@ def _task_fields(task: Task, tz: str, width: int | None, color: bool) -> str:
         ("warehouse", task.warehouse),
         ("owner", task.owner),
         ("comment", task.comment),
+        ("doc", task.doc),
         ("condition", task.condition),
         ("definition", task.definition),
         ("config", rt.dump_json(dict(task.config), indent=None) if task.config else None),

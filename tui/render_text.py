@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tui.domain import GraphRun, RunState, Task, TaskState
+from tui.domain import FileImportError, GraphRun, RunState, Task, TaskState
 from tui.text_safety import cell_width, one_line, truncate
 
 # A cell is its text, or (text, SGR colour code) when it may be coloured on a terminal.
@@ -161,6 +161,7 @@ def task_json(task: Task) -> dict[str, Any]:
         "warehouse": task.warehouse,
         "owner": task.owner,
         "comment": task.comment,
+        "doc": task.doc,
         "definition": task.definition,
         "condition": task.condition,
         "config": dict(task.config) if task.config is not None else None,
@@ -205,6 +206,18 @@ def run_json(run: GraphRun, phase: str, now: datetime) -> dict[str, Any]:
 _UNSAFE_IN_JSON = re.compile(
     "[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]"
 )
+
+
+def import_error_json(error: FileImportError) -> dict[str, Any]:
+    """The documented JSON shape of an import error (see tui.headless)."""
+    return {
+        "key": error.key,
+        "file": error.file,
+        "bundle": error.bundle,
+        "when": iso_utc(error.when),
+        "error": error.last_line,
+        "stack_trace": error.stack_trace,
+    }
 
 
 def dump_json(payload: Any, *, indent: int | None = 2) -> str:

@@ -113,9 +113,11 @@ def prepare(server: srv.AirflowServer) -> dict[str, str]:
 
 
 def wait_prepared(server: srv.AirflowServer, runs: dict[str, str]) -> None:
+    # Generous: Airflow 2's sequential executor runs one task at a time, slowly on a loaded machine.
     for dag_id in ("tui_fail", "tui_fanout", "tui_wide", "tui_mapped", "retry_twice"):
-        srv.wait_run(server, dag_id, runs[dag_id], timeout=240)
-    _wait_mixed(server, runs["tui_mixed"])
+        srv.wait_run(server, dag_id, runs[dag_id], timeout=900)
+    _wait_mixed(server, runs["tui_mixed"], timeout=900)
+    srv.wait_import_errors(server)
 
 
 # ------------------------------------------------------------------------------------------- recording
@@ -136,6 +138,8 @@ async def record_adapter(server: srv.AirflowServer, rec: RecordingTransport, run
     try:
         await b.list_tasks()
         await b.import_errors()
+        await b.get_task("docs_dag")  # doc_md: on the DAG's details and on its task
+        await b.get_graph("docs_dag")
         for dag_id in (
             "tui_chain",
             "tui_fail",

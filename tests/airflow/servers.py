@@ -374,6 +374,28 @@ def trigger(server: AirflowServer, dag_id: str) -> str:
     return str(run["dag_run_id"])
 
 
+# The test DAG files that do not import (each one import error on the server), and the DAGs that are
+# not named tui_* (the servers are ready before these are listed: wait for them where they matter).
+BROKEN_FILES = frozenset({"tui_broken.py", "broken_syntax.py"})
+DOCS_DAG = "docs_dag"
+
+
+def wait_import_errors(server: AirflowServer, timeout: float = 120.0) -> list[dict[str, object]]:
+    """Until every broken test DAG file is listed as an import error and docs_dag is parsed; the
+    import errors as the server lists them."""
+    deadline = time.monotonic() + timeout
+    files: set[str] = set()
+    while time.monotonic() < deadline:
+        body = api(server, "GET", "/importErrors")
+        assert isinstance(body, dict)
+        errors = body["import_errors"]
+        files = {Path(str(e["filename"])).name for e in errors}
+        if files >= BROKEN_FILES and DOCS_DAG in server._dag_ids():
+            return errors
+        time.sleep(0.5)
+    raise TimeoutError(f"import errors {sorted(files)} (want {sorted(BROKEN_FILES)}): {server.logs_tail()}")
+
+
 def wait_run(server: AirflowServer, dag_id: str, run_id: str, timeout: float = 120.0) -> str:
     """Poll a run until it finishes; its final state."""
     from urllib.parse import quote

@@ -92,11 +92,33 @@ def test_dags(rec: Recording) -> None:
     assert (alone.key, alone.state, alone.schedule) == (chain.key, chain.state, chain.schedule)
 
 
-def test_import_errors_name_the_broken_file(rec: Recording) -> None:
+def test_import_errors_name_the_broken_files(rec: Recording) -> None:
     body = one(rec, "GET", r"/importErrors\?").body
-    assert body["total_entries"] == 1
-    assert body["import_errors"][0]["filename"].endswith("tui_broken.py")
-    assert "this_module_does_not_exist" in body["import_errors"][0]["stack_trace"]
+    assert body["total_entries"] == 2
+    errors = mapping.parse_import_errors(mapping.items_of(body, "import_errors", "import errors"))
+    by_file = {e.file.rsplit("/", 1)[-1]: e for e in errors}
+    assert set(by_file) == srv.BROKEN_FILES
+    assert by_file["tui_broken.py"].last_line == (
+        "ModuleNotFoundError: No module named 'this_module_does_not_exist'"
+    )
+    assert by_file["broken_syntax.py"].last_line.startswith("SyntaxError")
+    assert "[@click=app.quit]quit[/]" in by_file["broken_syntax.py"].stack_trace
+    assert [e.when for e in errors] == sorted((e.when for e in errors), reverse=True)  # newest first
+    assert mapping.parse_import_errors(list(reversed(body["import_errors"]))) == errors  # whatever order
+    if rec.api == "v2":
+        assert {e.bundle for e in errors} == {"dags-folder"}
+
+
+def test_doc_md_comes_from_the_dag_details_and_the_task_list(rec: Recording) -> None:
+    details = rec.body("GET", f"{base(rec)}/dags/docs_dag/details")
+    dag = mapping.parse_dag(details)
+    assert dag.doc is not None and dag.doc.startswith("# Orders nightly\n")
+    assert "\x1b]8;;https://evil.example" in dag.doc  # as sent: the screen makes it inert
+    listed = mapping.parse_dag(rec.body("GET", f"{base(rec)}/dags/docs_dag"))
+    assert listed.doc is None  # only the details carry doc_md
+    graph = _graph(rec, "docs_dag")
+    assert graph.tasks["docs_dag/load"].doc == "Loads the **orders** table. [bold red]not markup[/]"
+    assert graph.tasks["docs_dag/load"].comment is None
 
 
 # --------------------------------------------------------------------------------------------- tasks
@@ -342,7 +364,7 @@ async def test_errors_are_typed_and_verbatim(rec: Recording) -> None:
     client = await b.client()
     runs = rec.meta["runs"]
     try:
-        nope = one(rec, "GET", r"/dags/tui_nope$")
+        nope = one(rec, "GET", r"/dags/tui_nope/details$")  # a DAG alone is read with its details
         assert nope.status == 404
         with pytest.raises(NotFoundError) as exc:
             await b.get_task("tui_nope")

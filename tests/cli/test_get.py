@@ -131,7 +131,7 @@ def test_get_tasks_json_shape(dagtop):
     tasks = json.loads(out)["tasks"]
     documented = {
         "key", "name", "scope", "root", "is_root", "predecessors", "state", "raw_state", "schedule",
-        "warehouse", "owner", "comment", "definition", "condition", "config", "error_integration",
+        "warehouse", "owner", "comment", "doc", "definition", "condition", "config", "error_integration",
         "timeout_ms", "suspend_after_failures", "auto_retry_attempts", "finalizer_of", "created_on",
         "last_committed_on", "last_suspended_on",
     }  # fmt: skip
@@ -483,3 +483,14 @@ def test_could_not_connect_names_the_host_and_port(dagtop, env):
     code, out, err = dagtop("get", "tasks", "-c", "sb", "--url", f"http://127.0.0.1:{port}")
     assert (code, out) == (1, "")
     assert f"could not connect to 127.0.0.1:{port}" in err, err
+
+
+def test_get_import_errors_on_a_backend_without_them_says_why(dagtop):
+    """Import errors are Airflow's: elsewhere the command says why (exit 2), never an empty list that
+    reads as "all files load" (the real servers: tests/airflow/test_import_errors_docs.py)."""
+    from tui.backends.base import NO_IMPORT_ERRORS
+
+    for output in ("table", "json"):
+        code, out, err = dagtop("get", "import-errors", "-o", output)
+        assert (code, out) == (2, "")
+        assert f"snowflake has no import errors: {NO_IMPORT_ERRORS}" in err

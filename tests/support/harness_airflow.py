@@ -105,6 +105,25 @@ async def _tour_retried_log(pilot: Any) -> None:
     await settle(pilot)
 
 
+async def _tour_import_errors(pilot: Any) -> None:
+    """The DAG files that do not import (I): the newest first, its stack trace under the list."""
+    from tests.support.harness import settle
+
+    await settle(pilot)
+    await pilot.press("I")
+    await settle(pilot)
+
+
+async def _tour_dag_docs(pilot: Any) -> None:
+    """A DAG's detail with its doc_md: markdown, markup, links and an escape sequence, all inert."""
+    from tests.support.harness import select_task, settle
+
+    await settle(pilot)
+    await select_task(pilot, "docs_dag")
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 # Screens the console has on Airflow (no scope picker: Airflow has no database/schema scopes); the run's
 # log is a summary of its task instances, the task log is the failed task's real log.
 TOUR_AIRFLOW = {name: step for name, step in TOUR.items() if name != "scope-picker"}
@@ -112,6 +131,8 @@ TOUR_AIRFLOW["task-log"] = _tour_task_log
 TOUR_AIRFLOW["mapped-run"] = _tour_mapped_run
 TOUR_AIRFLOW["mapped-retry"] = _tour_mapped_retry
 TOUR_AIRFLOW["retried-log"] = _tour_retried_log
+TOUR_AIRFLOW["import-errors"] = _tour_import_errors
+TOUR_AIRFLOW["dag-docs"] = _tour_dag_docs
 _KEPT_HEADERS = ("content-type", "airflow-continuation-token", "link")
 
 

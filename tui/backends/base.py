@@ -10,7 +10,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from tui.action_plan import ActionKind, ActionPlan, PlanFacts
-from tui.domain import Capabilities, Graph, GraphRun, LogChunk, Task, TaskRun
+from tui.domain import Capabilities, FileImportError, Graph, GraphRun, LogChunk, Task, TaskRun
+
+# Why a backend without ``capabilities.import_errors`` has none: said by the console's key and by
+# ``dagtop get import-errors``.
+NO_IMPORT_ERRORS = "its graphs are not loaded from files that can fail to import"
 
 
 class Wording(Protocol):
@@ -173,4 +177,13 @@ class TriesBackend(Backend, Protocol):
         """Each try of ``task`` (a task key, or a ``TaskRun.label`` such as ``process[3]``) in graph run
         ``run_id``, oldest first: its outcome, start, end and, for one waiting to retry, when it runs
         again (``next_retry_time``) where the backend can say."""
+        ...
+
+
+@runtime_checkable
+class ImportErrorsBackend(Backend, Protocol):
+    """Present ONLY when ``capabilities.import_errors``: graph files the scheduler failed to load."""
+
+    async def import_errors(self) -> list[FileImportError]:
+        """Every file that does not load now, newest attempt first, with its stack trace."""
         ...

@@ -98,6 +98,8 @@ class TaskDetailScreen(PolledScreen):
         field("Last committed", moment(now, task.last_committed_on, tz, absolute), "last_committed_on")
         field("Last suspended", moment(now, task.last_suspended_on, tz, absolute), "last_suspended_on")
         block("Comment", task.comment)
+        # The author's markdown source as typed: inert text, never rendered (no markup, no links).
+        block("Documentation", task.doc, "doc")
         block("Condition (WHEN)", task.condition, "condition")
         block("Definition", task.definition, "definition")
         block("Config", json.dumps(task.config, indent=2, ensure_ascii=False) if task.config else None)

@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from tui.plural import plural
 from tui.services.freshness import Freshness, format_age
 from tui.text_safety import safe_text
 
@@ -124,6 +125,10 @@ class HeaderBar(Horizontal):
         text.append(safe_text(location))
         self._show("#header-left", text)
         right = Text(no_wrap=True)
+        broken = getattr(app, "import_errors", None)
+        if broken:  # files that do not load: their DAGs are missing, a page of its own
+            right.append(plural(len(broken), "import error"), style=f"bold {colors.get('warning', '')}")
+            right.append(" · ")
         if self.freshness is not None:
             now = app.wall()  # type: ignore[attr-defined]
             words = self.freshness.describe(now, app.tz, app.show_absolute)  # type: ignore[attr-defined]

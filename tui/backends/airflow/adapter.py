@@ -74,6 +74,7 @@ class AirflowBackend:
         batch_task_runs=True,
         run_errors=True,
         tries=True,
+        import_errors=True,
     )
 
     wording = AirflowWording()  # what dagtop says about this backend's tasks and actions
@@ -181,9 +182,11 @@ class AirflowBackend:
 
     async def get_task(self, key: str) -> domain.Task:
         dag_id, task_id = self._split(key)
-        _, dag = await self._dag(dag_id)
-        if task_id is None:
-            return dag
+        if task_id is None:  # one DAG on its own: its details, which carry its doc_md
+            client = await self.client()
+            return mapping.dag_to_task(
+                mapping.parse(models.Dag, await client.get_dag_details(dag_id), "DAG details")
+            )
         graph = await self.get_graph(dag_id)
         task = graph.tasks.get(mapping.task_key(dag_id, task_id))
         if task is None:
@@ -432,11 +435,10 @@ class AirflowBackend:
             lines.append(f"  {(t.log_ref or t.task).ljust(width)}  {t.raw_state:<16} try {t.try_number or 0}")
         return domain.LogChunk(lines=tuple(lines), continuation=None, finished=True)
 
-    async def import_errors(self) -> list[dict[str, Any]]:
-        """DAG files that failed to import: ``{filename, stack_trace}`` as the server words them."""
+    async def import_errors(self) -> list[domain.FileImportError]:
+        """DAG files that failed to import (none of their DAGs exist), newest first, with the trace."""
         client = await self.client()
-        errors = mapping.parse_list(models.ImportError_, await client.import_errors(), "import errors")
-        return [{"filename": e.filename, "stack_trace": e.stack_trace} for e in errors]
+        return mapping.parse_import_errors(await client.import_errors())
 
     async def plan_facts(self, kind: ActionKind, task: domain.Task) -> PlanFacts:
         return await plan_facts(self, kind, task)

@@ -112,6 +112,10 @@ class AirflowClient:
     async def get_dag(self, dag_id: str) -> Any:
         return await self.http.get_json(self.dag_path(dag_id))
 
+    async def get_dag_details(self, dag_id: str) -> Any:
+        """The DAG with its details (``doc_md`` among them): a superset of ``get_dag`` on both versions."""
+        return await self.http.get_json(self.dag_path(dag_id, "/details"))
+
     async def list_tasks(self, dag_id: str) -> list[Any]:
         # Not paged on either version (v1 has no total_entries): one GET is the whole list.
         body = await self.http.get_json(self.dag_path(dag_id, "/tasks"), {"order_by": "task_id"})

@@ -186,6 +186,7 @@ def dag_to_task(dag: models.Dag) -> domain.Task:
         schedule=schedule(dag),
         owner=", ".join(dag.owners) or None,
         comment=dag.description,
+        doc=dag.doc_md or None,
         extra=extra,
     )
 
@@ -217,7 +218,7 @@ def task_to_domain(dag: domain.Task, task: models.DagTask, predecessors: Iterabl
         state=dag.state,
         raw_state=dag.raw_state,
         owner=task.owner,
-        comment=task.doc_md,
+        doc=task.doc_md or None,
         auto_retry_attempts=retries,
         extra=extra,
     )
@@ -344,6 +345,22 @@ def with_first_errors(runs: list[domain.GraphRun], failed: list[domain.TaskRun])
         extra = {**run.extra, "first_error_try": first.try_number}
         update = {"first_error_task": first.label, "first_error_message": words, "extra": extra}
         out.append(run.model_copy(update=update))
+    return out
+
+
+def parse_import_errors(payload: Any) -> list[domain.FileImportError]:
+    """``/importErrors`` items as domain objects, the newest attempt first (then by file)."""
+    out = []
+    for e in parse_list(models.ImportError_, payload, "import errors"):
+        file = e.filename or "(no file name)"
+        key = str(e.import_error_id) if e.import_error_id is not None else file
+        out.append(
+            domain.FileImportError(
+                key=key, file=file, when=e.timestamp, stack_trace=e.stack_trace or "", bundle=e.bundle_name
+            )
+        )
+    # Newest first, unknown times last, then by file.
+    out.sort(key=lambda e: (e.when is None, -e.when.timestamp() if e.when else 0.0, e.file))
     return out
 
 

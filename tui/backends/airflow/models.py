@@ -52,6 +52,7 @@ class Dag(_Wire):
     max_active_runs: int | None = None
     max_active_tasks: int | None = None
     last_parsed_time: Timestamp = None
+    doc_md: str | None = None  # only ``/dags/{id}/details`` sends it (the list and ``/dags/{id}`` do not)
 
 
 class DagTask(_Wire):
@@ -121,5 +122,10 @@ class LogPage(_Wire):
 
 
 class ImportError_(_Wire):
+    """``/importErrors``: a DAG file the DAG processor could not import (both versions)."""
+
+    import_error_id: int | None = None
+    timestamp: Timestamp = None
     filename: str | None = None
+    bundle_name: str | None = None  # v2
     stack_trace: str | None = None
