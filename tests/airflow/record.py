@@ -31,7 +31,7 @@ from urllib.parse import quote
 import anyio
 
 from tests.airflow import servers as srv
-from tests.support.harness_airflow import RECORDED, TOUR_AIRFLOW, RecordingTransport
+from tests.support.harness_airflow import RECORDED, TOUR_AIRFLOW, RecordingTransport, tour_grid
 from tui.app import make_app
 from tui.backends.airflow import AirflowBackend, LoginAuth
 from tui.backends.http import HttpSettings
@@ -198,7 +198,7 @@ async def record_tour(server: srv.AirflowServer, rec: RecordingTransport) -> Non
     for attempt in range(4):
         before = len(rec.exchanges)
         rec.replay_known = attempt > 0
-        for step in TOUR_AIRFLOW.values():
+        for step in (*TOUR_AIRFLOW.values(), tour_grid):  # the grid's snapshots replay its reads too
             for size in ((120, 40), (80, 24)):
                 auth = LoginAuth(srv.ADMIN[0], srv.ADMIN[1], f"{server.url}/auth/token")
                 # Per-DAG reads, as the replay makes them (harness_airflow.build_airflow: batch=False; a
