@@ -36,7 +36,7 @@ async def find(pilot: Any, text: str, submit: bool = True, typed: bool = False) 
     await pilot.press("slash")
     await pilot.pause()
     box = pilot.app.screen.query_one(TreeSearchBox)
-    assert box.display and box.has_focus
+    assert pilot.app.screen.query_one("#graph-find-bar").display and box.has_focus
     box.value = ""
     if typed:
         await pilot.press(*text)
@@ -55,7 +55,7 @@ async def search_walk(pilot: Any, screen: GraphScreen, one: str, many: str) -> N
     await pilot.pause()  # keys only: no poll to wait for
     await find(pilot, one.upper(), typed=True)
     assert cursor_name(screen) == one, cursor_name(screen)
-    assert tree.has_focus and not screen.query_one(TreeSearchBox).display
+    assert tree.has_focus and not screen.query_one("#graph-find-bar").display
     assert found_status(screen) == f"match 1 of 1 for “{one.upper()}”"
     assert tree.scroll_y <= tree.cursor_line < tree.scroll_y + tree.size.height
     await find(pilot, many)
@@ -76,4 +76,4 @@ async def search_walk(pilot: Any, screen: GraphScreen, one: str, many: str) -> N
     await pilot.press("escape")  # closes the box, not the screen
     await pilot.pause()  # keys only: no poll to wait for
     assert pilot.app.screen is screen and tree.has_focus
-    assert not screen.query_one(TreeSearchBox).display
+    assert not screen.query_one("#graph-find-bar").display

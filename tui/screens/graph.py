@@ -9,6 +9,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.widgets import Input, Label
 
 from tui.backends.base import RunErrorsBackend
@@ -117,7 +118,9 @@ class GraphScreen(PolledScreen):
         yield from self.compose_header()
         yield Label("", id="graph-summary")
         yield GraphTree(guide_depth=3, id="graph-tree")
-        yield TreeSearchBox(placeholder="find a task by name", id="graph-search")
+        with Horizontal(id="graph-find-bar"):
+            yield Label("/", id="graph-find-label")
+            yield TreeSearchBox(placeholder="find a task by name", id="graph-search")
         yield Label("", id="graph-found")
         yield from self.compose_footer()
 
@@ -413,9 +416,8 @@ class GraphScreen(PolledScreen):
 
     # -- `/`: find a task by name ---------------------------------------------------------------------
     def action_search(self) -> None:
-        box = self.query_one(TreeSearchBox)
-        box.display = True
-        box.focus()
+        self.query_one("#graph-find-bar").display = True
+        self.query_one(TreeSearchBox).focus()
 
     def _found(self) -> list[TreeItem[TreeLine]]:
         """The tasks whose name holds the text, in the tree's order (a mapped task's indexes aside)."""
@@ -451,7 +453,7 @@ class GraphScreen(PolledScreen):
         self._close_search()
 
     def _close_search(self) -> None:
-        self.query_one(TreeSearchBox).display = False
+        self.query_one("#graph-find-bar").display = False
         self.query_one(GraphTree).focus()
 
     def _go_to(self, node: TreeItem[TreeLine]) -> None:
@@ -463,7 +465,11 @@ class GraphScreen(PolledScreen):
             parent = parent.parent
         for item in reversed(hidden):
             item.expand()
-        self.query_one(GraphTree).move_cursor(node)
+        tree = self.query_one(GraphTree)
+        tree.move_cursor(node)
+        # The search bar and its count may have just taken lines from the tree: show the line again
+        # once the screen is laid out at its new height.
+        self.call_after_refresh(lambda: tree.scroll_to_line(tree.cursor_line))
 
     def _show_found(self, found: list[TreeItem[TreeLine]]) -> None:
         label = self.query_one("#graph-found", Label)

@@ -15,9 +15,9 @@ from tui.plural import plural
 
 
 class TreeSearchBox(Input):
-    """The search line under the tree; escape closes it (and only it) while it has the focus."""
+    """The search line under the tree (styled as the task list's filter: app.tcss); escape closes it
+    (and only it) while it has the focus."""
 
-    DEFAULT_CSS = "TreeSearchBox { height: 1; border: none; padding: 0 1; display: none; }"
     BINDINGS = [Binding("escape", "close", "Close search", show=False, id="graph.close_search")]
 
     def action_close(self) -> None:
