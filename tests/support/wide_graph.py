@@ -69,8 +69,8 @@ async def search_walk(pilot: Any, screen: GraphScreen, one: str, many: str) -> N
     await pilot.press("N", "N", "N")
     await pilot.pause()  # keys only: no poll to wait for
     assert cursor_name(screen) == holding[-1]  # wrapped round to the last
-    await find(pilot, "zz-no-such-task")
-    assert found_status(screen) == "no match for “zz-no-such-task”"
+    await find(pilot, "[zz-no-such-task")  # markup-like: said as typed
+    assert found_status(screen) == "no match for “[zz-no-such-task”"
     assert cursor_name(screen) == holding[-1]  # the cursor stays where it was
     await find(pilot, "x", submit=False)
     await pilot.press("escape")  # closes the box, not the screen

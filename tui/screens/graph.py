@@ -445,12 +445,15 @@ class GraphScreen(PolledScreen):
         event.stop()
         self._close_search()
         if self.find_text and not self._found():
-            self.notify(f"No task matches “{self.find_text}”.", timeout=3)
+            self._say_no_match()
 
     @on(TreeSearchBox.Closed)
     def search_closed(self, event: TreeSearchBox.Closed) -> None:
         event.stop()
         self._close_search()
+
+    def _say_no_match(self) -> None:
+        self.notify(f"No task matches “{self.find_text}”.", timeout=3, markup=False)  # typed: inert
 
     def _close_search(self) -> None:
         self.query_one("#graph-find-bar").display = False
@@ -482,7 +485,7 @@ class GraphScreen(PolledScreen):
         found = self._found()
         if not found:
             if self.find_text:
-                self.notify(f"No task matches “{self.find_text}”.", timeout=3)
+                self._say_no_match()
             else:
                 self.notify("Nothing searched yet: press / to search.", timeout=3)
             self._show_found(found)
