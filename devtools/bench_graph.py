@@ -105,7 +105,7 @@ async def measure_stock(h: Any, data: Any) -> dict[str, float]:
         for line in layout(data.graph):
             parent = nodes.get(line.path[:-1], tree.root)
             label = Text(data.graph.tasks[line.key].name)
-            nodes[line.path] = parent.add(label, expand=True, allow_expand=not line.reference)
+            nodes[line.path] = parent.add(label, expand=True, allow_expand=True)
         tree.root.expand()
 
     app = Stock()

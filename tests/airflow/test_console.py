@@ -60,7 +60,7 @@ async def test_dags_failed_run_task_instances_and_log(live: Live):
         assert isinstance(detail, RunDetailScreen)
         failed = [tr for tr in detail.snapshot.task_runs if tr.state is RunState.FAILED]
         assert failed, "the DAG that fails on purpose has a failed task instance"
-        labels = {n.data.key: str(n.label) for n in detail._tree_nodes.values() if not n.data.reference}
+        labels = {n.data.key: str(n.label) for n in detail._tree_nodes.values()}
         assert "FAILED" in labels[failed[0].task]
         tree = detail.query_one(GraphTree)
         node = next(n for n in detail._tree_nodes.values() if n.data.key == failed[0].task)

@@ -37,7 +37,7 @@ async def test_tasks_below_a_failure_say_which_task_failed(console):
         assert below, "the seeded failure has tasks below it"
         name = data.graph.tasks[failed].name
         for node in screen._tree_nodes.values():
-            if node.data.key in below and not node.data.reference:
+            if node.data.key in below:
                 assert f"did not run because {name} failed" in str(node.label), str(node.label)
             if node.data.key == failed:
                 assert "because" not in str(node.label)

@@ -72,8 +72,8 @@ async def test_error_message_line_breaks_are_line_breaks_and_every_task_has_an_o
         assert "DML action\n" in summary and "Row Values" in summary and "\\n" not in summary
         # Every task shown in full has an outcome glyph; a task on a sibling branch says "unknown".
         glyphs = {glyph for glyph, _ in RUN_GLYPHS.values()}
-        full = [n for n in detail._tree_nodes.values() if not n.data.reference]
-        assert len(full) == len([line for line in layout(graph) if not line.reference])
+        full = list(detail._tree_nodes.values())
+        assert len(full) == len(layout(graph)) == len(graph.tasks)  # each task once
         for node in full:
             assert str(node.label)[:1] in glyphs, str(node.label)
         outcomes = detail.snapshot.outcomes()

@@ -39,7 +39,7 @@ async def _tour_task_log(pilot: Any) -> None:
     await TOUR["run-detail"](pilot)
     detail = pilot.app.screen
     failed = next(tr.task for tr in detail.snapshot.task_runs if tr.state.value == "FAILED")
-    node = next(n for n in detail._tree_nodes.values() if n.data.key == failed and not n.data.reference)
+    node = next(n for n in detail._tree_nodes.values() if n.data.key == failed)
     detail.query_one(GraphTree).move_cursor(node)
     await pilot.pause()
     await pilot.press("l")
@@ -124,6 +124,18 @@ async def _tour_dag_docs(pilot: Any) -> None:
     await settle(pilot)
 
 
+async def _tour_wide_graph(pilot: Any) -> None:
+    """A 152-part fan-in's graph (its `end` once, with its upstream count) after `/part_77`."""
+    from tests.support.harness import select_task, settle
+
+    await settle(pilot)
+    await select_task(pilot, "tui_fanin_wide")
+    await pilot.press("t")
+    await settle(pilot)
+    await pilot.press("slash", *"part_77", "enter")
+    await settle(pilot)
+
+
 # Screens the console has on Airflow (no scope picker: Airflow has no database/schema scopes); the run's
 # log is a summary of its task instances, the task log is the failed task's real log.
 TOUR_AIRFLOW = {name: step for name, step in TOUR.items() if name != "scope-picker"}
@@ -133,6 +145,7 @@ TOUR_AIRFLOW["mapped-retry"] = _tour_mapped_retry
 TOUR_AIRFLOW["retried-log"] = _tour_retried_log
 TOUR_AIRFLOW["import-errors"] = _tour_import_errors
 TOUR_AIRFLOW["dag-docs"] = _tour_dag_docs
+TOUR_AIRFLOW["wide-graph"] = _tour_wide_graph
 _KEPT_HEADERS = ("content-type", "airflow-continuation-token", "link")
 
 

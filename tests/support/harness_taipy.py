@@ -33,7 +33,7 @@ async def _tour_task_log(pilot: Any) -> None:
     await TOUR["run-detail"](pilot)
     detail = pilot.app.screen
     failed = next(tr.task for tr in detail.snapshot.task_runs if tr.state.value == "FAILED")
-    node = next(n for n in detail._tree_nodes.values() if n.data.key == failed and not n.data.reference)
+    node = next(n for n in detail._tree_nodes.values() if n.data.key == failed)
     detail.query_one(GraphTree).move_cursor(node)
     await pilot.pause()
     await pilot.press("l")
@@ -109,7 +109,7 @@ def _tour_cancel(task_name: str):
         node = next(
             n
             for n in detail._tree_nodes.values()
-            if detail.snapshot.graph.tasks[n.data.key].name == task_name and not n.data.reference
+            if detail.snapshot.graph.tasks[n.data.key].name == task_name
         )
         detail.query_one(GraphTree).move_cursor(node)
         await pilot.pause()

@@ -48,7 +48,7 @@ async def _on_failing(pilot, *keys: str, log: bool = False) -> None:
     if log:  # the failed job's node, then its log
         detail = pilot.app.screen
         failed = next(tr.task for tr in detail.snapshot.task_runs if tr.state.value == "FAILED")
-        node = next(n for n in detail._tree_nodes.values() if n.data.key == failed and not n.data.reference)
+        node = next(n for n in detail._tree_nodes.values() if n.data.key == failed)
         detail.query_one(GraphTree).move_cursor(node)
         await pilot.pause()
         await pilot.press("l")

@@ -62,14 +62,14 @@ def toasts(app: DagtopApp) -> list[str]:
 def label_of(screen: GraphScreen, name: str) -> str:
     for node in screen._tree_nodes.values():
         task = screen.snapshot.graph.tasks[node.data.key]
-        if task.name == name and not node.data.reference:
+        if task.name == name:
             return str(node.label)
     raise LookupError(name)
 
 
 async def put_cursor(pilot: Any, screen: GraphScreen, name: str) -> None:
     for node in screen._tree_nodes.values():
-        if screen.snapshot.graph.tasks[node.data.key].name == name and not node.data.reference:
+        if screen.snapshot.graph.tasks[node.data.key].name == name:
             screen.query_one(GraphTree).move_cursor(node)
             await pilot.pause()
             return

@@ -9,18 +9,20 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Label
+from textual.containers import Horizontal
+from textual.widgets import Input, Label
 
 from tui.backends.base import RunErrorsBackend
 from tui.domain import Graph, GraphRun, RunState, Task, TaskRun
 from tui.plural import plural
 from tui.services.graph_notes import failure_causes, written_nodes
-from tui.services.graph_view import TreeLine, layout, with_indexes
+from tui.services.graph_view import TreeLine, join_note, layout, with_indexes
 from tui.services.outcomes import as_of_run, index_counts, task_outcomes
 from tui.widgets.graph_notes import task_notes
 from tui.widgets.literal import literal
 from tui.widgets.status import WORDS, run_badge, task_badge
 from tui.widgets.timefmt import moment
+from tui.widgets.tree_search import TreeSearchBox, matches, status
 from tui.widgets.virtual_tree import TreeItem, VirtualTree
 
 from .base import PolledScreen
@@ -96,6 +98,9 @@ class GraphScreen(PolledScreen):
         Binding("C", "collapse_all", "Collapse", show=False, id="graph.collapse_all"),
         Binding("enter", "open_detail", "Detail", id="graph.detail"),
         Binding("l", "open_log", "Log", id="graph.log"),
+        Binding("slash", "search", "Find", id="graph.search"),
+        Binding("n", "next_match", "Next match", show=False, id="graph.next_match"),
+        Binding("N", "previous_match", "Previous match", show=False, id="graph.previous_match"),
     ]
     # The tree takes enter first (select_cursor): its NodeSelected opens the detail, as this binding
     # would; the footer and `?` show this binding for enter (footer.KeyFooter, help.binding_rows).
@@ -106,13 +111,17 @@ class GraphScreen(PolledScreen):
         self.pinned_run = run  # a run detail pins the tree to that run; otherwise the latest
         self.snapshot: GraphSnapshot | None = None
         self._structure: tuple[tuple[str, ...], ...] = ()
-        self._full_parent: dict[str, str] = {}
         self._tree_nodes: dict[tuple[str, ...], TreeItem[TreeLine]] = {}
+        self.find_text = ""  # what `/` looks for in the task names ("" none)
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         yield Label("", id="graph-summary")
         yield GraphTree(guide_depth=3, id="graph-tree")
+        with Horizontal(id="graph-find-bar"):
+            yield Label("/", id="graph-find-label")
+            yield TreeSearchBox(placeholder="find a task by name", id="graph-search")
+        yield Label("", id="graph-found")
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
@@ -163,15 +172,11 @@ class GraphScreen(PolledScreen):
     def show(self, data: GraphSnapshot) -> None:
         self.snapshot = data
         lines = layout(data.graph)
-        # Where each task is shown in full, so a reference can say "see under PARENT".
-        self._full_parent = {
-            line.key: line.path[-2] for line in lines if not line.reference and len(line.path) > 1
-        }
         tree = self.query_one(GraphTree)
         outcomes = data.outcomes()
         mapped = data.mapped()
         lines = with_indexes(lines, {key: [tr.map_index or 0 for tr in runs] for key, runs in mapped.items()})
-        structure = tuple(line.path + (("ref",) if line.reference else ()) for line in lines)
+        structure = tuple(line.path for line in lines)
         labels = self._labels(data, lines, outcomes, mapped)
         if structure != self._structure:
             first = self._structure == ()
@@ -208,14 +213,14 @@ class GraphScreen(PolledScreen):
             elif line.map_index is not None:
                 label = self.index_label(data.task_run(line.key, line.map_index), run_state)
             else:
-                label = self.label(line, data.graph.tasks[line.key], outcomes.get(line.key))
-                if not line.reference:
-                    notes = self.notes(data, line.key, causes.get(line.key, []), written, going.get(line.key))
-                    label.append_text(notes)
-                if not line.reference and line.key in counts:
+                joins = join_note(data.graph, line.key)
+                label = self.label(data.graph.tasks[line.key], outcomes.get(line.key), joins)
+                notes = self.notes(data, line.key, causes.get(line.key, []), written, going.get(line.key))
+                label.append_text(notes)
+                if line.key in counts:
                     label.append("  ")
                     label.append_text(self.counts_text(counts[line.key]))
-                if not line.reference:  # "did not run because X failed" stays one phrase
+                if joins is None:  # "did not run because X failed" stays one phrase; a join names its own
                     self._edge(label, line, data.graph.tasks[line.key])
             labels[line.path] = label
         return labels
@@ -231,7 +236,7 @@ class GraphScreen(PolledScreen):
         with tree.batch():
             for line in lines:
                 parent = self._tree_nodes.get(line.path[:-1], tree.root)
-                leaf = line.reference or line.map_index is not None
+                leaf = line.map_index is not None
                 expand = not line.indexes or line.path in opened  # a mapped task's indexes start folded
                 node = parent.add(labels[line.path], data=line, expand=expand, allow_expand=not leaf)
                 self._tree_nodes[line.path] = node
@@ -240,7 +245,7 @@ class GraphScreen(PolledScreen):
             return
         for node in self._tree_nodes.values():
             data = node.data
-            if data and data.key == self.focus_task.key and not (data.reference or data.indexes):
+            if data and data.key == self.focus_task.key and not data.indexes:
                 tree.move_cursor(node)
                 break
 
@@ -251,28 +256,25 @@ class GraphScreen(PolledScreen):
             node
             for node in self._tree_nodes.values()
             if node.data is not None
-            and not (node.data.reference or node.data.indexes or node.data.map_index is not None)
+            and not (node.data.indexes or node.data.map_index is not None)
             and outcomes.get(node.data.key) is RunState.FAILED
         ]
         failed.sort(key=lambda node: node.data is not None and node.data.key == self.focus_task.root)
         if failed:
             tree.move_cursor(failed[0])
 
-    def label(self, line: TreeLine, task: Task, outcome: RunState | None) -> Text:
+    def label(self, task: Task, outcome: RunState | None, joins: str | None = None) -> Text:
+        """The task's outcome, name, state; a join's upstreams right after its name (``joins``:
+        graph_view.join_note), before anything a narrow screen would cut."""
         colors = self.app.theme_colors  # type: ignore[attr-defined]
         text = Text()
-        if line.reference:
-            text.append("↪ ", style="dim")
-            text.append_text(literal(task.name, "dim italic"))
-            home = self._full_parent.get(line.key)
-            if home and self.snapshot and home in self.snapshot.graph.tasks:
-                text.append("  see under ", style="dim")
-                text.append_text(literal(self.snapshot.graph.tasks[home].name, "dim"))
-            return self._edge(text, line, task)
         if outcome is not None:
             text.append_text(run_badge(outcome, "", colors, words=False))
             text.append(" ")
         text.append_text(literal(task.name, "bold" if task.is_root else ""))
+        if joins:
+            text.append("  ")
+            text.append_text(literal(joins, "dim"))  # upstream names are server text
         text.append("  ")
         text.append_text(task_badge(task.state, task.raw_state, colors))
         if task.state_reason:  # why it is off, in the backend's words (Qlik's disabledCode)
@@ -411,3 +413,92 @@ class GraphScreen(PolledScreen):
         task = self.selected_task
         if task is not None:
             self.app.open_task_detail(task)  # type: ignore[attr-defined]
+
+    # -- `/`: find a task by name ---------------------------------------------------------------------
+    def action_search(self) -> None:
+        self.query_one("#graph-find-bar").display = True
+        self.query_one(TreeSearchBox).focus()
+
+    def _found(self) -> list[TreeItem[TreeLine]]:
+        """The tasks whose name holds the text, in the tree's order (a mapped task's indexes aside)."""
+        if self.snapshot is None:
+            return []
+        tasks = self.snapshot.graph.tasks
+        names = [
+            (node, tasks[node.data.key].name)
+            for node in self._tree_nodes.values()
+            if node.data is not None and not node.data.indexes and node.data.map_index is None
+        ]
+        return matches(names, self.find_text)  # type: ignore[return-value]
+
+    @on(Input.Changed, "#graph-search")
+    def search_typed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.find_text = event.value
+        found = self._found()
+        if found:
+            self._go_to(found[0])
+        self._show_found(found)
+
+    @on(Input.Submitted, "#graph-search")
+    def search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._close_search()
+        if self.find_text and not self._found():
+            self._say_no_match()
+
+    @on(TreeSearchBox.Closed)
+    def search_closed(self, event: TreeSearchBox.Closed) -> None:
+        event.stop()
+        self._close_search()
+
+    def _say_no_match(self) -> None:
+        self.notify(f"No task matches “{self.find_text}”.", timeout=3, markup=False)  # typed: inert
+
+    def _close_search(self) -> None:
+        self.query_one("#graph-find-bar").display = False
+        self.query_one(GraphTree).focus()
+
+    def _go_to(self, node: TreeItem[TreeLine]) -> None:
+        """Unfold what hides the node, then put the cursor on it (the tree scrolls to it)."""
+        parent = node.parent
+        hidden = []
+        while parent is not None and not parent.is_root:
+            hidden.append(parent)
+            parent = parent.parent
+        for item in reversed(hidden):
+            item.expand()
+        tree = self.query_one(GraphTree)
+        tree.move_cursor(node)
+        # The search bar and its count may have just taken lines from the tree: show the line again
+        # once the screen is laid out at its new height.
+        self.call_after_refresh(lambda: tree.scroll_to_line(tree.cursor_line))
+
+    def _show_found(self, found: list[TreeItem[TreeLine]]) -> None:
+        label = self.query_one("#graph-found", Label)
+        label.display = bool(self.find_text)
+        cursor = self.query_one(GraphTree).cursor_node
+        at = next((n for n, node in enumerate(found) if node is cursor), -1)
+        label.update(Text(status(self.find_text, len(found), at), style="dim"))
+
+    def _step(self, delta: int) -> None:
+        found = self._found()
+        if not found:
+            if self.find_text:
+                self._say_no_match()
+            else:
+                self.notify("Nothing searched yet: press / to search.", timeout=3)
+            self._show_found(found)
+            return
+        cursor = self.query_one(GraphTree).cursor_node
+        at = next((n for n, node in enumerate(found) if node is cursor), None)
+        # Off a match (the user moved), n goes to the first match, N to the last.
+        at = (at + delta) % len(found) if at is not None else (0 if delta > 0 else len(found) - 1)
+        self._go_to(found[at])
+        self._show_found(found)
+
+    def action_next_match(self) -> None:
+        self._step(1)
+
+    def action_previous_match(self) -> None:
+        self._step(-1)

@@ -59,14 +59,8 @@ class GridModel:
 
 
 def task_order(graph: Graph) -> tuple[str, ...]:
-    """Every task once, in the graph view's depth-first order (each where it is shown in full)."""
-    seen: dict[str, None] = {}
-    for line in layout(graph):
-        if not line.reference:
-            seen.setdefault(line.key, None)
-    for key in graph.tasks:  # a task the layout cannot reach (a cycle) still gets its row
-        seen.setdefault(key, None)
-    return tuple(seen)
+    """Every task once, in the graph view's order (the layout shows each task once, cycles too)."""
+    return tuple(line.key for line in layout(graph))
 
 
 def build(
