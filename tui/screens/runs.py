@@ -359,7 +359,9 @@ class CompletedRunsScreen(RunsScreen):
             self.app.size.width - 2,  # less the vertical scrollbar
             has_type=any(r.run_type for r in runs),
             has_by=any(r.triggered_by for r in runs),
-            has_code=not runs or any(r.first_error_code for r in runs),
+            # CODE only where the backend has error codes at all (declared: Airflow, Qlik, Taipy have none).
+            has_code="code" not in self.app.backend.wording.absent_columns  # type: ignore[attr-defined]
+            and (not runs or any(r.first_error_code for r in runs)),
             run_width=min(44, max((len(r.run_id) for r in runs), default=13)),
         )
         if wanted != self.shown_columns:
