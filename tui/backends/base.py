@@ -39,7 +39,8 @@ class Wording(Protocol):
     ``state_words``: how a started or suspended graph reads here (Airflow: "active", "paused"); a
     state without one reads as its own name.
     ``absent_columns``: the list columns (by column id: ``kind``, ``warehouse``, ``scope``, ``tags``,
-    ``code``, ...) this backend never fills, declared so a column never comes and goes with the data.
+    ``code``, ``version``, ...) this backend never fills, declared so a column never comes and goes
+    with the data.
     ``row_noun``: what a row of the task list is ("task"; "DAG" where the list holds graphs only)."""
 
     task_fields: Mapping[str, str | None]

@@ -86,8 +86,12 @@ class TaskDetailScreen(PolledScreen):
             field("State", badge)
         field("Disabled because", task.state_reason, "state_reason")
         field("Kind", kind(task, wording.row_noun))
-        field("Schedule", task.schedule.describe())
-        field("Predecessors", ", ".join(p.rsplit(".", 1)[-1] for p in task.predecessors) or "—")
+        in_graph = not task.is_root and not wording.root_is_task  # a task of a DAG: runs with it
+        if not in_graph:  # a DAG's task has no schedule of its own: the DAG's runs are its runs
+            field("Schedule", task.schedule.describe())
+        # A first task of a DAG hangs off the DAG in the graph; it waits for no task.
+        before = [p for p in task.predecessors if not (in_graph and p == task.root)]
+        field("Predecessors", ", ".join(p.rsplit(".", 1)[-1].rsplit("/", 1)[-1] for p in before) or "—")
         field("Warehouse", task.warehouse or declared.get("warehouse"), "warehouse")
         field("Owner", task.owner)
         field("Operator", task.operator, "operator")

@@ -42,8 +42,8 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("schedule", "SCHEDULE", 16),
     ("kind", "KIND", 8),
     ("warehouse", "WAREHOUSE", 14),
+    ("tags", "TAGS", 16),  # a graph's labels (Airflow DAG tags): filter with tag:NAME
     ("owner", "OWNER", 14),
-    ("tags", "TAGS", 18),  # a graph's labels (Airflow DAG tags): filter with tag:NAME
     ("scope", "DATABASE.SCHEMA", 24),
 )
 LABELS = {column: label for column, label, _ in COLUMNS}
@@ -388,8 +388,8 @@ class TasksScreen(PolledScreen):
             literal(task.schedule.describe()),
             Text(kind),
             literal(task.warehouse or ""),
-            literal(task.owner or ""),
             literal(", ".join(task.tags)),
+            literal(task.owner or ""),
             literal(task.scope),
         )
         for cell in cells:  # a fixed-width column cuts a long value with an ellipsis, never wraps it
@@ -406,11 +406,12 @@ class TasksScreen(PolledScreen):
     def update_status(self, shown: int) -> None:
         noun = self.app.backend.wording.row_noun  # type: ignore[attr-defined]
         parts = [f"{shown} of {plural(len(self.rows), noun)}"]
+        graph_noun = noun if noun != "task" else "graph"  # a list of DAGs counts DAGs, not graphs
         # How fresh the slowest graph status is: failed-only and status: filters see only what is known.
         wall = self.app.wall()  # type: ignore[attr-defined]
         coverage = self.sweep.coverage(self.roots, wall, self.freshness.interval)
         if coverage.graphs:
-            parts.append(coverage.describe(wall))
+            parts.append(coverage.describe(wall, graph_noun))
         if self.sort == "graph":
             parts.append(f"grouped by graph{' (reversed)' if self.reverse else ''}")
         else:
@@ -431,7 +432,11 @@ class TasksScreen(PolledScreen):
             status = sandbox.append("  ·  ").append_text(status)
         if coverage.warning():  # statuses older than the sweep: say so before anything else
             warning = self.app.theme_colors["warning"]  # type: ignore[attr-defined]
-            status = Text(coverage.warning(), style=f"bold {warning}").append("  ·  ").append_text(status)
+            status = (
+                Text(coverage.warning(graph_noun), style=f"bold {warning}")
+                .append("  ·  ")
+                .append_text(status)
+            )
         hint = self.selection_hint
         if hint:  # first: the user must know that no row is the target of a key now
             warning = self.app.theme_colors["warning"]  # type: ignore[attr-defined]

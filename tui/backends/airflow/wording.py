@@ -15,21 +15,15 @@ if TYPE_CHECKING:
 
 
 class AirflowWording:
-    # A task's operator, retries, pool, trigger rule and owner (each task endpoint sends them); none of
-    # Snowflake's fields: an empty one of those is not shown at all.
-    task_fields: Mapping[str, str | None] = {
-        "operator": None,
-        "retries": None,
-        "pool": None,
-        "trigger_rule": None,
-        "tags": None,
-    }
+    # None of Snowflake's Task fields: an empty one is not shown at all. A task's operator, retries,
+    # pool and trigger rule are shown because every task has them (a DAG has none of them).
+    task_fields: Mapping[str, str | None] = {}
     absent_actions: Mapping[ActionKind, str] = {}
     root_is_task = False  # the root is the DAG: `fanout 152 tasks`, not 153
     # The pause flag as the Airflow UI says it; a task has none of its own (TaskState.NONE).
     state_words: Mapping[TaskState, str] = {TaskState.STARTED: "active", TaskState.SUSPENDED: "paused"}
-    # Every row is a DAG (KIND says nothing); no warehouses, no scopes, no error codes.
-    absent_columns = frozenset({"kind", "warehouse", "scope", "code"})
+    # Every row is a DAG (KIND says nothing); no warehouses, scopes, error codes or graph versions.
+    absent_columns = frozenset({"kind", "warehouse", "scope", "code", "version"})
     row_noun = "DAG"  # the list holds DAGs; their tasks come with the graph
 
     def root_kind(self, graph_size: int) -> str:
