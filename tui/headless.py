@@ -441,14 +441,16 @@ def _task_fields(task: Task, wording: Wording, tz: str, width: int | None, color
     """Every field the backend has (``wording.task_fields``) or the task carries, in the console's
     order: an Airflow task lists its operator, retries, pool and trigger rule, not Snowflake's empty
     warehouse and integrations."""
+    # A task of a DAG runs with it: no schedule of its own, and the DAG is no task it waits for.
+    in_graph = not task.is_root and not wording.root_is_task
     fields: list[tuple[str, Any]] = [
         ("key", task.key),
         ("name", task.name),
         ("scope", task.scope),
         ("root", task.root),
         ("state", rt.task_state_cell(task)),
-        ("schedule", task.schedule.describe()),
-        ("predecessors", ", ".join(task.predecessors)),
+        ("schedule", None if in_graph else task.schedule.describe()),
+        ("predecessors", ", ".join(p for p in task.predecessors if not (in_graph and p == task.root))),
         ("warehouse", task.warehouse),
         ("owner", task.owner),
         ("operator", task.operator),
@@ -474,7 +476,9 @@ def _task_fields(task: Task, wording: Wording, tz: str, width: int | None, color
     fields = [
         (k, v)
         for k, v in fields
-        if (k not in task_fields.OPTIONAL or k in shown) and not (k == "state" and v == "")
+        if (k not in task_fields.OPTIONAL or k in shown)
+        and not (k == "state" and v == "")
+        and not (k == "schedule" and v is None)
     ]
     rows = [[k, v if isinstance(v, tuple) else ("" if v is None else str(v))] for k, v in fields]
     return _table(["FIELD", "VALUE"], rows, caps=[22, 200], width=width, color=color)

@@ -60,6 +60,8 @@ def test_get_task_of_a_dag_prints_airflows_fields_not_snowflakes(rec: Recording)
     assert fields["operator"] == "@task" and fields["retries"] == "1" and fields["pool"] == "default_pool"
     assert fields["trigger_rule"] == "all_success" and fields["owner"] == "airflow"
     assert "state" not in fields  # the pause flag is the DAG's: a task has none to print
+    # A task of a DAG runs with it: no schedule of its own, and the DAG is no task it waits for.
+    assert "schedule" not in fields and fields["predecessors"] == ""
     assert not set(SNOWFLAKE_ONLY) & set(fields), table
     dumped = json.loads(rt.dump_json({"task": rt.task_json(flaky, WORDING.task_fields)}))["task"]
     assert (dumped["operator"], dumped["retries"], dumped["pool"]) == ("@task", 1, "default_pool")

@@ -22,8 +22,9 @@ class AirflowWording:
     root_is_task = False  # the root is the DAG: `fanout 152 tasks`, not 153
     # The pause flag as the Airflow UI says it; a task has none of its own (TaskState.NONE).
     state_words: Mapping[TaskState, str] = {TaskState.STARTED: "active", TaskState.SUSPENDED: "paused"}
-    # Every row is a DAG (KIND says nothing); no warehouses, scopes, error codes or graph versions.
-    absent_columns = frozenset({"kind", "warehouse", "scope", "code", "version"})
+    # Every row is a DAG (KIND says nothing, `get tasks` has no ROOT to name); no warehouses, scopes,
+    # error codes or graph versions.
+    absent_columns = frozenset({"kind", "root", "warehouse", "scope", "code", "version"})
     row_noun = "DAG"  # the list holds DAGs; their tasks come with the graph
 
     def root_kind(self, graph_size: int) -> str:
