@@ -20,6 +20,9 @@ class TaskState(enum.StrEnum):
     STARTED = "started"
     SUSPENDED = "suspended"
     UNKNOWN = "unknown"
+    # The task has no such state of its own: an Airflow task runs whenever its DAG does (the pause
+    # flag is the DAG's). Shown as nothing at all, never as a guess.
+    NONE = "none"
 
 
 class RunState(enum.StrEnum):
@@ -131,6 +134,14 @@ class Task(_Frozen):
     # The task's or graph's own documentation as its author wrote it (Airflow ``doc_md``): markdown
     # source, shown as inert text, never rendered into markup or links.
     doc: str | None = None
+    # What runs it and how, where a backend says (Airflow: the operator, its retries before it fails,
+    # the pool whose slots it takes, the rule over its upstream outcomes that lets it start).
+    operator: str | None = None
+    retries: int | None = None
+    pool: str | None = None
+    trigger_rule: str | None = None
+    # Labels its author gave the graph (Airflow DAG tags): shown and filtered with ``tag:NAME``.
+    tags: tuple[str, ...] = ()
     extra: Mapping[str, Any] = Field(default_factory=dict)
 
     @property

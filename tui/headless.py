@@ -45,7 +45,12 @@ JSON output (stable; times are ISO-8601 UTC ending in ``Z``, ``null`` when unkno
             {"kind", "minutes", "cron", "timezone", "text", "description"}, "warehouse", "owner",
             "comment", "doc", "definition", "condition", "config", "error_integration", "timeout_ms",
             "suspend_after_failures", "auto_retry_attempts", "finalizer_of", "created_on",
-            "last_committed_on", "last_suspended_on"}
+            "last_committed_on", "last_suspended_on", "operator", "retries", "pool",
+            "trigger_rule", "tags": [NAME...]}
+            # "state" is "none" for a task without a state of its own (an Airflow task: the pause
+            # flag is its DAG's). The fields after "schedule" appear when the backend has them
+            # (every Snowflake field for Snowflake; operator, retries, pool, trigger_rule and tags
+            # for Airflow) or the task carries a value.
     RUN  = {"graph", "run_id", "phase" ("current"|"completed"), "state" (domain RunState),
             "raw_state", "scheduled_time", "started_time", "completed_time",
             "next_scheduled_time", "duration_seconds", "graph_version", "attempt",
@@ -60,13 +65,14 @@ import os
 import secrets
 import shutil
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from tui import render_text as rt
-from tui.backends.base import NO_IMPORT_ERRORS, Backend, RunErrorsBackend
+from tui import task_fields
+from tui.backends.base import NO_IMPORT_ERRORS, Backend, RunErrorsBackend, Wording
 from tui.config import (
     Profile,
     Settings,
@@ -271,21 +277,21 @@ def _get(profile: Profile, args: argparse.Namespace, settings: Settings, env: Ma
         return _get_import_errors(profile, tz, width, color, json_out)
 
     if what == "task":
-        task: Task = _call(profile, lambda b: b.get_task(args.name))
+        task, wording = _call(profile, lambda b: _with_wording(b, b.get_task(args.name)))
         if json_out:
-            return _print(rt.dump_json({"task": rt.task_json(task)}))
-        return _print(_task_fields(task, tz, width, color))
+            return _print(rt.dump_json({"task": rt.task_json(task, wording.task_fields)}))
+        return _print(_task_fields(task, wording, tz, width, color))
 
     if what == "dependents":
 
-        async def dependents(backend: Backend) -> tuple[Task, Graph]:
+        async def dependents(backend: Backend) -> tuple[Task, Graph, Wording]:
             task = await backend.get_task(args.name)
-            return task, await backend.get_graph(task.root)
+            return task, await backend.get_graph(task.root), backend.wording
 
-        task, graph = _call(profile, dependents)
+        task, graph, wording = _call(profile, dependents)
         ordered = _downstream_in_order(graph, task)
         if json_out:
-            items = [{**rt.task_json(t), "depth": d} for t, d in ordered]
+            items = [{**rt.task_json(t, wording.task_fields), "depth": d} for t, d in ordered]
             return _print(rt.dump_json({"task": task.key, "tasks": items}))
         rows = [
             [
@@ -302,20 +308,21 @@ def _get(profile: Profile, args: argparse.Namespace, settings: Settings, env: Ma
 
 def _get_tasks(profile: Profile, tz: str, width: int | None, color: bool, json_out: bool) -> int:
     """Every task with its graph's latest completed run: the result as it concerns the task (the
-    console's rule, ``TaskRow.result``), when, and the first error."""
+    console's rule, ``TaskRow.result``), when, and the first error. The columns a backend never
+    fills (``wording.absent_columns``: Airflow's WAREHOUSE) are left out; TAGS where it has tags."""
     from tui.services.snapshots import graph_statuses, rows_for
 
-    async def fetch(backend: Backend) -> list[TaskRow]:
+    async def fetch(backend: Backend) -> tuple[list[TaskRow], Wording]:
         tasks = await backend.list_tasks()
         roots = sorted({t.root for t in tasks})
-        return rows_for(tasks, await graph_statuses(backend, roots, with_current=False))
+        return rows_for(tasks, await graph_statuses(backend, roots, with_current=False)), backend.wording
 
-    rows: list[TaskRow] = _call(profile, fetch)
+    rows, wording = _call(profile, fetch)
     now = datetime.now(UTC)
     if json_out:
         items = [
             {
-                **rt.task_json(r.task),
+                **rt.task_json(r.task, wording.task_fields),
                 "last_result": r.result.value if r.result else None,
                 "last_run": rt.run_json(r.last_run, "completed", now) if r.last_run else None,
             }
@@ -323,40 +330,38 @@ def _get_tasks(profile: Profile, tz: str, width: int | None, color: bool, json_o
         ]
         return _print(rt.dump_json({"tasks": items}))
     names = {r.task.key: r.task.name for r in rows}
-    table = []
-    for r in rows:
-        t, run = r.task, r.last_run
-        error = (
-            " ".join(x for x in (run.first_error_task, run.first_error_code, run.first_error_message) if x)
-            if run
-            else ""
-        )
-        table.append(
-            [
-                t.name,
-                rt.task_state_cell(t),
-                rt.result_cell(r.result, run.raw_state if run else ""),
-                rt.format_time(run.completed_time or run.scheduled_time, tz) if run else "",
-                "" if t.is_root else names.get(t.root, t.root),
-                t.schedule.describe(),
-                (error, "31") if error else "",
-                t.warehouse or "",
-                t.comment or "",
-            ]
-        )
-    headers = [
-        "NAME",
-        "STATE",
-        "RESULT",
-        "LAST RUN",
-        "ROOT",
-        "SCHEDULE",
-        "FIRST ERROR",
-        "WAREHOUSE",
-        "COMMENT",
+
+    def error(run: GraphRun | None) -> rt.Cell:
+        parts = (run.first_error_task, run.first_error_code, run.first_error_message) if run else ()
+        text = " ".join(x for x in parts if x)
+        return (text, "31") if text else ""
+
+    # (column id, header, cap, cell)
+    columns: list[tuple[str, str, int, Any]] = [
+        ("name", "NAME", 40, lambda r: r.task.name),
+        ("state", "STATE", 10, lambda r: rt.task_state_cell(r.task)),
+        (
+            "result",
+            "RESULT",
+            12,
+            lambda r: rt.result_cell(r.result, r.last_run.raw_state if r.last_run else ""),
+        ),
+        ("last", "LAST RUN", 25, lambda r: _last_time(r.last_run, tz)),
+        ("root", "ROOT", 30, lambda r: "" if r.task.is_root else names.get(r.task.root, r.task.root)),
+        ("schedule", "SCHEDULE", 30, lambda r: r.task.schedule.describe()),
+        ("error", "FIRST ERROR", 60, lambda r: error(r.last_run)),
+        ("warehouse", "WAREHOUSE", 20, lambda r: r.task.warehouse or ""),
+        ("tags", "TAGS", 30, lambda r: ", ".join(r.task.tags)),
+        ("comment", "COMMENT", 50, lambda r: r.task.comment or ""),
     ]
-    caps = [40, 10, 12, 25, 30, 30, 60, 20, 50]
+    columns = [c for c in columns if c[0] not in wording.absent_columns]
+    table = [[cell(r) for _, _, _, cell in columns] for r in rows]
+    headers, caps = [c[1] for c in columns], [c[2] for c in columns]
     return _print(_table(headers, table, caps=caps, width=width, color=color))
+
+
+def _last_time(run: GraphRun | None, tz: str) -> str:
+    return rt.format_time(run.completed_time or run.scheduled_time, tz) if run else ""
 
 
 def _get_import_errors(profile: Profile, tz: str, width: int | None, color: bool, json_out: bool) -> int:
@@ -428,17 +433,31 @@ def _get_runs(
     return _print(_table(headers, rows, caps=caps, width=width, color=color))
 
 
-def _task_fields(task: Task, tz: str, width: int | None, color: bool) -> str:
+async def _with_wording(backend: Backend, task: Awaitable[Task]) -> tuple[Task, Wording]:
+    return await task, backend.wording
+
+
+def _task_fields(task: Task, wording: Wording, tz: str, width: int | None, color: bool) -> str:
+    """Every field the backend has (``wording.task_fields``) or the task carries, in the console's
+    order: an Airflow task lists its operator, retries, pool and trigger rule, not Snowflake's empty
+    warehouse and integrations."""
+    # A task of a DAG runs with it: no schedule of its own, and the DAG is no task it waits for.
+    in_graph = not task.is_root and not wording.root_is_task
     fields: list[tuple[str, Any]] = [
         ("key", task.key),
         ("name", task.name),
         ("scope", task.scope),
         ("root", task.root),
         ("state", rt.task_state_cell(task)),
-        ("schedule", task.schedule.describe()),
-        ("predecessors", ", ".join(task.predecessors)),
+        ("schedule", None if in_graph else task.schedule.describe()),
+        ("predecessors", ", ".join(p for p in task.predecessors if not (in_graph and p == task.root))),
         ("warehouse", task.warehouse),
         ("owner", task.owner),
+        ("operator", task.operator),
+        ("retries", task.retries),
+        ("pool", task.pool),
+        ("trigger_rule", task.trigger_rule),
+        ("tags", ", ".join(task.tags)),
         ("comment", task.comment),
         ("doc", task.doc),
         ("condition", task.condition),
@@ -452,6 +471,14 @@ def _task_fields(task: Task, tz: str, width: int | None, color: bool) -> str:
         ("created_on", rt.format_time(task.created_on, tz)),
         ("last_committed_on", rt.format_time(task.last_committed_on, tz)),
         ("last_suspended_on", rt.format_time(task.last_suspended_on, tz)),
+    ]
+    shown = set(task_fields.shown(task, wording.task_fields))
+    fields = [
+        (k, v)
+        for k, v in fields
+        if (k not in task_fields.OPTIONAL or k in shown)
+        and not (k == "state" and v == "")
+        and not (k == "schedule" and v is None)
     ]
     rows = [[k, v if isinstance(v, tuple) else ("" if v is None else str(v))] for k, v in fields]
     return _table(["FIELD", "VALUE"], rows, caps=[22, 200], width=width, color=color)

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tui import task_fields
 from tui.domain import FileImportError, GraphRun, RunState, Task, TaskState
 from tui.text_safety import cell_width, one_line, truncate
 
@@ -76,6 +77,10 @@ def _line(cells: Sequence[tuple[str, str]], widths: Sequence[int], *, color: boo
 
 
 def task_state_cell(task: Task) -> Cell:
+    """The state as the server words it (Airflow: active, paused); blank for a task that has none of
+    its own (an Airflow task: the pause flag is its DAG's)."""
+    if task.state is TaskState.NONE:
+        return ""
     colour = {TaskState.STARTED: _GREEN, TaskState.SUSPENDED: _YELLOW}.get(task.state, "")
     return (task.raw_state or task.state.value, colour)
 
@@ -139,9 +144,11 @@ def iso_utc(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def task_json(task: Task) -> dict[str, Any]:
-    """The documented JSON shape of a task (see tui.headless)."""
-    return {
+def task_json(task: Task, declared: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+    """The documented JSON shape of a task (see tui.headless). ``declared``: the optional fields its
+    backend has (``wording.task_fields``); the other optional fields appear only when the task has
+    them, so an Airflow task does not carry Snowflake's empty warehouse. None: every field."""
+    out: dict[str, Any] = {
         "key": task.key,
         "name": task.name,
         "scope": task.scope,
@@ -173,7 +180,16 @@ def task_json(task: Task) -> dict[str, Any]:
         "created_on": iso_utc(task.created_on),
         "last_committed_on": iso_utc(task.last_committed_on),
         "last_suspended_on": iso_utc(task.last_suspended_on),
+        "operator": task.operator,
+        "retries": task.retries,
+        "pool": task.pool,
+        "trigger_rule": task.trigger_rule,
+        "tags": list(task.tags),
     }
+    if declared is None:
+        return out
+    kept = set(task_fields.shown(task, declared))
+    return {k: v for k, v in out.items() if k not in task_fields.OPTIONAL or k in kept}
 
 
 def run_json(run: GraphRun, phase: str, now: datetime) -> dict[str, Any]:

@@ -352,3 +352,76 @@ async def test_dagtop_exec_retry_last_says_what_the_console_dialog_says(
     err = capsys.readouterr().err
     assert code == 3, err  # declined: nothing sent
     assert dialog in err.splitlines(), err
+
+
+async def test_dags_and_their_tasks_in_airflows_words(live: Live):
+    """Issue 14 item 9 on the real server: DAG rows say active/paused (the pause flag) and show their
+    tags, filterable with tag:; no Snowflake column; the status line counts DAGs; a task of a DAG has
+    no state of its own but its operator, retries, pool and trigger rule."""
+    from tui.screens.task_detail import TaskDetailScreen
+    from tui.screens.tasks import COLUMNS
+
+    app = console(live)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        shown = [column for column, _, _ in screen.shown_columns]
+        assert "tags" in shown and not {"kind", "warehouse", "scope"} & set(shown)
+        cells = {r.task.name: screen.cells(r) for r in screen.rows}
+        picks = [column for column, _, _ in COLUMNS]  # cells() has every column, shown or not
+        assert str(cells["tui_chain"][picks.index("state")]) == "‖ paused"
+        assert str(cells["tui_fail"][picks.index("state")]) == "● active"
+        assert str(cells["tui_chain"][picks.index("tags")]) == "chain, tui"
+        status = str(screen.query_one("#tasks-status").content)
+        assert f"of {len(screen.rows)} DAGs" in status and "DAGs checked" in status and "tasks" not in status
+        await pilot.press("slash", *"tag:chain")
+        await settle(pilot)
+        assert [r.task.name for r in screen.chosen_rows()] == ["tui_chain"]
+        await pilot.press("escape")
+        await settle(pilot)
+        graph = await app.backend.get_graph("tui_mixed")
+        app.open_task_detail(graph.tasks["tui_mixed/flaky"])
+        await settle(pilot)
+        assert isinstance(app.screen, TaskDetailScreen)
+        body = app.screen.query_one("#detail-body").content.plain
+        lines = {line[:22].strip(): line[22:].strip() for line in body.splitlines() if line.strip()}
+        assert lines["Operator"] == "@task" and lines["Retries"] == "1" and lines["Pool"] == "default_pool"
+        assert lines["Trigger rule"] == "all_success" and lines["Kind"] == "task of DAG tui_mixed"
+        assert "State" not in lines and "active" not in body and "started" not in body
+        assert "Warehouse" not in lines and "Timeout" not in lines and "Schedule" not in lines
+
+
+def test_get_task_and_get_tasks_print_what_airflow_has(live: Live, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[profiles.af]\nbackend = "airflow"\nurl = "{live.server.url}"\nusername = "{srv.ADMIN[0]}"\n'
+        'password_env = "AIRFLOW_PASSWORD"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGTOP_", "XDG_"))}
+    env.update(HOME=str(tmp_path), AIRFLOW_PASSWORD=srv.ADMIN[1], NO_COLOR="1")
+    base = [sys.executable, "-m", "tui", "--config", str(config), "-c", "af", "get"]
+
+    def run(*args: str) -> str:
+        done = subprocess.run([*base, *args], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    table = run("task", "tui_mixed/flaky")
+    fields = {line.split()[0]: line.split()[1:] for line in table.splitlines()[1:] if line.split()}
+    assert (
+        fields["operator"] == ["@task"] and fields["retries"] == ["1"] and fields["pool"] == ["default_pool"]
+    )
+    assert fields["trigger_rule"] == ["all_success"] and "state" not in fields
+    assert not {"warehouse", "error_integration", "auto_retry_attempts", "timeout_ms"} & set(fields)
+    task = json.loads(run("task", "tui_mixed/flaky", "-o", "json"))["task"]
+    assert (task["operator"], task["retries"], task["state"]) == ("@task", 1, "none")
+    assert "warehouse" not in task and "suspend_after_failures" not in task
+    dag = json.loads(run("task", "tui_chain", "-o", "json"))["task"]
+    assert (dag["raw_state"], sorted(dag["tags"])) == ("paused", ["chain", "tui"])
+    header = run("tasks").splitlines()[0].split()
+    assert "TAGS" in header and "WAREHOUSE" not in header

@@ -82,7 +82,7 @@ async def test_dags_are_graph_roots_with_state_schedule_owners_tags_next_run(liv
     assert chain.is_root and chain.root == "tui_chain" and chain.name == "tui_chain"
     assert chain.state is domain.TaskState.SUSPENDED and chain.raw_state == "paused"
     assert chain.owner == "data-team"
-    assert sorted(chain.extra["tags"]) == ["chain", "tui"]
+    assert sorted(chain.tags) == ["chain", "tui"]
     assert "At 00:00" in chain.schedule.describe()
     assert ("0 0 * * *" if live.api == "v2" else "@daily") in chain.schedule.describe()
     assert chain.extra["next_run"] is not None
@@ -113,7 +113,8 @@ async def test_graph_inverts_downstream_ids_into_sorted_predecessors(live: Live)
     assert p == srv.FANOUT_PREDECESSORS
     assert graph.children()["tui_fanout/start"] == [f"tui_fanout/branch_{x}" for x in "abc"]
     assert join.predecessors == p["tui_fanout/join"] and join.root == "tui_fanout"
-    assert join.extra["trigger_rule"] == "all_success"
+    assert (join.trigger_rule, join.operator, join.pool) == ("all_success", "@task", "default_pool")
+    assert join.state is domain.TaskState.NONE  # the pause flag is the DAG's, not the task's
     assert dag.is_root
 
 

@@ -80,7 +80,7 @@ def test_dags(rec: Recording) -> None:
     chain = dags["tui_chain"]
     assert chain.is_root and chain.root == "tui_chain"
     assert (chain.state, chain.raw_state) == (domain.TaskState.SUSPENDED, "paused")
-    assert chain.owner == "data-team" and sorted(chain.extra["tags"]) == ["chain", "tui"]
+    assert chain.owner == "data-team" and sorted(chain.tags) == ["chain", "tui"]
     assert "At 00:00" in chain.schedule.describe()
     assert ("0 0 * * *" if rec.api == "v2" else "@daily") in chain.schedule.describe()
     assert chain.extra["next_run"] is not None
@@ -136,8 +136,24 @@ def test_tasks_downstream_ids_inverted_into_sorted_predecessors(rec: Recording) 
     assert {k: t.predecessors for k, t in graph.tasks.items()} == srv.FANOUT_PREDECESSORS
     assert graph.children()["tui_fanout/start"] == [f"tui_fanout/branch_{x}" for x in "abc"]
     join = graph.tasks["tui_fanout/join"]
-    assert join.extra["trigger_rule"] == "all_success" and join.extra["operator"]
-    assert join.auto_retry_attempts == 0
+    assert join.trigger_rule == "all_success" and join.operator
+    assert join.retries == 0 and join.auto_retry_attempts is None  # Airflow's retries, not Snowflake's
+
+
+def test_tasks_have_airflows_fields_and_no_state_of_their_own(rec: Recording) -> None:
+    """Operator, retries, pool, trigger rule and owner come from each version's task endpoint; a task
+    has no pause flag of its own (the DAG's is on the DAG: active/paused)."""
+    graph = _graph(rec, "tui_mixed")
+    flaky, pick = graph.tasks["tui_mixed/flaky"], graph.tasks["tui_mixed/pick"]
+    assert (flaky.operator, flaky.retries, flaky.pool) == ("@task", 1, "default_pool")
+    assert (flaky.trigger_rule, flaky.owner) == ("all_success", "airflow")
+    assert pick.operator == "@task.branch" and pick.retries == 0
+    dag = graph.tasks["tui_mixed"]
+    assert (dag.state, dag.raw_state) == (domain.TaskState.STARTED, "active")
+    assert {t.state for k, t in graph.tasks.items() if k != dag.key} == {domain.TaskState.NONE}
+    assert {t.raw_state for k, t in graph.tasks.items() if k != dag.key} == {""}
+    assert all(not t.tags for k, t in graph.tasks.items() if k != dag.key)  # tags are the DAG's
+    assert sorted(dag.tags) == ["tui"] and "tags" not in dag.extra
 
 
 @pytest.mark.parametrize("dag_id", ["tui_fanout", "tui_mixed", "tui_chain", "tui_fail"])
@@ -160,7 +176,7 @@ def test_mixed_dag_branch_and_retries(rec: Recording) -> None:
     p = {k.split("/")[-1]: tuple(x.split("/")[-1] for x in t.predecessors) for k, t in graph.tasks.items()}
     assert p["left"] == p["right"] == ("pick",) and p["after_flaky"] == ("flaky",)
     assert p["pick"] == p["flaky"] == ("tui_mixed",)
-    assert graph.tasks["tui_mixed/flaky"].auto_retry_attempts == 1
+    assert graph.tasks["tui_mixed/flaky"].retries == 1
 
 
 # --------------------------------------------------------------------------------------------- runs

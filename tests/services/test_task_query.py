@@ -87,3 +87,35 @@ def test_empty_filter_keeps_everything():
 
 def test_default_order_groups_each_graph_root_first():
     assert names(select_rows(ROWS)) == ["LOAD_ORDERS", "CLEAN_ORDERS", "REPORT", "NIGHTLY_EXPORT"]
+
+
+def dag(name, tags, paused=False):
+    state = TaskState.SUSPENDED if paused else TaskState.STARTED
+    return Task(
+        key=name, name=name, root=name, state=state, raw_state="paused" if paused else "active", tags=tags
+    )
+
+
+DAGS = rows_for(
+    [dag("orders_nightly", ("nightly", "Finance")), dag("sync", ("hourly",), paused=True), dag("bare", ())],
+    {"orders_nightly": GraphStatus(run("orders_nightly", RunState.FAILED), None, None)},
+)
+
+
+def test_tag_terms_match_a_graphs_tags_and_combine_with_the_rest():
+    """``tag:NAME`` matches any of a graph's tags (case-insensitive prefix), whichever backend has them."""
+    assert names(select_rows(DAGS, filter_text="tag:nightly")) == ["orders_nightly"]
+    assert names(select_rows(DAGS, filter_text="tag:fin")) == ["orders_nightly"]  # a prefix, any case
+    assert names(select_rows(DAGS, filter_text="tag:h")) == ["sync"]
+    assert names(select_rows(DAGS, filter_text="tag:nightly status:failed")) == ["orders_nightly"]
+    assert names(select_rows(DAGS, filter_text="tag:hourly status:failed")) == []
+    assert names(select_rows(DAGS, filter_text="tag:nightly sync")) == []
+    assert names(select_rows(DAGS, filter_text="tag:none")) == []  # an untagged graph has no tag "none"
+    assert names(select_rows(ROWS, filter_text="tag:x")) == []  # a backend without tags: nothing has one
+
+
+def test_state_terms_take_the_servers_word_too():
+    """Airflow says active/paused: ``state:paused`` finds what ``state:suspended`` finds."""
+    assert names(select_rows(DAGS, filter_text="state:paused")) == ["sync"]
+    assert names(select_rows(DAGS, filter_text="state:suspended")) == ["sync"]
+    assert names(select_rows(DAGS, filter_text="state:active", sort="name")) == ["bare", "orders_nightly"]

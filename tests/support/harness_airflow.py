@@ -136,6 +136,33 @@ async def _tour_wide_graph(pilot: Any) -> None:
     await settle(pilot)
 
 
+async def _tour_tasks_by_tag(pilot: Any) -> None:
+    """The DAG list filtered by a tag (``tag:chain``): DAG rows say active/paused, TAGS is a column."""
+    from tests.support.harness import settle
+
+    await settle(pilot)
+    await pilot.press("slash", *"tag:chain")
+    await settle(pilot)
+
+
+async def _tour_dag_task_detail(pilot: Any) -> None:
+    """A task of a DAG (the graph, then enter on tui_mixed's flaky): Airflow's operator, retries, pool,
+    trigger rule and owner; no state of its own, none of Snowflake's fields."""
+    from tests.support.harness import select_task, settle
+    from tui.screens.graph import GraphTree
+
+    await settle(pilot)
+    await select_task(pilot, "tui_mixed")
+    await pilot.press("t")
+    await settle(pilot)
+    graph = pilot.app.screen
+    node = next(n for n in graph._tree_nodes.values() if n.data.key == "tui_mixed/flaky")
+    graph.query_one(GraphTree).move_cursor(node)
+    await pilot.pause()
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 # Screens the console has on Airflow (no scope picker: Airflow has no database/schema scopes); the run's
 # log is a summary of its task instances, the task log is the failed task's real log.
 TOUR_AIRFLOW = {name: step for name, step in TOUR.items() if name != "scope-picker"}
@@ -146,6 +173,8 @@ TOUR_AIRFLOW["retried-log"] = _tour_retried_log
 TOUR_AIRFLOW["import-errors"] = _tour_import_errors
 TOUR_AIRFLOW["dag-docs"] = _tour_dag_docs
 TOUR_AIRFLOW["wide-graph"] = _tour_wide_graph
+TOUR_AIRFLOW["tasks-by-tag"] = _tour_tasks_by_tag
+TOUR_AIRFLOW["dag-task-detail"] = _tour_dag_task_detail
 _KEPT_HEADERS = ("content-type", "airflow-continuation-token", "link")
 
 

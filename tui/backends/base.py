@@ -10,7 +10,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from tui.action_plan import ActionKind, ActionPlan, PlanFacts
-from tui.domain import Capabilities, FileImportError, Graph, GraphRun, LogChunk, Task, TaskRun
+from tui.domain import (
+    Capabilities,
+    FileImportError,
+    Graph,
+    GraphRun,
+    LogChunk,
+    Task,
+    TaskRun,
+    TaskState,
+)
 
 # Why a backend without ``capabilities.import_errors`` has none: said by the console's key and by
 # ``dagtop get import-errors``.
@@ -26,9 +35,18 @@ class Wording(Protocol):
     ``root_is_task``: whether a graph's root is one of its tasks (Snowflake's root task, Qlik's first
     task of a chain) or the graph itself (an Airflow DAG, a Taipy scenario), which a count of its
     tasks leaves out (``Graph.task_count``).
-    ``plan``: what an action will do, or why it will not (pure: ``facts`` were fetched beforehand)."""
+    ``plan``: what an action will do, or why it will not (pure: ``facts`` were fetched beforehand).
+    ``state_words``: how a started or suspended graph reads here (Airflow: "active", "paused"); a
+    state without one reads as its own name.
+    ``absent_columns``: the list columns (by column id: ``kind``, ``warehouse``, ``scope``, ``tags``,
+    ``code``, ``version``, ...) this backend never fills, declared so a column never comes and goes
+    with the data.
+    ``row_noun``: what a row of the task list is ("task"; "DAG" where the list holds graphs only)."""
 
     task_fields: Mapping[str, str | None]
+    state_words: Mapping[TaskState, str]
+    absent_columns: frozenset[str]
+    row_noun: str
     # Actions this backend does not have at all, each with why (help says it; the keys are absent).
     absent_actions: Mapping[ActionKind, str]
     root_is_task: bool

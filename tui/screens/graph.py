@@ -275,8 +275,11 @@ class GraphScreen(PolledScreen):
         if joins:
             text.append("  ")
             text.append_text(literal(joins, "dim"))  # upstream names are server text
-        text.append("  ")
-        text.append_text(task_badge(task.state, task.raw_state, colors))
+        wording = self.app.backend.wording  # type: ignore[attr-defined]
+        badge = task_badge(task.state, task.raw_state, colors, wording.state_words)
+        if badge.plain:  # a task without a state of its own (an Airflow task) shows none
+            text.append("  ")
+            text.append_text(badge)
         if task.state_reason:  # why it is off, in the backend's words (Qlik's disabledCode)
             text.append_text(literal(f" ({task.state_reason})", "dim"))
         if outcome is not None and outcome not in (RunState.SUCCEEDED,):

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Label
 
-from tui.backends.base import RunErrorsBackend
+from tui.backends.base import RunErrorsBackend, Wording
 from tui.domain import GraphRun, RunState, Task
 from tui.plural import plural
 from tui.services.snapshots import CONCURRENCY
@@ -175,11 +175,17 @@ class RunsScreen(PolledScreen):
         if hint:  # first: the user must know that no row is the target of a key now
             text.append(hint, style=f"bold {self.app.theme_colors['warning']}")  # type: ignore[attr-defined]
             text.append("  ·  ")
+        noun = graph_noun(self.app.backend.wording)  # type: ignore[attr-defined]
         if self.all_graphs or self.focus_root is None:
-            text.append(f"all {plural(len(data.roots), 'graph')} in scope")
+            # Scope is Snowflake's DATABASE.SCHEMA: a list of DAGs is just all of them.
+            text.append(
+                f"all {plural(len(data.roots), 'graph')} in scope"
+                if noun == "graph"
+                else f"all {plural(len(data.roots), noun)}"
+            )
         else:
             root = data.roots.get(self.focus_root)
-            text.append("graph ")
+            text.append(f"{noun} ")
             text.append_text(literal(root.qualified_name if root else self.focus_root, "bold"))
         text.append(f"  ·  {plural(len(shown), 'run')}")
         return text
@@ -246,16 +252,18 @@ class CurrentRunsScreen(RunsScreen):
         self.set_interval(1.0, self.render_rows)
 
     def columns(self) -> list[tuple[str, str]]:
-        return [
+        wording = self.app.backend.wording  # type: ignore[attr-defined]
+        every = [
             ("state", "STATE"),
-            ("graph", "GRAPH"),
+            ("graph", graph_noun(wording).upper()),
             ("scheduled", "SCHEDULED"),
             ("started", "STARTED"),
             ("elapsed", "ELAPSED/USUAL"),
             ("next", "NEXT"),
             ("run", "RUN ID"),
-            ("version", "VERSION"),
+            ("version", "VERSION"),  # Snowflake's graph version; declared absent where never filled
         ]
+        return [(key, label) for key, label in every if key not in wording.absent_columns]
 
     async def runs_for(self, root: str) -> list[GraphRun]:
         app = self.app
@@ -274,17 +282,20 @@ class CurrentRunsScreen(RunsScreen):
     def cells(self, run: GraphRun, data: RunsSnapshot) -> tuple[Text, ...]:
         now = self.app.now()  # type: ignore[attr-defined]
         scheduled = run.scheduled_time
-        return (
-            run_badge(run.state, run.raw_state, self.app.theme_colors),  # type: ignore[attr-defined]
-            self.graph_name(run, data),
+        every = {
+            "state": lambda: run_badge(run.state, run.raw_state, self.app.theme_colors),  # type: ignore[attr-defined]
+            "graph": lambda: self.graph_name(run, data),
             # A run still waiting after its scheduled time is late: say so.
-            self.due(run.scheduled_time) if run.state is RunState.SCHEDULED else self.when(scheduled),
-            self.when(run.started_time),
-            self.elapsed(run, now),
-            self.due(run.next_scheduled_time),
-            literal(run.run_id),
-            Text("" if run.graph_version is None else str(run.graph_version)),
-        )
+            "scheduled": lambda: (
+                self.due(scheduled) if run.state is RunState.SCHEDULED else self.when(scheduled)
+            ),
+            "started": lambda: self.when(run.started_time),
+            "elapsed": lambda: self.elapsed(run, now),
+            "next": lambda: self.due(run.next_scheduled_time),
+            "run": lambda: literal(run.run_id),
+            "version": lambda: Text("" if run.graph_version is None else str(run.graph_version)),
+        }
+        return tuple(every[key]() for key, _ in self.columns())
 
     def elapsed(self, run: GraphRun, now: datetime) -> Text:
         """Time in its state (from the server's start time, else since dagtop saw it change), with
@@ -294,6 +305,11 @@ class CurrentRunsScreen(RunsScreen):
         if age is None:
             return Text(duration(run.duration(now)) if run.started_time else "")
         return age_cell(age, app.theme_colors)  # type: ignore[attr-defined]
+
+
+def graph_noun(wording: Wording) -> str:
+    """What a run list calls a graph: the backend's word where its list holds graphs (Airflow: DAG)."""
+    return "graph" if wording.row_noun == "task" else wording.row_noun
 
 
 # The completed runs' columns: key, label, the width they need (cells plus gap), and when the terminal is
@@ -359,9 +375,13 @@ class CompletedRunsScreen(RunsScreen):
             self.app.size.width - 2,  # less the vertical scrollbar
             has_type=any(r.run_type for r in runs),
             has_by=any(r.triggered_by for r in runs),
-            has_code=not runs or any(r.first_error_code for r in runs),
+            # CODE only where the backend has error codes at all (declared: Airflow, Qlik, Taipy have none).
+            has_code="code" not in self.app.backend.wording.absent_columns  # type: ignore[attr-defined]
+            and (not runs or any(r.first_error_code for r in runs)),
             run_width=min(44, max((len(r.run_id) for r in runs), default=13)),
         )
+        noun = graph_noun(self.app.backend.wording).upper()  # type: ignore[attr-defined]
+        wanted = [(key, noun if key == "graph" else label) for key, label in wanted]
         if wanted != self.shown_columns:
             self.shown_columns = wanted
             self.query_one(KeyedTable).set_columns([(key, label, None) for key, label in wanted])

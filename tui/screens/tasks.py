@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Label
 
-from tui.domain import RunState, Task
+from tui.domain import RunState, Task, TaskState
 from tui.plural import plural
 from tui.services.graph_sweep import GraphSweep
 from tui.services.heap import POLICY as HEAP
@@ -42,6 +42,7 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("schedule", "SCHEDULE", 16),
     ("kind", "KIND", 8),
     ("warehouse", "WAREHOUSE", 14),
+    ("tags", "TAGS", 16),  # a graph's labels (Airflow DAG tags): filter with tag:NAME
     ("owner", "OWNER", 14),
     ("scope", "DATABASE.SCHEMA", 24),
 )
@@ -54,9 +55,12 @@ FIXED = 2  # the result glyph and NAME stay put when the table scrolls sideways
 PADDING = 2  # a DataTable cell's padding, both sides
 
 
-def layout(available: int, sample: str, absolute: bool) -> list[tuple[str, str, int]]:
+def layout(
+    available: int, sample: str, absolute: bool, absent: frozenset[str] = frozenset()
+) -> list[tuple[str, str, int]]:
     """The columns that fit ``available`` cells whole, in order, with their widths; ``sample`` is a
-    time as the user chose to see them."""
+    time as the user chose to see them; ``absent``: the columns the backend never fills (declared by
+    its wording, never guessed from the rows, so no column comes and goes as data arrives)."""
     widths = {column: width for column, _, width in COLUMNS}
     time_width = max(len(sample), len("59m ago"))
     # LAST RUN: the longest word and a time; NEXT: a time and "overdue".
@@ -65,6 +69,8 @@ def layout(available: int, sample: str, absolute: bool) -> list[tuple[str, str, 
     chosen: list[str] = []
     used = 0
     for column, _, _ in COLUMNS:
+        if column in absent:
+            continue
         need = widths[column] + PADDING
         if column in ("result", "name", "state", "last") or used + need <= available:
             chosen.append(column)
@@ -124,9 +130,18 @@ class TasksScreen(PolledScreen):
         yield ErrorPane(id="tasks-error")
         with Horizontal(id="filter-bar"):
             yield Label("/", id="filter-label")
-            yield FilterBox(placeholder="name, state:suspended, status:failed, root:yes", id="filter")
+            yield FilterBox(placeholder=self.filter_hint(), id="filter")
         yield Label("", id="tasks-status")
         yield from self.compose_footer()
+
+    def filter_hint(self) -> str:
+        """What the filter box says before a word is typed: the terms this backend's rows answer to
+        (``tag:`` where graphs have tags, the state in the backend's word)."""
+        wording = self.app.backend.wording  # type: ignore[attr-defined]
+        if "tags" in wording.absent_columns:
+            return "name, state:suspended, status:failed, root:yes"
+        state = wording.state_words.get(TaskState.SUSPENDED, TaskState.SUSPENDED.value)
+        return f"name, tag:NAME, state:{state}, status:failed"
 
     def on_mount(self) -> None:
         self.query_one("#filter-bar").display = False
@@ -142,7 +157,8 @@ class TasksScreen(PolledScreen):
         app = self.app
         sample = moment(app.now(), app.now(), app.tz, app.show_absolute)  # type: ignore[attr-defined]
         # The table's width less its vertical scrollbar.
-        wanted = layout(self.app.size.width - 2, sample, app.show_absolute)  # type: ignore[attr-defined]
+        absent = app.backend.wording.absent_columns  # type: ignore[attr-defined]
+        wanted = layout(self.app.size.width - 2, sample, app.show_absolute, absent)  # type: ignore[attr-defined]
         if wanted != self.shown_columns:
             self.shown_columns = wanted
             self.query_one(KeyedTable).set_columns(wanted)
@@ -362,15 +378,17 @@ class TasksScreen(PolledScreen):
         if self.sort == "graph" and not task.is_root:
             name = Text("└ ", style="dim", no_wrap=True, overflow="ellipsis").append_text(name)
         next_time = row.next_time if task.is_root else None
+        state_words = app.backend.wording.state_words  # type: ignore[attr-defined]
         cells = (
             glyph,
             name,
-            task_badge(task.state, task.raw_state, colors),
+            task_badge(task.state, task.raw_state, colors, state_words),
             last,
             self.due(next_time),
             literal(task.schedule.describe()),
             Text(kind),
             literal(task.warehouse or ""),
+            literal(", ".join(task.tags)),
             literal(task.owner or ""),
             literal(task.scope),
         )
@@ -386,12 +404,14 @@ class TasksScreen(PolledScreen):
             table.columns[column].label = Text(label + arrow)  # type: ignore[index]
 
     def update_status(self, shown: int) -> None:
-        parts = [f"{shown} of {plural(len(self.rows), 'task')}"]
+        noun = self.app.backend.wording.row_noun  # type: ignore[attr-defined]
+        parts = [f"{shown} of {plural(len(self.rows), noun)}"]
+        graph_noun = noun if noun != "task" else "graph"  # a list of DAGs counts DAGs, not graphs
         # How fresh the slowest graph status is: failed-only and status: filters see only what is known.
         wall = self.app.wall()  # type: ignore[attr-defined]
         coverage = self.sweep.coverage(self.roots, wall, self.freshness.interval)
         if coverage.graphs:
-            parts.append(coverage.describe(wall))
+            parts.append(coverage.describe(wall, graph_noun))
         if self.sort == "graph":
             parts.append(f"grouped by graph{' (reversed)' if self.reverse else ''}")
         else:
@@ -412,7 +432,11 @@ class TasksScreen(PolledScreen):
             status = sandbox.append("  ·  ").append_text(status)
         if coverage.warning():  # statuses older than the sweep: say so before anything else
             warning = self.app.theme_colors["warning"]  # type: ignore[attr-defined]
-            status = Text(coverage.warning(), style=f"bold {warning}").append("  ·  ").append_text(status)
+            status = (
+                Text(coverage.warning(graph_noun), style=f"bold {warning}")
+                .append("  ·  ")
+                .append_text(status)
+            )
         hint = self.selection_hint
         if hint:  # first: the user must know that no row is the target of a key now
             warning = self.app.theme_colors["warning"]  # type: ignore[attr-defined]

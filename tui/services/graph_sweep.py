@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tui.backends.base import Backend
+from tui.plural import plural
 from tui.services.snapshots import GraphStatus, graph_statuses, request_cost
 
 # Of one poll interval's budget, what graph statuses may use: the rest stays for the task list, other
@@ -34,21 +35,27 @@ class Coverage:
     oldest: datetime | None  # when the least recently checked graph was checked
     overdue: int  # graphs whose status is older than a sweep should take
 
-    def describe(self, now: datetime) -> str:
+    def describe(self, now: datetime, noun: str = "graph") -> str:
+        """``noun``: what the backend calls a graph (Airflow: DAG)."""
         if not self.graphs:
             return ""
         if self.checked < self.graphs:
-            return f"{self.checked:,} of {self.graphs:,} graphs checked so far (sweeping)"
+            return f"{self.checked:,} of {_count(self.graphs, noun)} checked so far (sweeping)"
         age = max(0.0, (now - self.oldest).total_seconds()) if self.oldest else 0.0
-        every = "the graph" if self.graphs == 1 else f"all {self.graphs:,} graphs"
+        every = f"the {noun}" if self.graphs == 1 else f"all {_count(self.graphs, noun)}"
         return f"{every} checked within {_seconds(age)}"
 
-    def warning(self) -> str:
+    def warning(self, noun: str = "graph") -> str:
         """Non-empty when some statuses are older than the sweep: they are not current."""
         if not self.overdue:
             return ""
-        graphs = "1 graph" if self.overdue == 1 else f"{self.overdue:,} graphs"
+        graphs = _count(self.overdue, noun)
         return f"⚠ {graphs} not checked for longer than a sweep"
+
+
+def _count(count: int, noun: str) -> str:
+    """``1,204 graphs``: the count with thousands marked, the noun in the plural unless one."""
+    return f"{count:,} {plural(count, noun).split(' ', 1)[1]}"
 
 
 def _seconds(value: float) -> str:

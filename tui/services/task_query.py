@@ -1,9 +1,10 @@
 """The task list's filter language and sort orders, kept apart from widgets so they are easy to test.
 
 Filter: space-separated terms, all must match. A plain word matches the name (case-insensitive,
-substring); ``state:suspended``, ``status:failed`` (last graph run), ``root:yes|no`` and
-``scope:DB.SCHEMA`` match fields. Unknown ``key:`` terms match as plain words, so nothing is hidden
-by a typo without the user seeing the filter.
+substring); ``state:suspended`` (or the backend's word, ``state:paused``), ``status:failed`` (last
+graph run), ``root:yes|no``, ``scope:DB.SCHEMA`` and ``tag:NAME`` (a graph's tags, e.g. an Airflow
+DAG's; a prefix of one of them) match fields; terms combine (``tag:nightly status:failed``). Unknown
+``key:`` terms match as plain words, so nothing is hidden by a typo without the user seeing the filter.
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ def parse_filter(text: str) -> Predicate:
         key, sep, value = term.partition(":")
         key, value = key.lower(), value.lower()
         if sep and key == "state" and value:
-            tests.append(lambda row, v=value: row.task.state.value.startswith(v))
+            tests.append(lambda row, v=value: _state_matches(row.task, v))
+        elif sep and key == "tag" and value:
+            tests.append(lambda row, v=value: any(t.lower().startswith(v) for t in row.task.tags))
         elif sep and key == "status" and value:
             tests.append(lambda row, v=value: _status_matches(row, v))
         elif sep and key == "root" and value:
@@ -66,6 +69,11 @@ def parse_filter(text: str) -> Predicate:
             needle = term.lower()
             tests.append(lambda row, n=needle: n in row.task.name.lower())
     return lambda row: all(test(row) for test in tests)
+
+
+def _state_matches(task: Task, value: str) -> bool:
+    """The state's name or the server's own word for it (Airflow: ``active``, ``paused``)."""
+    return task.state.value.startswith(value) or task.raw_state.lower().startswith(value)
 
 
 def _status_matches(row: TaskRow, value: str) -> bool:
@@ -94,6 +102,7 @@ SORT_KEYS: dict[str, Callable[[TaskRow], object]] = {
     "result": lambda r: (_result_rank(r), r.task.name.lower()),
     "next": lambda r: (_time_key(r.next_time), r.task.name),
     "owner": lambda r: (r.task.owner or "", r.task.name.lower()),
+    "tags": lambda r: (", ".join(r.task.tags).lower(), r.task.name.lower()),
 }
 
 _RANK = {RunState.FAILED: 0, RunState.CANCELLED: 1, RunState.EXECUTING: 2, RunState.SKIPPED: 3}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
 
 from rich.text import Text
@@ -62,9 +63,15 @@ def run_badge(state: RunState, raw: str, colors: dict[str, str], *, words: bool 
     return text
 
 
-def task_badge(state: TaskState, raw: str, colors: dict[str, str]) -> Text:
+def task_badge(
+    state: TaskState, raw: str, colors: dict[str, str], words: Mapping[TaskState, str] | None = None
+) -> Text:
+    """``● started``; ``words``: the backend's own (Airflow's ``● active``, ``‖ paused``). A task
+    without such a state (``NONE``) shows nothing: no glyph stands for a state it does not have."""
+    if state is TaskState.NONE:
+        return Text("")
     glyph, role = TASK_GLYPHS.get(state, TASK_GLYPHS[TaskState.UNKNOWN])
-    word = safe_text(raw) if state is TaskState.UNKNOWN and raw else state.value
+    word = safe_text(raw) if state is TaskState.UNKNOWN and raw else (words or {}).get(state, state.value)
     return Text(f"{glyph} {word}", style=role_style(colors, role))
 
 

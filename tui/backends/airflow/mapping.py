@@ -164,7 +164,7 @@ def dag_to_task(dag: models.Dag) -> domain.Task:
     else:
         state = domain.TaskState.SUSPENDED if dag.is_paused else domain.TaskState.STARTED
         raw = "paused" if dag.is_paused else "active"
-    extra: dict[str, Any] = {"tags": list(dag.tags)}
+    extra: dict[str, Any] = {}
     for name, value in (
         ("display_name", dag.dag_display_name if dag.dag_display_name != dag.dag_id else None),
         ("owners", list(dag.owners) or None),
@@ -187,6 +187,7 @@ def dag_to_task(dag: models.Dag) -> domain.Task:
         owner=", ".join(dag.owners) or None,
         comment=dag.description,
         doc=dag.doc_md or None,
+        tags=tuple(dag.tags),
         extra=extra,
     )
 
@@ -200,26 +201,31 @@ def parse_dag(payload: Any) -> domain.Task:
 
 
 def task_to_domain(dag: domain.Task, task: models.DagTask, predecessors: Iterable[str]) -> domain.Task:
+    """A task of a DAG. It has no pause flag of its own (the DAG's decides whether it runs): its state
+    is ``NONE``, never the DAG's shown again on every task."""
     extra: dict[str, Any] = {}
     for name, value in (
         ("display_name", task.task_display_name if task.task_display_name != task.task_id else None),
-        ("operator", task.operator_name or (task.class_ref or {}).get("class_name")),
-        ("trigger_rule", task.trigger_rule),
         ("mapped", task.is_mapped or None),
     ):
         if value is not None:
             extra[name] = value
-    retries = int(task.retries) if task.retries is not None and task.retries == task.retries else None
+    # Both versions send retries as a float (0.0); NaN or a fraction is not a count of retries.
+    retries = task.retries
+    count = int(retries) if retries is not None and retries == retries and retries >= 0 else None
     return domain.Task(
         key=task_key(dag.key, task.task_id),
         name=task.task_id,
         root=dag.key,
         predecessors=tuple(predecessors),
-        state=dag.state,
-        raw_state=dag.raw_state,
+        state=domain.TaskState.NONE,
         owner=task.owner,
         doc=task.doc_md or None,
-        auto_retry_attempts=retries,
+        # `@task` names a decorated task; the class is the operator behind it.
+        operator=task.operator_name or (task.class_ref or {}).get("class_name") or None,
+        retries=count,
+        pool=task.pool or None,
+        trigger_rule=task.trigger_rule or None,
         extra=extra,
     )
 

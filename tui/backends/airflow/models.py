@@ -61,6 +61,7 @@ class DagTask(_Wire):
     owner: str | None = None
     downstream_task_ids: list[str] = Field(default_factory=list)
     trigger_rule: str | None = None
+    pool: str | None = None
     retries: float | None = None
     operator_name: str | None = None
     class_ref: dict[str, Any] | None = None

@@ -15,10 +15,17 @@ if TYPE_CHECKING:
 
 
 class AirflowWording:
-    # None of the optional (Snowflake-shaped) Task fields: an empty one is not shown at all.
+    # None of Snowflake's Task fields: an empty one is not shown at all. A task's operator, retries,
+    # pool and trigger rule are shown because every task has them (a DAG has none of them).
     task_fields: Mapping[str, str | None] = {}
     absent_actions: Mapping[ActionKind, str] = {}
     root_is_task = False  # the root is the DAG: `fanout 152 tasks`, not 153
+    # The pause flag as the Airflow UI says it; a task has none of its own (TaskState.NONE).
+    state_words: Mapping[TaskState, str] = {TaskState.STARTED: "active", TaskState.SUSPENDED: "paused"}
+    # Every row is a DAG (KIND says nothing, `get tasks` has no ROOT to name); no warehouses, scopes,
+    # error codes or graph versions.
+    absent_columns = frozenset({"kind", "root", "warehouse", "scope", "code", "version"})
+    row_noun = "DAG"  # the list holds DAGs; their tasks come with the graph
 
     def root_kind(self, graph_size: int) -> str:
         return "DAG"  # its tasks come with the graph view, not with the list
@@ -39,8 +46,10 @@ class AirflowWording:
             if task.state is TaskState.SUSPENDED:
                 blocked = f"{dag} is already paused."
         else:
-            schedule = task.schedule.describe() or "none"
+            schedule = task.schedule.describe()
             what = f"Unpauses the DAG {dag}: it runs again on its schedule ({schedule})."
+            if not schedule:  # `schedule=None`: only a trigger (by hand, the API, an asset) starts it
+                what = f"Unpauses the DAG {dag}: it has no schedule, so it runs when triggered."
             if task.state is TaskState.STARTED:
                 blocked = f"{dag} is not paused."
         return ActionPlan(kind, task, location, what, blocked)

@@ -24,7 +24,16 @@ class QlikWording:
         "condition": "started on its schedule or by hand",
         "definition": None,
         "last_committed_on": None,
+        # Shown on every task, even empty (as before any backend declared its fields).
+        "scope": None,
+        "comment": None,
+        "config": None,
+        "timeout_ms": None,
+        "created_on": None,
     }
+    state_words: Mapping[TaskState, str] = {}
+    absent_columns = frozenset({"tags", "code"})
+    row_noun = "task"
     absent_actions: Mapping[ActionKind, str] = {
         ActionKind.CANCEL: (
             "Qlik Cloud cannot cancel or stop a task run: neither the Tasks API (v1) nor the scheduling "

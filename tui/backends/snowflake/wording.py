@@ -25,7 +25,16 @@ class SnowflakeWording:
         "last_suspended_on": None,
         "condition": None,
         "definition": None,
+        # Shown on every task, even empty (as before any backend declared its fields).
+        "scope": None,
+        "comment": None,
+        "config": None,
+        "timeout_ms": None,
+        "created_on": None,
     }
+    state_words: Mapping[TaskState, str] = {}
+    absent_columns = frozenset({"tags"})  # every other column is Snowflake's own
+    row_noun = "task"
     absent_actions: Mapping[ActionKind, str] = {}
     root_is_task = True  # the root task runs like the others: it counts
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tui.action_plan import ActionKind, ActionPlan, PlanFacts, blocked
-from tui.domain import Task
+from tui.domain import Task, TaskState
 
 # A cancel really stops only a job that has not started (REAL_SERVERS.md gotcha 11).
 CANCELLABLE = frozenset({"SUBMITTED", "BLOCKED", "PENDING"})
@@ -17,9 +17,18 @@ NO_RETRY = (
 
 
 class TaipyWording:
-    # None of the optional (Snowflake-shaped) Task fields: an empty one is not shown at all.
-    task_fields: Mapping[str, str | None] = {}
+    # None of the Snowflake-only Task fields: an empty one is not shown at all.
+    task_fields: Mapping[str, str | None] = {
+        "scope": None,
+        "comment": None,
+        "config": None,
+        "timeout_ms": None,
+        "created_on": None,
+    }
     root_is_task = False  # the root is the scenario, not one of its tasks
+    state_words: Mapping[TaskState, str] = {}
+    absent_columns = frozenset({"tags", "code"})
+    row_noun = "task"
     absent_actions: Mapping[ActionKind, str] = {
         ActionKind.SUSPEND: "Taipy has no suspend: scenarios run only when submitted, never on a "
         "schedule, so there is nothing to pause.",
