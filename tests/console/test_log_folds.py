@@ -139,3 +139,37 @@ async def test_following_a_log_whose_groups_arrive_in_pieces_stays_at_its_end(re
                 assert log.row_of(last_shown) >= log.scroll_y  # the newest shown line is on screen
         assert [g.folded for g in log.shape.groups] == [True, True, True]
         assert rows(view)[-1].startswith("▸ Post")  # the last group closed: folded, at the end
+
+
+@pytest.mark.parametrize("recording", RECORDINGS)
+async def test_a_big_batch_is_shown_first_and_shaped_just_after(recording, monkeypatch):
+    """A batch past SCAN_NOW lines (a huge log arriving at once) is shown without waiting for the
+    scan of its groups and tracebacks; timer ticks shape it from the spill file, then it folds."""
+    monkeypatch.setattr("tui.widgets.log_view.SCAN_NOW", 10)
+    monkeypatch.setattr("tui.widgets.log_view.SCAN_SLICE", 512)  # several ticks for a small log
+    lines = log_lines(recording)
+    app = LogApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        view = app.query_one(LogView)
+        log = view.log_widget
+        view.append(lines)
+        assert log.shape.trivial and log.line_count == len(lines)  # shown as it came, not yet shaped
+        view.append(lines[-1:])  # more arrives meanwhile: queued behind the scan
+        for _ in range(50):
+            await pilot.pause(0.03)
+            if view._unscanned == len(view.buffer):
+                break
+        assert [g.name for g in log.shape.groups][:3] == [g.name for g in shape_of_lines(lines).groups]
+        assert all(g.folded for g in log.shape.groups if g.end is not None)
+        hidden = [i for i in range(len(view.buffer)) if log.shape.is_hidden(i)]
+        assert hidden and log._rows is not None
+        assert all(log._rows[i + 1] == log._rows[i] for i in hidden)  # laid out again: no row for them
+        assert view.following and log.scroll_y == log.max_scroll_y
+
+
+def shape_of_lines(lines: list[str]):
+    from tui.services.log_layout import LogLayout
+
+    shape = LogLayout()
+    shape.scan(0, "\n".join(lines), len(lines))
+    return shape

@@ -26,7 +26,8 @@ def shape_of(lines: list[str], batch: int | None = None) -> LogLayout:
     shape = LogLayout()
     batch = batch or len(lines)
     for first in range(0, len(lines), batch):
-        shape.scan(first, lines[first : first + batch])
+        part = lines[first : first + batch]
+        shape.scan(first, "\n".join(part), len(part))
     return shape
 
 
@@ -59,7 +60,7 @@ def test_a_followed_log_shows_an_open_group_and_folds_it_when_it_ends(recording)
     shape = LogLayout()
     pre = None
     for index, line in enumerate(lines):  # one line a poll: the worst case for a followed log
-        closed_one = shape.scan(index, [line])
+        closed_one = shape.scan(index, line, 1)
         if pre is None and len(shape.groups) == 2:
             pre = shape.groups[1]
         if pre is not None and pre.end is None:
@@ -82,7 +83,7 @@ def test_a_group_opened_by_hand_stays_open_when_it_ends(recording):
     group = shape.groups[-1]
     shape.toggle(group)  # the user folded it while open, then opened it again
     shape.toggle(group)
-    shape.scan(cut + 2, lines[cut + 2 :])
+    shape.scan(cut + 2, "\n".join(lines[cut + 2 :]), len(lines) - cut - 2)
     assert group.end is not None and not group.folded
 
 

@@ -31,6 +31,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.widgets import Input, Label
 
 from tui import locations
@@ -45,6 +46,11 @@ from tui.widgets.lists import ListKeys
 ERROR_PATTERN = re.compile(r"\b(error|exception|traceback|fatal)\b", re.IGNORECASE)
 FAILED_PATTERN = re.compile(r"\bfailed\b", re.IGNORECASE)
 ERROR_WORDS = ("error", "exception", "traceback", "fatal")  # one is in every match: a fast pre-scan
+# A batch of up to this many lines is shaped (groups, tracebacks) as it is appended; a bigger one is
+# shown first and shaped on timer ticks of SCAN_SLICE bytes, SCAN_PAUSE seconds apart.
+SCAN_NOW = 5_000
+SCAN_SLICE = 4 << 20
+SCAN_PAUSE = 0.02
 
 
 def occurrences(line: str, needle: str) -> list[int]:
@@ -391,6 +397,8 @@ class LogView(Vertical):
         self.match_index = -1
         self.error_line: int | None = None  # the first error's line, once E found it
         self.finished = False
+        self._unscanned = 0  # lines from here on are not yet shaped (groups, tracebacks)
+        self._scan_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield LogLines(self.buffer, id="log-lines")
@@ -415,16 +423,48 @@ class LogView(Vertical):
         if self.query_text:
             self.matches.extend(self._find(clean, first))
         log = self.log_widget
-        # A group closing folds lines already shown; a traceback may go on from the last batch.
-        relayout = log.shape.scan(first, clean)
+        relayout = False
+        if self._unscanned == first and len(clean) <= SCAN_NOW:
+            # A group closing folds lines already shown; a traceback may go on from the last batch.
+            relayout = log.shape.scan(first, "\n".join(clean), len(clean))
+            self._unscanned = len(self.buffer)
+        elif self._scan_timer is None:
+            self._scan_timer = self.set_timer(SCAN_PAUSE, self._scan_some)
         log.lines_changed(None if relayout else first)
         if self.following:
             log.scroll_end(animate=False, immediate=True, x_axis=False)
         self.update_status()
 
+    def _scan_some(self) -> None:
+        """Shape (groups, tracebacks) of lines appended in a big batch, a few MB a timer tick, read back
+        from the spill file: the first screen of a huge log does not wait for this scan (~0.1 s a
+        million lines), and the app answers keys between ticks. Laid out again when it is done."""
+        self._scan_timer = None
+        log = self.log_widget
+        budget = SCAN_SLICE
+        found = False
+        for base, text, count in self.buffer.text_blocks(self._unscanned):
+            found = log.shape.scan(base, text, count) or found
+            self._unscanned = base + count
+            budget -= len(text) + 1
+            if budget <= 0:
+                break
+        done = self._unscanned >= len(self.buffer)
+        if not done:
+            self._scan_timer = self.set_timer(SCAN_PAUSE, self._scan_some)
+        if found or (done and not log.shape.trivial):
+            log.lines_changed()
+            if self.following:
+                log.scroll_end(animate=False, immediate=True, x_axis=False)
+            self.update_status()
+
     def reset(self) -> None:
         """Empty the view for another log (another try): lines, search position and marks."""
         self.buffer.close()
+        if self._scan_timer is not None:
+            self._scan_timer.stop()
+            self._scan_timer = None
+        self._unscanned = 0
         self.finished = False
         self.matches, self.match_index, self.error_line = Matches(), -1, None
         log = self.log_widget
