@@ -173,3 +173,18 @@ def shape_of_lines(lines: list[str]):
     shape = LogLayout()
     shape.scan(0, "\n".join(lines), len(lines))
     return shape
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["wide", "small"])
+def test_snapshot_folded_groups_and_a_traceback(snap_compare, size):
+    """Airflow 3's real failed-task log from its top: groups folded (▸ NAME (N lines)), the error record
+    and its traceback in the error colour, each frame wrapped whole; the status counts the folds."""
+    lines = log_lines("v2-3.3.2")
+
+    async def fill(pilot):
+        view = pilot.app.query_one(LogView)
+        view.log_widget.focus()
+        view.append(lines)
+        await pilot.press("g")
+
+    assert snap_compare(LogApp(), terminal_size=size, run_before=fill)
