@@ -109,7 +109,21 @@ async def test_a_traceback_s_frames_wrap_whole_and_other_long_lines_do_not(recor
         row = log.row_of(frame)
         assert log.row_of(frame + 1) - row > 1  # wrapped over several rows
         pieces = [log._row_text(r)[3] for r in range(row, log.row_of(frame + 1))]
-        assert "".join(pieces) == lines[frame].expandtabs()  # the whole frame, nothing cut
+        hang = len(lines[frame]) - len(lines[frame].lstrip()) + 2
+        assert all(piece.startswith(" " * hang) for piece in pieces[1:])  # hung under the frame's text
+        assert pieces[0] + "".join(p[hang:] for p in pieces[1:]) == lines[frame]  # the whole frame
+        # A match in a hung piece is marked on exactly its characters.
+        needle = lines[frame].rsplit(" ", 1)[-1]
+        await pilot.press("slash", *needle, "enter")
+        current = log.get_component_rich_style("log-lines--current-match").bgcolor
+        marked = "".join(
+            seg.text
+            for y in range(log.scrollable_content_region.height)
+            for seg in log.render_line(y)
+            if seg.style and seg.style.bgcolor == current
+        )
+        assert marked == needle
+        await pilot.press("escape")
         long_plain = next(
             i
             for i, line in enumerate(lines)

@@ -221,6 +221,10 @@ class LogLayout:
             return f"▸ {group.name} ({size} line{'s' if size != 1 else ''})"
         return f"▾ {group.name}"
 
+    def in_traceback(self, line: int) -> bool:
+        i = bisect_right(self.tracebacks, (line, 1 << 62)) - 1
+        return i >= 0 and line < self.tracebacks[i][1]
+
     def traceback_spans(self, first: int, last: int) -> list[tuple[int, int]]:
         """Tracebacks' lines within [first, last)."""
         out = []

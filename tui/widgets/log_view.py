@@ -53,6 +53,22 @@ SCAN_SLICE = 4 << 20
 SCAN_PAUSE = 0.02
 
 
+def hanging_pieces(text: str, width: int) -> list[tuple[int, int, str]]:
+    """A traceback line cut to ``width`` cells, each later piece indented under the line's own text
+    (two columns deeper): a frame's path reads as one block. (where each piece starts in ``text``, its
+    indent, the piece shown with its indent)."""
+    first, *rest = chop_cells(text, width) or [""]
+    if not rest:
+        return [(0, 0, first)]
+    hang = min(len(text) - len(text.lstrip(" ")) + 2, width // 2)
+    pieces = [(0, 0, first)]
+    at = len(first)
+    for piece in chop_cells(text[at:], width - hang):
+        pieces.append((at, hang, " " * hang + piece))
+        at += len(piece)
+    return pieces
+
+
 def occurrences(line: str, needle: str) -> list[int]:
     """Where ``needle`` (lower case) starts in ``line``, case-insensitively, without overlaps."""
     found: list[int] = []
@@ -151,8 +167,11 @@ class LogLines(ListKeys, ScrollView, can_focus=True):
             counts = pieces(first, count, self.wrap_width)
         else:
             counts = array("I", [1]) * (count - first)
-            for a, b in shape.traceback_spans(first, count):
-                counts[a - first : b - first] = pieces(a, b, max(20, self.fit_width))
+        for a, b in shape.traceback_spans(first, count):  # hanging pieces: a traceback is small
+            width = self.wrap_width or max(20, self.fit_width)
+            for line in range(a, b):
+                if widths[line] > width:
+                    counts[line - first] = len(hanging_pieces(self.display_text(line), width))
         for group in shape.groups:
             if group.header >= first:
                 counts[group.header - first] = 1  # shown as ``▸ NAME (N lines)``: short
@@ -191,8 +210,21 @@ class LogLines(ListKeys, ScrollView, can_focus=True):
         if self._rows is None:
             return line
         line = self.shape.visible_before(line)
-        wrap = self.wrap_width or (self.fit_width if self._rows[line + 1] - self._rows[line] > 1 else 0)
-        return self._rows[line] + (column // wrap if wrap else 0)
+        width = self.wrap_of(line)
+        if width is None:
+            return self._rows[line]
+        if self.shape.in_traceback(line):
+            starts = [start for start, _hang, _piece in hanging_pieces(self.display_text(line), width)]
+            return self._rows[line] + bisect_right(starts, column) - 1
+        return self._rows[line] + column // width
+
+    def wrap_of(self, line: int) -> int | None:
+        """The width ``line`` is wrapped at, or None when it is not."""
+        if self.wrap_width is not None:
+            return self.wrap_width
+        if self._rows is not None and self._rows[line + 1] - self._rows[line] > 1:
+            return max(20, self.fit_width)  # a traceback's line
+        return None
 
     def _line_at(self, row: int) -> tuple[int, int]:
         """(line, piece) shown on ``row``."""
@@ -254,18 +286,24 @@ class LogLines(ListKeys, ScrollView, can_focus=True):
         pad = rich_style if line_style is None else rich_style + line_style
         return strip.crop_extend(scroll_x, scroll_x + width, pad).apply_offsets(scroll_x, row)
 
-    def _row_text(self, row: int) -> tuple[int, str, int, str]:
-        """(line, its full text, where the row's piece starts in it, the piece) shown on ``row``."""
+    def _row_text(self, row: int) -> tuple[int, str, int, str, int]:
+        """(line, its full text, where the row's piece starts in it less its indent, the piece as
+        shown, the indent put before it) on ``row``: a column of the line less the third is its place
+        in the piece."""
         line, piece = self._line_at(row)
         full = self.display_text(line)
-        width = self.wrap_width
-        if width is None and self._rows is not None and self._rows[line + 1] - self._rows[line] > 1:
-            width = max(20, self.fit_width)  # a traceback's line, wrapped
+        width = self.wrap_of(line)
         if width is None:
-            return line, full, 0, full
+            return line, full, 0, full, 0
+        if self.shape.in_traceback(line):
+            hung = hanging_pieces(full, width)
+            if piece >= len(hung):
+                return line, full, len(full), "", 0
+            start, hang, text = hung[piece]
+            return line, full, start - hang, text, hang
         pieces = chop_cells(full, width) or [""]
         start = sum(len(p) for p in pieces[:piece])
-        return line, full, start, pieces[piece] if piece < len(pieces) else ""
+        return line, full, start, pieces[piece] if piece < len(pieces) else "", 0
 
     # -- mouse selection: the rows it covers, read back from the file -------------------------------
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
@@ -284,7 +322,7 @@ class LogLines(ListKeys, ScrollView, can_focus=True):
 
     def _render_line_strip(self, row: int, rich_style: Style) -> Strip:
         """One row as a Strip: the (piece of the) line, its marks, matches and selection styled."""
-        line, full, start, text_part = self._row_text(row)
+        line, full, start, text_part, lead = self._row_text(row)
         text = Text(text_part, no_wrap=True, end="")
         text.stylize(rich_style)
         level = self.LEVEL_CLASSES.get(self.levels(line))
@@ -302,7 +340,7 @@ class LogLines(ListKeys, ScrollView, can_focus=True):
             for index, at in enumerate(occurrences(full, self.needle)):
                 begin, end = at - start, at - start + len(self.needle)
                 if end > 0 and begin < len(text_part):
-                    text.stylize(current if index == nth else match, max(0, begin), end)
+                    text.stylize(current if index == nth else match, max(lead, begin), end)
         selection = self.text_selection
         if selection is not None and (span := selection.get_span(row)) is not None:
             begin, end = span
@@ -594,8 +632,8 @@ class LogView(Vertical):
         if not y <= row < y + height:
             y = max(0, row - height // 2)
         x = log.scroll_x
-        if self.wrapping:
-            x = 0
+        if self.wrapping or log.wrap_of(log.shape.visible_before(line)) is not None:
+            x = 0  # a wrapped line (every line with w, a traceback's always) shows its whole width
         elif column < x or column + length > x + width:
             x = max(0, column - width // 3)
         log.scroll_to(x=x, y=y, animate=False, immediate=True)
@@ -651,12 +689,11 @@ class LogView(Vertical):
         """The header z acts on: the one chosen with { }, else the first on screen, else the group the
         top line is in."""
         log = self.log_widget
-        headers = self._visible_headers()
-        if log.group_cursor in headers:
-            return log.group_cursor
         top = log.scroll_y
         bottom = top + max(1, log.scrollable_content_region.height)
-        on_screen = [h for h in headers if top <= log.row_of(h) < bottom]
+        on_screen = [h for h in self._visible_headers() if top <= log.row_of(h) < bottom]
+        if log.group_cursor in on_screen:  # chosen and still in view (scrolled away: not what you see)
+            return log.group_cursor
         if on_screen:
             return on_screen[0]
         first_shown, _piece = log._line_at(int(top)) if log.line_count else (0, 0)
@@ -691,22 +728,29 @@ class LogView(Vertical):
             self.notify("This log has no ::group:: sections.", timeout=3)
             return
         current = self._group_under_cursor()
-        if log.group_cursor is None or current is None:
+        if current is None:
             index = 0 if delta > 0 else len(headers) - 1
+        elif log.group_cursor != current:  # nothing chosen on screen: the first one there is the step
+            index = headers.index(current)
         else:
-            index = max(0, min(len(headers) - 1, headers.index(current) + delta))
+            index = headers.index(current) + delta
+            if not 0 <= index < len(headers):
+                self.notify(f"No {'next' if delta > 0 else 'previous'} group.", timeout=2)
+                return
         log.set_group_cursor(headers[index])
         self._go(headers[index])
 
     def _relayout_keeping(self, line: int | None) -> None:
-        """Lay the rows out again after folds changed, keeping ``line`` (a header) where it was."""
+        """Lay the rows out again after folds changed, keeping ``line`` (a header) where it was on
+        screen: the reader is reading there, so following pauses (F resumes)."""
         log = self.log_widget
         before = log.row_of(line) - log.scroll_y if line is not None else None
         log.lines_changed()
-        if self.following:
-            log.scroll_end(animate=False, immediate=True, x_axis=False)
-        elif line is not None and before is not None:
+        if line is not None and before is not None:
+            self._pause_follow()
             log.scroll_to(y=max(0, log.row_of(line) - before), animate=False, immediate=True)
+        elif self.following:
+            log.scroll_end(animate=False, immediate=True, x_axis=False)
         self.update_status()
 
     @on(LogLines.HeaderClicked)
