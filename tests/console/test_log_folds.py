@@ -57,6 +57,9 @@ async def test_groups_fold_unfold_and_a_search_opens_the_fold_it_finds_text_in(r
         assert not any(INSIDE[recording] in row for row in shown)  # folded by default
         assert not any("::endgroup::" in row or "::group::" in row for row in shown)
         assert "0 of 3 groups folded" not in status(view) and "3 of 3 groups folded (z, Z)" in status(view)
+        # The fold keys are offered (footer, help) because this log has groups; a log without any
+        # (the sandbox run-log snapshots) does not show them.
+        assert {"z", "Z"} <= set(app.screen.active_bindings)
         # z: the first group on screen; { } move between groups, z opens the one chosen.
         await pilot.press("z")
         assert any(row == "▾ Log message source details" for row in rows(view))

@@ -49,6 +49,7 @@ ERROR_WORDS = ("error", "exception", "traceback", "fatal")  # one is in every ma
 # A batch of up to this many lines is shaped (groups, tracebacks) as it is appended; a bigger one is
 # shown first and shaped on timer ticks of SCAN_SLICE bytes, SCAN_PAUSE seconds apart.
 SCAN_NOW = 5_000
+GROUP_ACTIONS = {"toggle_group", "toggle_all_groups", "group_step"}
 SCAN_SLICE = 4 << 20
 SCAN_PAUSE = 0.02
 
@@ -403,10 +404,10 @@ class LogView(Vertical):
             "toggle_wrap",
             "Wrap",
             id="log.wrap",
-            tooltip="Wrap every line (a traceback's lines always wrap: each frame shown whole)",
+            tooltip="Wrap all lines (a traceback's always wrap, whole)",
         ),
         Binding(
-            "z", "toggle_group", "Fold", id="log.fold", tooltip="Fold/unfold the ::group:: under the cursor"
+            "z", "toggle_group", "Fold", id="log.fold", tooltip="Fold/unfold the ::group:: at the cursor"
         ),
         Binding(
             "Z",
@@ -436,6 +437,7 @@ class LogView(Vertical):
         self.error_line: int | None = None  # the first error's line, once E found it
         self.finished = False
         self._unscanned = 0  # lines from here on are not yet shaped (groups, tracebacks)
+        self._groups_offered = False
         self._scan_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -469,6 +471,7 @@ class LogView(Vertical):
         elif self._scan_timer is None:
             self._scan_timer = self.set_timer(SCAN_PAUSE, self._scan_some)
         log.lines_changed(None if relayout else first)
+        self._offer_group_keys()
         if self.following:
             log.scroll_end(animate=False, immediate=True, x_axis=False)
         self.update_status()
@@ -490,11 +493,18 @@ class LogView(Vertical):
         done = self._unscanned >= len(self.buffer)
         if not done:
             self._scan_timer = self.set_timer(SCAN_PAUSE, self._scan_some)
+        self._offer_group_keys()
         if found or (done and not log.shape.trivial):
             log.lines_changed()
             if self.following:
                 log.scroll_end(animate=False, immediate=True, x_axis=False)
             self.update_status()
+
+    def _offer_group_keys(self) -> None:
+        """The first group found: z, Z, { } join the footer and the help."""
+        if self.log_widget.shape.groups and not self._groups_offered:
+            self._groups_offered = True
+            self.refresh_bindings()
 
     def reset(self) -> None:
         """Empty the view for another log (another try): lines, search position and marks."""
@@ -507,6 +517,9 @@ class LogView(Vertical):
         self.matches, self.match_index, self.error_line = Matches(), -1, None
         log = self.log_widget
         log.shape = LogLayout()
+        if self._groups_offered:
+            self._groups_offered = False
+            self.refresh_bindings()
         log.levels.clear()
         log.group_cursor = None
         self.redraw()
@@ -585,6 +598,8 @@ class LogView(Vertical):
         # escape belongs to the search box only while it is open; otherwise it goes back a screen.
         if action == "close_search":
             return bool(self.query_one("#log-search", Input).display)
+        if action in GROUP_ACTIONS:  # offered (footer, help) only where the log has groups to fold
+            return bool(self.log_widget.shape.groups)
         return True
 
     def action_close_search(self) -> None:
