@@ -205,3 +205,30 @@ def test_snapshot_folded_groups_and_a_traceback(snap_compare, size):
         await pilot.press("g")
 
     assert snap_compare(LogApp(), terminal_size=size, run_before=fill)
+
+
+async def test_hostile_group_names_and_level_words_stay_inert_text():
+    """Constructed hostile text (as the other hostile-text tests do): markup and escapes in a group's
+    name or an ERROR record are shown as characters, coloured by style only, never acted on."""
+    app = LogApp()
+    async with app.run_test(size=(100, 12)) as pilot:
+        view = app.query_one(LogView)
+        view.append(
+            [
+                "[link=file:///etc/passwd]ERROR[/link] is a word here, not a level",
+                "ERROR [@click=app.quit]boom[/] \x1b]52;c;ZXZpbA==\x07 ::group::[bold]x[/bold]\x1b[2J",
+                "inside",
+                "::endgroup::",
+            ]
+        )
+        await pilot.press("g")
+        shown = rows(view)
+        assert shown[0] == "[link=file:///etc/passwd]ERROR[/link] is a word here, not a level"
+        assert shown[1] == "▸ [bold]x[/bold]\\x1b[2J (1 line)"
+        log = view.log_widget
+        red = log.get_component_rich_style("log-lines--level-error").color
+        assert colour_of(view, "[link=") != red
+        await pilot.press("z")
+        assert rows(view)[1] == "▾ [bold]x[/bold]\\x1b[2J" and rows(view)[2] == "inside"
+        assert colour_of(view, "inside") == red  # a line with no header belongs to the record above
+        assert app.is_running
