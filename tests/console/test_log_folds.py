@@ -112,7 +112,7 @@ async def test_a_traceback_s_frames_wrap_whole_and_other_long_lines_do_not(recor
         row = log.row_of(frame)
         assert log.row_of(frame + 1) - row > 1  # wrapped over several rows
         pieces = [log._row_text(r)[3] for r in range(row, log.row_of(frame + 1))]
-        hang = len(lines[frame]) - len(lines[frame].lstrip()) + 2
+        hang = len(lines[frame]) - len(lines[frame].lstrip()) + 4
         assert all(piece.startswith(" " * hang) for piece in pieces[1:])  # hung under the frame's text
         assert pieces[0] + "".join(p[hang:] for p in pieces[1:]) == lines[frame]  # the whole frame
         # A match in a hung piece is marked on exactly its characters.

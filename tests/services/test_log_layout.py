@@ -124,3 +124,23 @@ def test_a_level_word_inside_a_message_or_a_word_is_not_a_level():
     assert level_of(exception) is None and level_of(frame) is None
     marking = next(line for line in lines if "Marking task as FAILED" in line)
     assert level_of(marking) is Level.NONE
+
+
+def test_a_task_s_own_group_its_warning_and_its_multi_line_exception(recording):
+    """The log_shapes DAG (tests/airflow/dags/log_shapes.py): read live by tests/airflow/test_log_shapes.py;
+    here from the recording once it holds it (the lead re-records after merging)."""
+    from tests.support.harness_airflow import load
+
+    if "log_shapes" not in load(recording).meta["runs"]:
+        pytest.skip("log_shapes is not recorded yet: python -m tests.airflow.record")
+    lines = log_lines(recording, "load_rows", 1, "log_shapes")
+    shape = shape_of(lines)
+    rows = next(g for g in shape.groups if g.name == "Loading rows")
+    assert rows.folded and rows.size(len(lines)) == 2
+    level = LevelCache(lambda i: lines[i])
+    warned = next(i for i, line in enumerate(lines) if line.endswith("disk almost full on the shared volume"))
+    assert level(warned) is Level.WARNING
+    start, end = shape.tracebacks[-1]
+    message = ["rows did not add up", "expected 2 rows, counted 3", "see the loader's report"]
+    where = [next(i for i in range(start, end) if lines[i].rstrip().endswith(part)) for part in message]
+    assert where == sorted(where) and all(level(i) is Level.ERROR for i in where)

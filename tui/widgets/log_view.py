@@ -55,13 +55,13 @@ SCAN_PAUSE = 0.02
 
 
 def hanging_pieces(text: str, width: int) -> list[tuple[int, int, str]]:
-    """A traceback line cut to ``width`` cells, each later piece indented under the line's own text
-    (two columns deeper): a frame's path reads as one block. (where each piece starts in ``text``, its
-    indent, the piece shown with its indent)."""
+    """A traceback line cut to ``width`` cells, each later piece indented under the line's own text,
+    four columns deeper (past a frame's source line): a frame's path reads as one block. (where each
+    piece starts in ``text``, its indent, the piece shown with its indent)."""
     first, *rest = chop_cells(text, width) or [""]
     if not rest:
         return [(0, 0, first)]
-    hang = min(len(text) - len(text.lstrip(" ")) + 2, width // 2)
+    hang = min(len(text) - len(text.lstrip(" ")) + 4, width // 2)
     pieces = [(0, 0, first)]
     at = len(first)
     for piece in chop_cells(text[at:], width - hang):
