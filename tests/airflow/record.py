@@ -109,12 +109,14 @@ def prepare(server: srv.AirflowServer) -> dict[str, str]:
     runs["tui_chain"] = _trigger_paused(server, "tui_chain")
     _wait_dag(server, "retry_twice")  # fails twice, then succeeds: the tries (issue 14 item 5)
     runs["retry_twice"] = srv.trigger(server, "retry_twice")
+    _wait_dag(server, "log_shapes")  # a WARNING, its own ::group::, a 3-line exception (item 10)
+    runs["log_shapes"] = srv.trigger(server, "log_shapes")
     return runs
 
 
 def wait_prepared(server: srv.AirflowServer, runs: dict[str, str]) -> None:
     # Generous: Airflow 2's sequential executor runs one task at a time, slowly on a loaded machine.
-    for dag_id in ("tui_fail", "tui_fanout", "tui_wide", "tui_mapped", "retry_twice"):
+    for dag_id in ("tui_fail", "tui_fanout", "tui_wide", "tui_mapped", "retry_twice", "log_shapes"):
         srv.wait_run(server, dag_id, runs[dag_id], timeout=900)
     _wait_mixed(server, runs["tui_mixed"], timeout=900)
     srv.wait_import_errors(server)
@@ -148,6 +150,7 @@ async def record_adapter(server: srv.AirflowServer, rec: RecordingTransport, run
             "tui_mixed",
             "tui_wide",
             "retry_twice",
+            "log_shapes",
         ):
             await b.get_graph(dag_id)
             await b.current_runs(dag_id, limit=10)
@@ -160,6 +163,7 @@ async def record_adapter(server: srv.AirflowServer, rec: RecordingTransport, run
                     "tui_mixed",
                     "tui_mapped",
                     "retry_twice",
+                    "log_shapes",
                 ):  # every try; try 0 of a task never run
                     try:
                         await b.run_log(dag_id, runs[dag_id], tr.log_ref or tr.task, tr.try_number or 0)

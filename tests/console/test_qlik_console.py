@@ -98,6 +98,19 @@ async def test_a_failed_chain_run_opens_on_its_failed_reload_and_its_log(console
         error = detail.snapshot.run.first_error_message
         assert any(line.endswith(f"Error: {error}") for line in lines)
         assert lines[-1].endswith("Execution finished.")
+        # Qlik's script log says "Error:" after its timestamp: that line is coloured as an error, the
+        # others are plain (a level word inside a message is not a level).
+        log = app.screen.query_one(LogView).log_widget
+        colours = {
+            "".join(s.text for s in strip).strip(): {
+                s.style.color for s in strip if s.text.strip() and s.style
+            }
+            for strip in (log.render_line(y) for y in range(log.scrollable_content_region.height))
+        }
+        red = log.get_component_rich_style("log-lines--level-error").color
+        assert {text for text, found in colours.items() if red in found} == {
+            text for text in colours if text.endswith(f"Error: {error}")
+        }
 
 
 async def test_start_sends_one_start_and_says_which_run_it_started(console, tmp_path):

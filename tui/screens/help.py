@@ -93,8 +93,8 @@ def binding_rows(screen) -> list[tuple[str, str, str]]:
         seen.add((display, binding.description))
         if absent_reason(binding.action):
             continue  # the backend has no such action: ``absent_rows`` says why
-        if binding.id:
-            ours.append((display, binding.description, binding.id))
+        if binding.id:  # the tooltip, where there is one, says more than the footer's word
+            ours.append((display, binding.tooltip or binding.description, binding.id))
         else:
             builtin.append((display, binding.description, "built-in"))
     return ours + builtin

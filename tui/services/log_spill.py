@@ -241,13 +241,23 @@ class SpillLog:
     # -- searching --------------------------------------------------------------------------------
     def _blocks(self, first: int) -> Iterator[tuple[int, str]]:
         """(index of the first line, whole lines joined by \\n) from line ``first``, about 1 MB at a time."""
+        for first_line, _last, text in self._ranged_blocks(first):
+            yield first_line, text
+
+    def _ranged_blocks(self, first: int) -> Iterator[tuple[int, int, str]]:
         count = len(self)
         while first < count:
             start = self._starts[first]
             last = max(first + 1, bisect_right(self._starts, start + _CHUNK, first, count + 1) - 1)
             data = self._writer.read(start, self._starts[last] - start)  # type: ignore[union-attr]
-            yield first, data.decode("utf-8", "replace")
+            yield first, last, data.decode("utf-8", "replace")
             first = last
+
+    def text_blocks(self, first: int) -> Iterator[tuple[int, str, int]]:
+        """(index of the first line, whole lines joined by \\n, how many) from line ``first``, about
+        1 MB at a time, read back from the file: for a scan that runs after the lines were shown."""
+        for first_line, last, text in self._ranged_blocks(first):
+            yield first_line, text[:-1], last - first_line
 
     def _chunks(self, first: int) -> Iterator[tuple[int, list[str]]]:
         """(index of the first line, lines) for the whole file from line ``first``, a few MB at a time."""

@@ -429,10 +429,13 @@ def _v2_entry_lines(entry: dict[str, Any] | str) -> list[str]:
                             f'    File "{frame.get("filename")}", line {frame.get("lineno")}, '
                             f"in {frame.get('name')}"
                         )
-            lines.append(f"  {detail.get('exc_type', 'Exception')}: {detail.get('exc_value', '')}")
+            # A multi-line message keeps the traceback's indent on every line: split flush left, its
+            # later lines read as records of their own and leave the traceback.
+            message = f"{detail.get('exc_type', 'Exception')}: {detail.get('exc_value', '')}"
+            lines.extend(f"  {part}" for part in message.splitlines() or [""])
             notes = detail.get("exc_notes")
             if isinstance(notes, list):
-                lines.extend(f"  {note}" for note in notes)
+                lines.extend(f"  {part}" for note in notes for part in str(note).splitlines() or [""])
     return lines
 
 
