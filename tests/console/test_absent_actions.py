@@ -46,7 +46,18 @@ async def test_absent_action_keys_are_explained_not_offered(journal_path):
         assert not [r for r in rows if r[2] in ("action.suspend", "action.resume")]
         # The sandbox has no import errors either (an Airflow thing): that key is said apart too.
         files = ("I", "Import errors", f"snowflake has none: {NO_IMPORT_ERRORS}.")
-        assert absent_rows(pilot.app.screen) == [files, ("s", "Suspend", WHY), ("r", "Resume", WHY)]
+        # Nor a run's marks, clear or delete (Airflow's run actions): said apart, never offered.
+        runs = [
+            ("S", "Mark success", "This backend cannot mark a chosen run or task run."),
+            ("F", "Mark failed", "This backend cannot mark a chosen run or task run."),
+            ("R", "Clear (re-run)", "This backend cannot clear a chosen run or task run."),
+            ("D", "Delete run", "This backend cannot delete a run."),
+        ]
+        assert absent_rows(pilot.app.screen) == [files, ("s", "Suspend", WHY), ("r", "Resume", WHY), *runs]
+        await pilot.press("D")
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, ConfirmAction)
+        assert any("cannot delete a run" in str(n.message) for n in pilot.app._notifications)
         await pilot.press("s")
         await settle(pilot)
         assert not isinstance(pilot.app.screen, ConfirmAction)
@@ -56,8 +67,10 @@ async def test_absent_action_keys_are_explained_not_offered(journal_path):
         await settle(pilot)
         assert isinstance(pilot.app.screen, HelpScreen)
         said = str(pilot.app.screen.query_one("#help-absent").content)
+        lines = "".join(f"\n {key}  {what}: {why}" for key, what, why in runs)
         assert said == (
             f"Not on this backend:\n I  Import errors: {files[2]}\n s  Suspend: {WHY}\n r  Resume: {WHY}"
+            + lines
         )
 
 
