@@ -241,3 +241,48 @@ def test_dagtop_delete_run_sends_one_delete_and_a_second_says_not_found(live: Li
 
     records = ActionJournal(tmp_path / "journal.jsonl").read()
     assert [(r["action"], r["result"]) for r in records] == [("delete-run", "sent"), ("delete-run", "ok")]
+
+
+async def test_on_production_a_delete_from_the_grid_wants_the_run_id_typed(live: Live, tmp_path) -> None:
+    """The DAG's name does not confirm a delete: only the run id, typed; until then nothing is sent."""
+    from textual.widgets import Input
+
+    from tests.airflow.test_batch import Counting
+    from tests.airflow.test_batch import backend as counted_backend
+    from tests.airflow.test_live import raw_get
+    from tests.support.harness import select_task, settle
+    from tui.app import make_app
+    from tui.screens.confirm import ConfirmAction
+    from tui.screens.grid import GridScreen
+    from tui.widgets.header import ConnectionInfo
+
+    counting = Counting()
+    api = counted_backend(live, counting)
+    run = await api.trigger(DAG)
+    info = ConnectionInfo(
+        profile="prod", backend="airflow", location=api.location, poll_interval=2.0, production=True
+    )
+    app = make_app(api, info, auto_poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await select_task(pilot, DAG)
+        await pilot.press("5")
+        await settle(pilot)
+        assert isinstance(app.screen, GridScreen)
+        before = len(counting.requests)
+        await pilot.press("D")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ConfirmAction)
+        field = modal.query_one("#confirm-name", Input)
+        assert field.placeholder == run.run_id
+        field.value = DAG  # the DAG's name: refused
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is modal and writes_in(counting, before) == []
+        field.value = run.run_id
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmAction)
+        assert [r.split()[0] for r in writes_in(counting, before)] == ["DELETE"]
+    assert raw_get(live, f"/dags/{DAG}/dagRuns/{run.run_id}").status_code == 404

@@ -20,8 +20,11 @@ def run_action_absent(kind: ActionKind, backend: Backend) -> str | None:
     """Why this backend has no ``kind`` on a chosen run (None: it has it, or ``kind`` is another action)."""
     if kind not in RUN_ACTIONS or backend.capabilities.run_actions:
         return None
-    what = {ActionKind.DELETE_RUN: "delete a run", ActionKind.CLEAR: "clear a chosen run or task run"}
-    return f"This backend cannot {what.get(kind, 'mark a chosen run or task run')}."
+    return NO_RUN_ACTIONS
+
+
+# One reason for the four, so help says it once.
+NO_RUN_ACTIONS = "This backend cannot mark, clear or delete a chosen run or task run."
 
 
 async def plan_run_action(

@@ -36,7 +36,9 @@ class AirflowRunActions:
         dag_id, run_id, ti = _parts(target)
         client = await self.client()
         if kind is ActionKind.CLEAR:
-            return await self._clear(client, dag_id, run_id, ti, options or ClearOptions(), dry_run=True)
+            return await self._clear_chosen(
+                client, dag_id, run_id, ti, options or ClearOptions(), dry_run=True
+            )
         if kind in _MARKS and ti is not None:
             body = await client.set_task_state(dag_id, run_id, *ti, _MARKS[kind], dry_run=True)
             return _named(dag_id, body)
@@ -51,7 +53,9 @@ class AirflowRunActions:
         if kind is ActionKind.DELETE_RUN:
             return await _delete(client, dag_id, run_id)
         if kind is ActionKind.CLEAR:
-            cleared = await self._clear(client, dag_id, run_id, ti, options or ClearOptions(), dry_run=False)
+            cleared = await self._clear_chosen(
+                client, dag_id, run_id, ti, options or ClearOptions(), dry_run=False
+            )
             return await self._after_clear(client, dag_id, run_id, cleared)
         state = _MARKS[kind]
         if ti is None:
@@ -70,7 +74,7 @@ class AirflowRunActions:
             raise ConflictError(f"asked to mark {label} {state}; the server says it is {word or 'none'}")
         return f"{label} in run {run_id} is now {word}"
 
-    async def _clear(
+    async def _clear_chosen(
         self,
         client: AirflowClient,
         dag_id: str,
