@@ -208,7 +208,7 @@ async def test_the_grid_clears_a_chosen_task_instance_with_options_then_marks_an
     assert records[-1]["detail"] == f"deleted run {run.run_id} of {DAG}: the server no longer has it"
 
 
-def test_dagtop_delete_run_sends_one_delete_and_a_second_says_not_found(live: Live, tmp_path) -> None:
+def test_dagtop_mark_clear_and_delete_run_then_a_second_delete_says_not_found(live: Live, tmp_path) -> None:
     import os
     import subprocess
     import sys
@@ -227,7 +227,24 @@ def test_dagtop_delete_run_sends_one_delete_and_a_second_says_not_found(live: Li
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGTOP_", "XDG_"))}
     env.update(HOME=str(tmp_path), AIRFLOW_PASSWORD=srv.ADMIN[1], NO_COLOR="1")
     env["DAGTOP_JOURNAL"] = str(tmp_path / "journal.jsonl")
-    base = [sys.executable, "-m", "tui", "--config", str(config), "-c", "af", "delete-run", DAG, run_id]
+    dagtop = [sys.executable, "-m", "tui", "--config", str(config), "-c", "af"]
+    marked = subprocess.run(
+        [*dagtop, "mark", DAG, run_id, "ok", "--state", "success", "--yes"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert marked.returncode == 0, marked.stderr
+    assert marked.stdout.strip() == f"ok in run {run_id} is now success"
+    cleared = subprocess.run(
+        [*dagtop, "clear", DAG, run_id, "ok", "--yes"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert cleared.returncode == 0, cleared.stderr
+    assert cleared.stdout.startswith(
+        f"cleared 3 task instances of run {run_id} (now: boom none, never none, ok none)"
+    )
+    base = [*dagtop, "delete-run", DAG, run_id]
     refused = subprocess.run(
         base, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL
     )
@@ -240,7 +257,14 @@ def test_dagtop_delete_run_sends_one_delete_and_a_second_says_not_found(live: Li
     from tui.services.journal import ActionJournal
 
     records = ActionJournal(tmp_path / "journal.jsonl").read()
-    assert [(r["action"], r["result"]) for r in records] == [("delete-run", "sent"), ("delete-run", "ok")]
+    assert [(r["action"], r["result"]) for r in records] == [
+        ("mark-success", "sent"),
+        ("mark-success", "ok"),
+        ("clear", "sent"),
+        ("clear", "ok"),
+        ("delete-run", "sent"),
+        ("delete-run", "ok"),
+    ]
 
 
 async def test_on_production_a_delete_from_the_grid_wants_the_run_id_typed(live: Live, tmp_path) -> None:
