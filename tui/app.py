@@ -562,7 +562,16 @@ class DagtopApp(App):
             )
         else:
             self.notify(result.message, title=f"{title} failed", severity="error", markup=False, timeout=15)
+        if result.ok and plan.kind is ActionKind.DELETE_RUN:
+            self._leave_deleted_run(plan.target.run.run_id)
         self.action_refresh()
+
+    def _leave_deleted_run(self, run_id: str) -> None:
+        """A deleted run's detail has nothing left to show: back to where it was opened from."""
+        from tui.screens.run_detail import RunDetailScreen
+
+        if isinstance(self.screen, RunDetailScreen) and self.screen.run.run_id == run_id:
+            self.pop_screen()
 
     def action_refresh(self) -> None:
         screen = self.screen

@@ -191,6 +191,7 @@ async def test_the_grid_clears_a_chosen_task_instance_with_options_then_marks_an
         await settle(pilot)
         assert [r.split()[0] for r in writes_in(counting, before)] == ["DELETE"]
         assert raw_get(live, f"/dags/{DAG}/dagRuns/{run.run_id}").status_code == 404
+        assert isinstance(app.screen, GridScreen)  # the deleted run's detail closed
     records = ActionJournal(journal).read()
     assert [(r["action"], r["result"]) for r in records] == [
         ("clear", "sent"),

@@ -170,7 +170,8 @@ class ConfirmAction(ModalScreen["Confirmed | None"]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle":  # only a clear has options; in a text field d/u/f are letters
-            return self.replan is not None and not isinstance(self.focused, Input)
+            has_options = self.replan is not None and not self.plan.blocked_reason
+            return has_options and not isinstance(self.focused, Input)
         return True
 
     def action_toggle(self, name: str) -> None:
