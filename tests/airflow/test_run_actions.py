@@ -53,8 +53,14 @@ async def test_mark_clear_and_delete_a_chosen_run_and_task_instance(live: Live) 
         writes.clear()
         assert await b.run_action(ActionKind.MARK_FAILED, boom) == f"boom in run {run.run_id} is now failed"
         assert len(writes) == 1 and writes[0].startswith("PATCH ")
+        # ok marked success: Airflow itself clears the failed task instance after it (so it runs again),
+        # which the message says, re-read, although the dry run named ok alone.
         ok = RunTarget(run, tis[f"{DAG}/ok"])
-        assert await b.run_action(ActionKind.MARK_SUCCESS, ok) == f"ok in run {run.run_id} is now success"
+        assert await b.preview_run_action(ActionKind.MARK_SUCCESS, ok) == [f"{DAG}/ok"]
+        assert await b.run_action(ActionKind.MARK_SUCCESS, ok) == (
+            f"ok in run {run.run_id} is now success; also changed: boom failed → none"
+        )
+        await b.run_action(ActionKind.MARK_FAILED, boom)
 
         # Clear ok with what is downstream: the dry run lists all three, only-failed just boom.
         everything = [f"{DAG}/boom", f"{DAG}/never", f"{DAG}/ok"]
@@ -201,10 +207,7 @@ async def test_the_grid_clears_a_chosen_task_instance_with_options_then_marks_an
         ("delete-run", "sent"),
         ("delete-run", "ok"),
     ]
-    assert (
-        records[0]["target"]
-        == f"{DAG}: {DAG}/ok in run {run.run_id} (downstream on, upstream off, any state)"
-    )
+    assert records[0]["target"] == f"{DAG}: ok in run {run.run_id} (downstream on, upstream off, any state)"
     assert records[1]["detail"].startswith(f"cleared 3 task instances of run {run.run_id}")
     assert records[-1]["detail"] == f"deleted run {run.run_id} of {DAG}: the server no longer has it"
 

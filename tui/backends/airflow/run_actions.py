@@ -66,13 +66,28 @@ class AirflowRunActions:
                     f"asked to mark run {run_id} {state}; the server says it is {run.raw_state}"
                 )
             return f"run {run_id} of {dag_id} is now {run.raw_state}"
+        return await self._mark_task_run(client, target, state)
+
+    async def _mark_task_run(self, client: AirflowClient, target: RunTarget, state: str) -> str:
+        """Mark one task instance, then say what changed in its run: Airflow also clears the failed
+        task instances downstream of one marked success (so they run again), which its dry run omits."""
+        dag_id, run_id, ti = _parts(target)
+        assert ti is not None
+        before = {_key(t): t.raw_state or "none" for t in await self.task_runs(dag_id, run_id)}
         await client.set_task_state(dag_id, run_id, *ti, state, dry_run=False)
         label = _bare(target.task_run.label) if target.task_run else ti[0]
-        now = _find(await self.task_runs(dag_id, run_id), target.task_run)
+        after = await self.task_runs(dag_id, run_id)
+        now = _find(after, target.task_run)
         word = now.raw_state if now is not None else "gone"
         if word != state:
             raise ConflictError(f"asked to mark {label} {state}; the server says it is {word or 'none'}")
-        return f"{label} in run {run_id} is now {word}"
+        others = [
+            f"{_bare(_key(t))} {before[_key(t)]} → {t.raw_state or 'none'}"
+            for t in after
+            if t is not now and _key(t) in before and before[_key(t)] != (t.raw_state or "none")
+        ]
+        also = f"; also changed: {', '.join(others)}" if others else ""
+        return f"{label} in run {run_id} is now {word}{also}"
 
     async def _clear_chosen(
         self,
