@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 from tui import domain
 from tui.action_plan import ActionKind, ClearOptions, RunTarget
 from tui.backends.airflow import mapping
-from tui.errors import ConflictError, NotFoundError
+from tui.errors import ActionOutcomeUnknown, ConflictError, NotFoundError, ProtocolError
 from tui.plural import plural
 
 if TYPE_CHECKING:
     from tui.backends.airflow.client import AirflowClient
 
+_UNKNOWN_NOTE_START = "The action may or may not have happened"
 _MARKS = {ActionKind.MARK_SUCCESS: "success", ActionKind.MARK_FAILED: "failed"}
 
 
@@ -33,6 +34,19 @@ class AirflowRunActions:
     ) -> list[str] | None:
         """The task keys ``kind`` would change on ``target`` (the server's dry run; nothing changes),
         or None where the API has no dry run (a DAG run's state, a delete)."""
+        try:
+            return await self._preview(kind, target, options)
+        except ActionOutcomeUnknown as exc:
+            # A dry run goes out under the action policy (never resent), but an unanswered one changed
+            # nothing: say that, not "the action may or may not have happened".
+            words = str(exc).split(_UNKNOWN_NOTE_START, 1)[0].rstrip(". ")
+            raise ProtocolError(
+                f"the dry run failed (nothing was changed): {words}", status=exc.status
+            ) from None
+
+    async def _preview(
+        self, kind: ActionKind, target: RunTarget, options: ClearOptions | None
+    ) -> list[str] | None:
         dag_id, run_id, ti = _parts(target)
         client = await self.client()
         if kind is ActionKind.CLEAR:
