@@ -41,7 +41,9 @@ class HelpScreen(ModalScreen[None]):
             if self.absent:
                 words = Text("Not on this backend:", style="bold")
                 for keys, descriptions, why in _grouped(self.absent):
-                    words.append(f"\n {keys}  {descriptions}: ", style="bold")
+                    # Three or more keys: their reason names them (a small terminal keeps the keys list).
+                    named = f"{descriptions}: " if descriptions.count(",") < 2 else ""
+                    words.append(f"\n {keys}  {named}", style="bold")
                     words.append_text(literal(why, single_line=False))
                 yield Static(words, id="help-absent")
             yield Static(

@@ -24,7 +24,7 @@ def run_action_absent(kind: ActionKind, backend: Backend) -> str | None:
 
 
 # One reason for the four, so help says it once.
-NO_RUN_ACTIONS = "This backend cannot mark, clear or delete a chosen run or task run."
+NO_RUN_ACTIONS = "No mark, clear or delete of a chosen run here."
 
 
 async def plan_run_action(
