@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from tui.action_plan import RUN_ACTIONS, ClearOptions, RunTarget
 from tui.backends.base import NO_IMPORT_ERRORS, Backend, ImportErrorsBackend, ScopedBackend
 from tui.commands import DagtopCommands, TaskJump, palette_commands
 from tui.domain import FileImportError, GraphRun, Task, TaskRun
@@ -24,6 +25,7 @@ from tui.errors import describe_error
 from tui.services.actions import ActionKind
 from tui.services.journal import ActionJournal
 from tui.services.profiles import ProfileSource
+from tui.services.run_actions import run_action_absent
 from tui.services.run_ages import RunAges
 from tui.text_safety import safe_text
 from tui.widgets.header import ConnectionInfo, connection_info
@@ -71,6 +73,11 @@ class DagtopApp(App):
         Binding("r", "act('resume')", "Resume", id="action.resume"),
         # k9s kills with ctrl+k; shown only where an unfinished task run is chosen (a run's detail).
         Binding("ctrl+k", "act('cancel')", "Cancel run", id="action.cancel"),
+        # On the run or task run chosen on a run's detail or the grid (capabilities.run_actions).
+        Binding("S", "act('mark-success')", "Mark success", show=False, id="action.mark_success"),
+        Binding("F", "act('mark-failed')", "Mark failed", show=False, id="action.mark_failed"),
+        Binding("R", "act('clear')", "Clear (re-run)", show=False, id="action.clear"),
+        Binding("D", "act('delete-run')", "Delete run", show=False, id="action.delete_run"),
     ]
 
     def __init__(
@@ -377,6 +384,10 @@ class DagtopApp(App):
         if parameters == (ActionKind.CANCEL.value,) and self.absent_reason(action, parameters) is None:
             task_run = getattr(self.screen, "selected_task_run", None)
             return bool(self.backend.capabilities.cancel and task_run and not task_run.state.is_finished)
+        if len(parameters) == 1 and parameters[0] in RUN_ACTIONS:  # where a run can be chosen
+            return self.absent_reason(action, parameters) is not None or hasattr(
+                type(self.screen), "run_target"
+            )
         return True
 
     def absent_reason(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
@@ -393,7 +404,7 @@ class DagtopApp(App):
             kind = ActionKind(str(parameters[0]))
         except ValueError:
             return None
-        return self.backend.wording.absent_actions.get(kind)
+        return self.backend.wording.absent_actions.get(kind) or run_action_absent(kind, self.backend)
 
     def action_act(self, kind: str) -> None:
         """Confirm, then carry out an action on the selected task of the current screen."""
@@ -406,6 +417,9 @@ class DagtopApp(App):
             return
         if self._action_in_flight:
             self.notify("An action is still in progress.", severity="warning", timeout=3)
+            return
+        if kind in RUN_ACTIONS:
+            self._act_on_run(ActionKind(kind))
             return
         task = getattr(self.screen, "selected_task", None)
         if task is None:
@@ -446,6 +460,55 @@ class DagtopApp(App):
             production=connection.production,
             environment=environment,
             ask_conf=backend.capabilities.trigger_conf,
+        )
+        self.push_screen(confirm, answered)
+
+    def _act_on_run(self, kind: ActionKind) -> None:
+        """A run action on the run or task run under the cursor (run detail, grid), never a guess."""
+        target: RunTarget | None = getattr(self.screen, "run_target", None)
+        task = getattr(self.screen, "selected_task", None)
+        if target is None or task is None:
+            hint = (
+                "Put the cursor on a run, or on a task that has run in it." if task else "Choose a run first."
+            )
+            self.notify(hint, severity="warning", timeout=5)
+            return
+        if kind is ActionKind.DELETE_RUN and target.task_run is not None:
+            target = RunTarget(target.run)  # a delete always takes the whole run: the dialog says so
+        self._action_in_flight = True
+        self.prepare_run_action(kind, task, target)
+
+    @work(group="action", exit_on_error=False)
+    async def prepare_run_action(self, kind: ActionKind, task: Task, target: RunTarget) -> None:
+        """Plan with the server's dry run, then confirm; a clear's dialog re-asks it as options change."""
+        from tui.screens.confirm import ConfirmAction, Confirmed
+        from tui.services.run_actions import plan_run_action
+
+        backend, connection = self.backend, self.connection
+        try:
+            plan = await plan_run_action(kind, task, target, backend, connection.location)
+        except Exception as exc:
+            self._action_in_flight = False
+            self.notify(describe_error(exc), title=f"Cannot {kind.value}", severity="error")
+            return
+
+        async def preview(options: ClearOptions) -> Any:
+            return await plan_run_action(kind, task, target, backend, connection.location, options)
+
+        def answered(confirmed: Confirmed | None) -> None:
+            if confirmed is not None:
+                self.perform_action(confirmed.plan or plan, backend, connection.profile)
+            else:
+                self._action_in_flight = False
+
+        environment = f"{connection.profile} · {connection.backend} · {connection.location}"
+        confirm = ConfirmAction(
+            plan,
+            now=self.now(),
+            tz=self.tz,
+            production=connection.production,
+            environment=environment,
+            replan=preview if kind is ActionKind.CLEAR else None,
         )
         self.push_screen(confirm, answered)
 
@@ -499,7 +562,16 @@ class DagtopApp(App):
             )
         else:
             self.notify(result.message, title=f"{title} failed", severity="error", markup=False, timeout=15)
+        if result.ok and plan.kind is ActionKind.DELETE_RUN:
+            self._leave_deleted_run(plan.target.run.run_id)
         self.action_refresh()
+
+    def _leave_deleted_run(self, run_id: str) -> None:
+        """A deleted run's detail has nothing left to show: back to where it was opened from."""
+        from tui.screens.run_detail import RunDetailScreen
+
+        if isinstance(self.screen, RunDetailScreen) and self.screen.run.run_id == run_id:
+            self.pop_screen()
 
     def action_refresh(self) -> None:
         screen = self.screen

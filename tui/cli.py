@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from tui import __version__
 
-HEADLESS_COMMANDS = frozenset({"get", "exec", "suspend", "resume", "cancel"})
+HEADLESS_COMMANDS = frozenset({"get", "exec", "suspend", "resume", "cancel", "delete-run", "mark", "clear"})
 
 EPILOG = """\
 environment:

@@ -44,6 +44,10 @@ SYNONYMS: dict[str, str] = {
     "action.retry_last": "retry rerun re-run again failed repair retrylast",
     "action.suspend": "pause disable stop suspend",
     "action.resume": "unpause enable start resume",
+    "action.mark_success": "mark success set state done ok force pass",
+    "action.mark_failed": "mark failed set state fail stop kill",
+    "action.clear": "clear rerun re-run again reset task instance downstream upstream",
+    "action.delete_run": "delete remove drop run stuck mistaken",
     "tasks.filter": "filter search find",
     "tasks.failed_only": "failed errors failures only broken",
     "tasks.sort": "sort order column",
@@ -68,6 +72,10 @@ TITLES: dict[str, str] = {
     "app.absolute_time": "Absolute / relative times",
     "action.retry_last": "Retry last failed run",
     "action.suspend": "Suspend (pause the schedule)",
+    "action.mark_success": "Mark success (this run or task run)",
+    "action.mark_failed": "Mark failed (this run or task run)",
+    "action.clear": "Clear this run or task run (re-run)",
+    "action.delete_run": "Delete this run",
 }
 
 

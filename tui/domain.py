@@ -304,6 +304,8 @@ class Capabilities(_Frozen):
     tries: bool = False
     # Graph definition files that failed to load (Airflow's import errors): ``ImportErrorsBackend``.
     import_errors: bool = False
+    # Mark a chosen graph run or task run success/failed, clear it, delete a run: ``RunActionsBackend``.
+    run_actions: bool = False
 
 
 class LogChunk(_Frozen):

@@ -11,6 +11,7 @@ Commands::
     dagtop exec NAME [--retry-last] [--yes]
     dagtop suspend NAME [--yes]
     dagtop resume NAME [--yes]
+    dagtop delete-run GRAPH RUN_ID [--yes]        and `mark`, `clear` of a chosen run: tui/headless_runs.py
 
 ``get`` takes ``-o table`` (default: aligned columns, colour only on a terminal and never with
 ``NO_COLOR``) or ``-o json``. With no connection configured ``get`` exits 2 saying how to connect;
@@ -86,7 +87,7 @@ from tui.errors import ActionOutcomeUnknown, BackendError, ConfigError
 from tui.services.task_query import TaskRow
 from tui.text_safety import safe_text
 
-COMMANDS = frozenset({"get", "exec", "suspend", "resume", "cancel"})
+COMMANDS = frozenset({"get", "exec", "suspend", "resume", "cancel", "delete-run", "mark", "clear"})
 _VERBS = {"exec": "execute", "suspend": "suspend", "resume": "resume", "cancel": "cancel"}
 
 
@@ -165,6 +166,9 @@ def register(subparsers: Any) -> None:
         if command == "exec":
             parser.add_argument("--retry-last", action="store_true", help="retry the last failed graph run")
         parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    from tui.headless_runs import register as register_run_actions
+
+    register_run_actions(subparsers, _leaf)
 
 
 # --------------------------------------------------------------------------------------------- run
@@ -552,11 +556,13 @@ def _silence_stdout() -> None:
 
 def _act(profile: Profile | None, args: argparse.Namespace, env: Mapping[str, str]) -> int:
     """Resolve NAME to its task, plan, confirm, then carry out exactly as the console does."""
+    from tui import headless_runs
     from tui.services.actions import ActionKind, carry_out, plan_for
     from tui.services.journal import ActionJournal, default_journal_path
 
-    verb = _VERBS[args.command]
-    name = args.name
+    on_run = args.command in headless_runs.COMMANDS
+    verb = _VERBS.get(args.command, args.command)
+    name = f"run {args.run_id} of {args.graph}" if on_run else args.name
     retry_last = getattr(args, "retry_last", False)
     if getattr(args, "read_only", False) or (profile is not None and profile.read_only):
         where = "--read-only" if getattr(args, "read_only", False) else f"profile {profile.name} is read-only"
@@ -567,6 +573,10 @@ def _act(profile: Profile | None, args: argparse.Namespace, env: Mapping[str, st
         )
     if not args.yes and not sys.stdin.isatty():
         raise UsageError(f"refusing to {verb} {name} without confirmation (not a terminal): pass --yes")
+    if on_run:
+        return _finish(
+            profile, headless_runs.act_on_run(profile, args, env, _NotSent, Declined), verb, args.graph
+        )
     kind = ActionKind.RETRY_LAST if retry_last else ActionKind(verb)
     journal = ActionJournal(default_journal_path(env))
 
@@ -581,6 +591,11 @@ def _act(profile: Profile | None, args: argparse.Namespace, env: Mapping[str, st
             plan, backend, journal=journal, profile=profile.name, clock=lambda: datetime.now(UTC)
         )
 
+    return _finish(profile, act, verb, name)
+
+
+def _finish(profile: Profile, act: Any, verb: str, name: str) -> int:
+    """Carry out ``act`` on the profile's backend and say the result (exit code as documented)."""
     try:
         result = _call(profile, act)
     except _NotSent as exc:

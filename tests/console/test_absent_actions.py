@@ -16,6 +16,7 @@ from tui.commands import palette_commands
 from tui.screens.confirm import ConfirmAction
 from tui.screens.help import HelpScreen, absent_rows, binding_rows
 from tui.services.actions import plan_for
+from tui.services.run_actions import NO_RUN_ACTIONS
 from tui.widgets.footer import KeyFooter
 
 pytestmark = pytest.mark.anyio
@@ -46,7 +47,18 @@ async def test_absent_action_keys_are_explained_not_offered(journal_path):
         assert not [r for r in rows if r[2] in ("action.suspend", "action.resume")]
         # The sandbox has no import errors either (an Airflow thing): that key is said apart too.
         files = ("I", "Import errors", f"snowflake has none: {NO_IMPORT_ERRORS}.")
-        assert absent_rows(pilot.app.screen) == [files, ("s", "Suspend", WHY), ("r", "Resume", WHY)]
+        # Nor a run's marks, clear or delete (Airflow's run actions): said apart, never offered.
+        runs = [
+            ("S", "Mark success", NO_RUN_ACTIONS),
+            ("F", "Mark failed", NO_RUN_ACTIONS),
+            ("R", "Clear (re-run)", NO_RUN_ACTIONS),
+            ("D", "Delete run", NO_RUN_ACTIONS),
+        ]
+        assert absent_rows(pilot.app.screen) == [files, ("s", "Suspend", WHY), ("r", "Resume", WHY), *runs]
+        await pilot.press("D")
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, ConfirmAction)
+        assert any(NO_RUN_ACTIONS in str(n.message) for n in pilot.app._notifications)
         await pilot.press("s")
         await settle(pilot)
         assert not isinstance(pilot.app.screen, ConfirmAction)
@@ -56,8 +68,9 @@ async def test_absent_action_keys_are_explained_not_offered(journal_path):
         await settle(pilot)
         assert isinstance(pilot.app.screen, HelpScreen)
         said = str(pilot.app.screen.query_one("#help-absent").content)
+        lines = f"\n S F R D  {NO_RUN_ACTIONS}"  # four keys: their reason names them
         assert said == (
-            f"Not on this backend:\n I  Import errors: {files[2]}\n s  Suspend: {WHY}\n r  Resume: {WHY}"
+            f"Not on this backend:\n I  Import errors: {files[2]}\n s r  Suspend, Resume: {WHY}" + lines
         )
 
 

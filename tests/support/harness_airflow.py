@@ -83,6 +83,25 @@ async def tour_grid(pilot: Any) -> None:
     await settle(pilot)
 
 
+async def _tour_mark_dialog(pilot: Any) -> None:
+    """Mark success (S) on the grid's failed index of the mapped task: the dialog names the run and the
+    task instance (process[4]) and what the server's dry run says would change."""
+    from tests.support.harness import settle
+
+    await tour_grid(pilot)
+    await pilot.press("S")
+    await settle(pilot)
+
+
+async def _tour_delete_dialog(pilot: Any) -> None:
+    """Delete run (D) on the grid's run row of the mapped DAG's failed run: the dialog names the run."""
+    from tests.support.harness import settle
+
+    await tour_grid(pilot)
+    await pilot.press("k", "D")
+    await settle(pilot)
+
+
 async def _tour_retried_log(pilot: Any) -> None:
     """retry_twice's flaky task (failed twice, then succeeded): its log, the tries strip above it, on
     its second try (``[`` from the latest)."""
@@ -175,6 +194,10 @@ TOUR_AIRFLOW["dag-docs"] = _tour_dag_docs
 TOUR_AIRFLOW["wide-graph"] = _tour_wide_graph
 TOUR_AIRFLOW["tasks-by-tag"] = _tour_tasks_by_tag
 TOUR_AIRFLOW["dag-task-detail"] = _tour_dag_task_detail
+# A clear's dialog is not toured: its dry runs differ only in their body, which a replay does not key on
+# (tests/airflow/test_run_actions.py checks its words on the live servers).
+TOUR_AIRFLOW["mark-dialog"] = _tour_mark_dialog
+TOUR_AIRFLOW["delete-dialog"] = _tour_delete_dialog
 _KEPT_HEADERS = ("content-type", "airflow-continuation-token", "link")
 
 

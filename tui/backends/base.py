@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from tui.action_plan import ActionKind, ActionPlan, PlanFacts
+from tui.action_plan import ActionKind, ActionPlan, ClearOptions, PlanFacts, RunTarget
 from tui.domain import (
     Capabilities,
     FileImportError,
@@ -204,4 +204,30 @@ class ImportErrorsBackend(Backend, Protocol):
 
     async def import_errors(self) -> list[FileImportError]:
         """Every file that does not load now, newest attempt first, with its stack trace."""
+        ...
+
+
+@runtime_checkable
+class RunActionsBackend(Backend, Protocol):
+    """Present ONLY when ``capabilities.run_actions``: mark a chosen graph run or task run success or
+    failed, clear it (with what is down/upstream), delete a graph run (Airflow's DAG run actions)."""
+
+    async def get_run(self, root: str, run_id: str) -> GraphRun:
+        """One graph run of ``root`` by its id (``NotFoundError`` when the server has none)."""
+        ...
+
+    async def task_runs(self, root: str, run_id: str) -> list[TaskRun]: ...
+
+    async def preview_run_action(
+        self, kind: ActionKind, target: RunTarget, options: ClearOptions | None = None
+    ) -> list[str] | None:
+        """The task keys ``kind`` would change on ``target``, from the server's own dry run (nothing is
+        changed); None where the server cannot say beforehand."""
+        ...
+
+    async def run_action(
+        self, kind: ActionKind, target: RunTarget, options: ClearOptions | None = None
+    ) -> str:
+        """Send ``kind`` to ``target`` once, re-read, and say what the server shows now; a re-read that
+        contradicts the request raises ``ConflictError``."""
         ...

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Label
 
+from tui.action_plan import RunTarget
 from tui.domain import GraphRun, RunState, Task
 from tui.plural import plural
 from tui.services.grid import RUN_ROW, GridModel, GridReader
@@ -152,6 +153,18 @@ class GridScreen(PolledScreen):
         """The run under the cursor (the app's `l` opens its record where there is no task log)."""
         chosen = self.selected
         return None if chosen is None else chosen[1]
+
+    @property
+    def run_target(self) -> RunTarget | None:
+        """What a run action acts on: the run on the run row, else the cell's task run (for a mapped
+        task, the index the cell shows); None for a task that did not run there."""
+        chosen, model = self.selected, self.model
+        if chosen is None or model is None:
+            return None
+        if chosen[0] == RUN_ROW:
+            return RunTarget(chosen[1])
+        task_run = model.cell(*self.query_one(GridView).cursor).task_run
+        return None if task_run is None else RunTarget(chosen[1], task_run)
 
     @on(GridView.CellHighlighted)
     def cell_moved(self, event: GridView.CellHighlighted) -> None:

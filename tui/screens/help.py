@@ -40,8 +40,10 @@ class HelpScreen(ModalScreen[None]):
             yield table
             if self.absent:
                 words = Text("Not on this backend:", style="bold")
-                for key, description, why in self.absent:
-                    words.append(f"\n {key}  {description}: ", style="bold")
+                for keys, descriptions, why in _grouped(self.absent):
+                    # Three or more keys: their reason names them (a small terminal keeps the keys list).
+                    named = f"{descriptions}: " if descriptions.count(",") < 2 else ""
+                    words.append(f"\n {keys}  {named}", style="bold")
                     words.append_text(literal(why, single_line=False))
                 yield Static(words, id="help-absent")
             yield Static(
@@ -50,6 +52,17 @@ class HelpScreen(ModalScreen[None]):
                     style="dim",
                 )
             )
+
+
+def _grouped(absent: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Keys absent for one same reason on one line (``S F R D  Mark success, …: why``): a small
+    terminal keeps room for the keys that work."""
+    groups: dict[str, tuple[list[str], list[str]]] = {}
+    for key, description, why in absent:
+        keys, descriptions = groups.setdefault(why, ([], []))
+        keys.append(key)
+        descriptions.append(description)
+    return [(" ".join(keys), ", ".join(names), why) for why, (keys, names) in groups.items()]
 
 
 # Keys whose symbol reads worse than their name in a list of keys.

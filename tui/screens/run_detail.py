@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
+from tui.action_plan import RunTarget
 from tui.backends.base import TriesBackend
 from tui.domain import GraphRun, Task, TaskRun
 from tui.errors import BackendError
@@ -94,6 +95,16 @@ class RunDetailScreen(GraphScreen):
         if task is None or line is None or self.snapshot is None or not self.snapshot.task_runs:
             return None
         return self.snapshot.task_run(task.key, line.map_index)
+
+    @property
+    def run_target(self) -> RunTarget | None:
+        """What a run action (mark, clear, delete) acts on: the task run under the cursor, or the
+        whole run on the graph's root line; None on a task that has not run in it."""
+        task = self.selected_task
+        if task is None or task.key == self.run.graph or task.is_root:
+            return RunTarget(self.run)
+        task_run = self.selected_task_run
+        return None if task_run is None else RunTarget(self.run, task_run)
 
     def show(self, data: GraphSnapshot) -> None:
         super().show(data)

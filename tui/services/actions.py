@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
-from tui.action_plan import ActionKind, ActionPlan, PlanFacts, blocked
-from tui.backends.base import Backend, CancelBackend, TaskRunBackend
+from tui.action_plan import RUN_ACTIONS, ActionKind, ActionPlan, PlanFacts, blocked
+from tui.backends.base import Backend, CancelBackend, RunActionsBackend, TaskRunBackend
 from tui.domain import Capabilities, Task, TaskRun
-from tui.errors import ActionOutcomeUnknown, BackendError, ConflictError, describe_error
+from tui.errors import ActionOutcomeUnknown, BackendError, ConflictError, NotFoundError, describe_error
 from tui.services.journal import ActionJournal, action_steps
 
 __all__ = ["ActionKind", "ActionPlan", "ActionResult", "carry_out", "plan_action", "plan_for"]
@@ -115,6 +115,10 @@ async def carry_out(
     target = plan.task.key
     if plan.kind is ActionKind.CANCEL and plan.task_run is not None:  # the journal names the task run
         target = f"{target} in run {plan.task_run.graph_run}"
+    if plan.target is not None:  # a run action: the graph, then the run or task run chosen
+        target = f"{plan.target.run.graph}: {plan.target.label}"
+        if plan.clear is not None:
+            target += f" ({plan.clear.words()})"
     step = action_steps(
         journal, profile=profile, location=plan.location, target=target, action=plan.kind.value, clock=clock
     )
@@ -136,6 +140,8 @@ async def carry_out(
             message = await backend.suspend(target)
         elif plan.kind is ActionKind.RESUME:
             message = await backend.resume(target)
+        elif plan.kind in RUN_ACTIONS:
+            message = await _run_action(plan, backend)
         else:
             message = await _cancel(plan, backend)
         result = ActionResult(True, message or "done")
@@ -144,6 +150,9 @@ async def carry_out(
     except ConflictError as exc:  # a cancel the server "accepted" while the run went on says so
         words = exc.describe()
         result = ActionResult(False, f"not cancelled: {words}" if plan.kind is ActionKind.CANCEL else words)
+    except NotFoundError as exc:  # a 404: the run (or task run) is not there any more
+        gone = plan.target.label if plan.target is not None else plan.task.name
+        result = ActionResult(False, f"not found: {gone} is not on the server ({exc.describe()})")
     except BackendError as exc:
         result = ActionResult(False, exc.describe())
     except Exception as exc:  # e.g. a token command that fails: the request may or may not have gone out
@@ -162,3 +171,9 @@ async def _cancel(plan: ActionPlan, backend: Backend) -> str:
         raise ValueError("a cancel plan must name the task run it cancels")
     run = plan.task_run
     return await cast(CancelBackend, backend).cancel(plan.task.root, run.graph_run, run.task)
+
+
+async def _run_action(plan: ActionPlan, backend: Backend) -> str:
+    if plan.target is None:  # a planning bug: never act on something unnamed
+        raise ValueError("a run action's plan must name its run")
+    return await cast(RunActionsBackend, backend).run_action(plan.kind, plan.target, plan.clear)

@@ -19,6 +19,7 @@ from tui.backends.airflow import mapping, models
 from tui.backends.airflow.auth import LoginAuth
 from tui.backends.airflow.client import PAGE_LIMIT, AirflowClient, Api
 from tui.backends.airflow.log_error import exception_of
+from tui.backends.airflow.run_actions import AirflowRunActions
 from tui.backends.airflow.wording import AirflowWording, plan_facts
 from tui.backends.http import HttpClient, HttpSettings
 from tui.backends.server_clock import ServerClock
@@ -57,7 +58,7 @@ def _dags(payload: Any) -> tuple[list[models.Dag], list[domain.Task]]:
     return wire, [mapping.dag_to_task(dag) for dag in wire]
 
 
-class AirflowBackend:
+class AirflowBackend(AirflowRunActions):
     """One connection to one Airflow webserver / API server."""
 
     kind = "airflow"
@@ -75,6 +76,7 @@ class AirflowBackend:
         run_errors=True,
         tries=True,
         import_errors=True,
+        run_actions=True,
     )
 
     wording = AirflowWording()  # what dagtop says about this backend's tasks and actions

@@ -237,3 +237,48 @@ class AirflowClient:
 
     async def set_run_state(self, dag_id: str, run_id: str, state: str) -> Any:
         return await self.http.send_action("PATCH", self.run_path(dag_id, run_id), None, {"state": state})
+
+    async def set_task_state(
+        self, dag_id: str, run_id: str, task_id: str, map_index: int, state: str, *, dry_run: bool
+    ) -> Any:
+        """Mark one task instance (an index of a mapped task) ``state``, or with ``dry_run`` list what
+        that would change. v2 has a ``/dry_run`` twin of the PATCH; v1 takes ``dry_run`` in the body
+        (and defaults it to true: it is always sent)."""
+        index = f"/{int(map_index)}" if map_index >= 0 else ""
+        path = self.run_path(dag_id, run_id, f"/taskInstances/{seg(task_id)}{index}")
+        if self.api == "v2":
+            # update_mask: only the state changes (a body without it would also reset the note).
+            params = {"update_mask": "new_state"}
+            body: dict[str, Any] = {"new_state": state}
+            return await self.http.send_action("PATCH", path + ("/dry_run" if dry_run else ""), params, body)
+        return await self.http.send_action("PATCH", path, None, {"dry_run": dry_run, "new_state": state})
+
+    async def clear(
+        self,
+        dag_id: str,
+        run_id: str,
+        task: tuple[str, int] | None,
+        *,
+        downstream: bool,
+        upstream: bool,
+        only_failed: bool,
+        dry_run: bool,
+    ) -> Any:
+        """Clear (or with ``dry_run`` list) one task instance of a run and, as asked, what is down- or
+        upstream of it; ``task`` None: every task instance of the run. The run goes back to queued."""
+        body: dict[str, Any] = {
+            "dry_run": dry_run,
+            "dag_run_id": run_id,
+            "only_failed": only_failed,
+            "reset_dag_runs": True,
+            "include_downstream": downstream,
+            "include_upstream": upstream,
+        }
+        if task is not None:
+            task_id, map_index = task
+            # v2 names one index of a mapped task as [task_id, map_index]; v1 only whole tasks.
+            body["task_ids"] = [[task_id, map_index] if map_index >= 0 and self.api == "v2" else task_id]
+        return await self.http.send_action("POST", self.dag_path(dag_id, "/clearTaskInstances"), None, body)
+
+    async def delete_run(self, dag_id: str, run_id: str) -> Any:
+        return await self.http.send_action("DELETE", self.run_path(dag_id, run_id))
