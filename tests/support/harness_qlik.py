@@ -81,7 +81,7 @@ def build_backend(
     sandbox = create_app(config, clock=clock)
     clock.advance(warmup)
     failed = _advance_until_a_graph_failed(sandbox.state.sandbox, clock) if until_failure else None
-    checker = QlikChecker()
+    checker = QlikChecker(list_sample=3)  # every response checked, a page by its first items
     transport: httpx.AsyncBaseTransport = (
         CheckedTransport(sandbox, checker) if check else httpx.ASGITransport(app=sandbox)
     )

@@ -61,6 +61,10 @@ class QlikService:
         self.sb = sandbox
         self.state = QlikState(sandbox.seed, caller)
         self.state.index(list(sandbox.world.scopes.values()))
+        # A graph run's task runs as of one moment, kept while nothing changes: a client reads runs task
+        # by task (Qlik's API is per task), which would otherwise lay the whole chain out per task.
+        self._task_runs_seen: dict[tuple[Any, ...], list[TaskRun]] = {}
+        self._changes = 0  # bumped by every action (start, put): the kept task runs are then dropped
 
     # ---- tasks --------------------------------------------------------------------------------
     def _ref(self, tid: str) -> tuple[Scope, str]:
@@ -80,7 +84,14 @@ class QlikService:
         return [w for w in self.state.watchers.values() if w.scope is scope and w.root == root]
 
     def _task_runs(self, scope: Scope, root: str, rt: Runtime, run: Run, now: datetime) -> list[TaskRun]:
-        return task_runs(scope, root, run, now, self._manual(rt, run), self._watchers(scope, root))
+        key = (id(scope), root, run.run_id, run.state, run.end, now, self._changes)
+        kept = self._task_runs_seen.get(key)
+        if kept is None:
+            if len(self._task_runs_seen) > 4096:
+                self._task_runs_seen.clear()
+            kept = task_runs(scope, root, run, now, self._manual(rt, run), self._watchers(scope, root))
+            self._task_runs_seen[key] = kept
+        return kept
 
     def _watcher_json(self, tid: str) -> dict[str, Any]:
         w = self.state.watchers[tid]
@@ -264,6 +275,7 @@ class QlikService:
     # ---- actions ------------------------------------------------------------------------------
     def start(self, tid: str, source: str) -> None:
         with self.sb.lock:
+            self._changes += 1
             scope, name = self._ref(tid)
             if tid in self.state.watchers or not scope.is_root(name):
                 raise bad(
@@ -279,6 +291,7 @@ class QlikService:
     def put(self, tid: str, body: Any) -> dict[str, Any]:
         """Replace a task: only enabled and the EDITABLE fields may change; the caller becomes owner."""
         with self.sb.lock:
+            self._changes += 1
             current = self.task_json(tid)
             self._check_put(body, current)
             scope, name = self._ref(tid)
