@@ -21,6 +21,9 @@ from tui.widgets.virtual_tree import VirtualTree
 
 ALWAYS = ("app.help", "app.quit")  # shown on every screen, first
 CONTEXTUAL = ("action.cancel",)  # app actions shown only for what is chosen (an unfinished task run)
+# Screen keys that find rather than act (`/` in a graph): after the actions on what is chosen, so an
+# 80-column run detail keeps its cancel and retry keys; help and the palette list them.
+FINDERS = ("graph.search",)
 APP_ACTIONS = "action."  # execute, retry, suspend, resume: after the screen's own keys
 PALETTE_WIDTH = 12  # "^p palette" and its separator, docked on the right
 
@@ -31,6 +34,8 @@ def priority(binding: Binding, from_app: bool) -> int:
         return ALWAYS.index(binding.id)
     if binding.id in CONTEXTUAL:
         return 2  # there only when it applies to what is chosen: as much the screen's key as its own
+    if binding.id in FINDERS:
+        return 3
     if not from_app:
         return 2  # the screen's own keys: its main action
     if (binding.id or "").startswith(APP_ACTIONS):
