@@ -46,8 +46,14 @@ async def shoot(name: str, out_dir: Path) -> Path:
 
 
 # Airflow, from responses recorded from a real Airflow 3 (tests/airflow/recorded/): the grid of a DAG with
-# a mapped task.
-AIRFLOW = {"airflow-grid": harness_airflow.tour_grid}
+# a mapped task, a 152-part fan-in found with /, the import errors, a failed run's detail with its exception.
+AIRFLOW = {
+    "airflow-grid": harness_airflow.tour_grid,
+    "airflow-fan-in": harness_airflow.TOUR_AIRFLOW["wide-graph"],
+    "airflow-import-errors": harness_airflow.TOUR_AIRFLOW["import-errors"],
+    "airflow-run-detail": harness_airflow.TOUR_AIRFLOW["mapped-run"],
+    "airflow-mark": harness_airflow.TOUR_AIRFLOW["mark-dialog"],
+}
 
 
 async def shoot_airflow(name: str, out_dir: Path) -> Path:
