@@ -81,12 +81,15 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist names the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under xdist, every test of the real Airflow servers runs on one worker (they start once), and
-    every test of the real Taipy server on one worker too."""
+    """Under xdist, the tests of one real Airflow version run on one worker (its server starts once, the
+    two versions side by side), and every test of the real Taipy server on one worker too."""
     for item in items:
         names = getattr(item, "fixturenames", ())
         if "airflow_servers" in names:
-            item.add_marker(pytest.mark.xdist_group("airflow"))
+            params = getattr(getattr(item, "callspec", None), "params", {})
+            version = params.get("live") or params.get("live_v3") or "any"
+            item.add_marker(pytest.mark.xdist_group(f"airflow-{version}"))
         elif "taipy_server" in names:
             item.add_marker(pytest.mark.xdist_group("taipy"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.airflow import servers as srv
-from tests.airflow.conftest import Live
+from tests.airflow.conftest import Live, dagtop_cli
 from tests.airflow.test_live import backend
 from tests.support.harness import select_task, settle
 from tui.app import make_app
@@ -168,18 +168,11 @@ async def test_a_mapped_task_shows_its_failed_index_opens_its_log_and_retries_on
 
 def test_get_runs_names_the_failed_index_of_a_mapped_task(live: Live, tmp_path):
     import json
-    import os
     import subprocess
-    import sys
 
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[profiles.af]\nbackend = "airflow"\nurl = "{live.server.url}"\nusername = "{srv.ADMIN[0]}"\n'
-        'password_env = "AIRFLOW_PASSWORD"\n'
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGTOP_", "XDG_"))}
-    env.update(HOME=str(tmp_path), AIRFLOW_PASSWORD=srv.ADMIN[1], NO_COLOR="1", COLUMNS="200")
-    base = [sys.executable, "-m", "tui", "--config", str(config), "-c", "af", "get", "runs", "tui_mapped"]
+    dagtop, env = dagtop_cli(live, tmp_path)
+    env["COLUMNS"] = "200"
+    base = [*dagtop, "get", "runs", "tui_mapped"]
     table = subprocess.run([*base, "--completed"], env=env, capture_output=True, text=True, timeout=120)
     assert table.returncode == 0, table.stderr
     assert "process[4] ValueError" in table.stdout and "failed on try 2" in table.stdout
@@ -393,18 +386,10 @@ async def test_dags_and_their_tasks_in_airflows_words(live: Live):
 
 def test_get_task_and_get_tasks_print_what_airflow_has(live: Live, tmp_path):
     import json
-    import os
     import subprocess
-    import sys
 
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[profiles.af]\nbackend = "airflow"\nurl = "{live.server.url}"\nusername = "{srv.ADMIN[0]}"\n'
-        'password_env = "AIRFLOW_PASSWORD"\n'
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGTOP_", "XDG_"))}
-    env.update(HOME=str(tmp_path), AIRFLOW_PASSWORD=srv.ADMIN[1], NO_COLOR="1")
-    base = [sys.executable, "-m", "tui", "--config", str(config), "-c", "af", "get"]
+    dagtop, env = dagtop_cli(live, tmp_path)
+    base = [*dagtop, "get"]
 
     def run(*args: str) -> str:
         done = subprocess.run([*base, *args], env=env, capture_output=True, text=True, timeout=120)

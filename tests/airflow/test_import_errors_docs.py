@@ -10,16 +10,14 @@ markup, a link and an OSC 8 escape sequence. The servers are ready before those 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import anyio
 import pytest
 
 from tests.airflow import servers as srv
-from tests.airflow.conftest import Live
+from tests.airflow.conftest import Live, dagtop_cli
 from tests.airflow.test_live import backend
 from tests.support.harness import select_task, settle
 from tests.waits import until
@@ -129,14 +127,8 @@ async def test_a_dag_detail_shows_its_doc_md_inert(live: Live) -> None:
 
 def test_dagtop_get_import_errors_as_a_table_and_as_json(live: Live, tmp_path) -> None:
     srv.wait_import_errors(live.server)
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[profiles.af]\nbackend = "airflow"\nurl = "{live.server.url}"\nusername = "{srv.ADMIN[0]}"\n'
-        'password_env = "AIRFLOW_PASSWORD"\n'
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGTOP_", "XDG_"))}
-    env.update(HOME=str(tmp_path), AIRFLOW_PASSWORD=srv.ADMIN[1], NO_COLOR="1")
-    base = [sys.executable, "-m", "tui", "--config", str(config), "-c", "af", "get", "import-errors"]
+    dagtop, env = dagtop_cli(live, tmp_path)
+    base = [*dagtop, "get", "import-errors"]
     table = subprocess.run(base, env=env, capture_output=True, text=True, timeout=120)
     assert table.returncode == 0, table.stderr
     head, *rows = table.stdout.splitlines()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.airflow.conftest import Live
+from tests.airflow.conftest import Live, dagtop_cli
 from tests.airflow.test_live import backend
 from tui.action_plan import ActionKind, ClearOptions, RunTarget
 from tui.backends.airflow import AirflowBackend
@@ -213,9 +213,7 @@ async def test_the_grid_clears_a_chosen_task_instance_with_options_then_marks_an
 
 
 def test_dagtop_mark_clear_and_delete_run_then_a_second_delete_says_not_found(live: Live, tmp_path) -> None:
-    import os
     import subprocess
-    import sys
 
     from tests.airflow import servers as srv
 
@@ -223,15 +221,8 @@ def test_dagtop_mark_clear_and_delete_run_then_a_second_delete_says_not_found(li
     run = srv.api(live.server, "POST", f"/dags/{DAG}/dagRuns", body)  # paused: it stays queued
     assert isinstance(run, dict)
     run_id = str(run["dag_run_id"])
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[profiles.af]\nbackend = "airflow"\nurl = "{live.server.url}"\nusername = "{srv.ADMIN[0]}"\n'
-        'password_env = "AIRFLOW_PASSWORD"\n'
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGTOP_", "XDG_"))}
-    env.update(HOME=str(tmp_path), AIRFLOW_PASSWORD=srv.ADMIN[1], NO_COLOR="1")
+    dagtop, env = dagtop_cli(live, tmp_path)
     env["DAGTOP_JOURNAL"] = str(tmp_path / "journal.jsonl")
-    dagtop = [sys.executable, "-m", "tui", "--config", str(config), "-c", "af"]
     marked = subprocess.run(
         [*dagtop, "mark", DAG, run_id, "ok", "--state", "success", "--yes"],
         env=env,

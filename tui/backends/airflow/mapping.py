@@ -187,7 +187,7 @@ def dag_to_task(dag: models.Dag) -> domain.Task:
         owner=", ".join(dag.owners) or None,
         comment=dag.description,
         doc=dag.doc_md or None,
-        tags=tuple(dag.tags),
+        tags=tuple(sorted(dag.tags)),  # by name: the two versions list them in different orders
         extra=extra,
     )
 
