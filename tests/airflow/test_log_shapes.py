@@ -87,10 +87,11 @@ async def test_the_console_folds_the_group_and_a_search_opens_it(live: Live):
         view = app.screen.query_one(LogView)
         log = view.log_widget
         await pilot.press("g")
-        shown = on_screen(log)
-        assert any(row.startswith("▸ Loading rows (") and row.endswith(" lines)") for row in shown), shown
-        assert not any("row 2 loaded" in row for row in shown)
+        # Airflow 3 forwards the task's printed lines on their own: the group's header may come before or
+        # after the error record's traceback (not always on the first screen), its rows always inside it.
+        rows = next(g for g in log.shape.groups if g.name == "Loading rows")
+        assert rows.folded and not any("row 2 loaded" in row for row in on_screen(log))
         await pilot.press("slash", *"row 2 loaded", "enter")
         await settle(pilot)
         shown = on_screen(log)
-        assert "▾ Loading rows" in shown and any(row.endswith("row 2 loaded") for row in shown)
+        assert not rows.folded and any(row.endswith("row 2 loaded") for row in shown), shown
