@@ -250,13 +250,16 @@ class DagtopApp(App):
             self.pop_screen()
         self.push_screen(screen)
 
+    def _say_nothing_selected(self) -> None:
+        hint = getattr(self.screen, "selection_hint", "")  # the chosen row left the list
+        self.notify(hint or "Select a task first.", severity="warning", timeout=5)
+
     def action_open_graph(self) -> None:
         from tui.screens.graph import GraphScreen
 
         task = self._selected()
         if task is None:
-            hint = getattr(self.screen, "selection_hint", "")  # the chosen row left the list
-            self.notify(hint or "Select a task first.", severity="warning", timeout=5)
+            self._say_nothing_selected()
             return
         self._open_view(GraphScreen(task))
 
@@ -265,8 +268,7 @@ class DagtopApp(App):
 
         task = self._selected()
         if task is None:
-            hint = getattr(self.screen, "selection_hint", "")  # the chosen row left the list
-            self.notify(hint or "Select a task first.", severity="warning", timeout=5)
+            self._say_nothing_selected()
             return
         self._open_view(GridScreen(task))
 
@@ -423,8 +425,7 @@ class DagtopApp(App):
             return
         task = getattr(self.screen, "selected_task", None)
         if task is None:
-            hint = getattr(self.screen, "selection_hint", "")  # the chosen row left the list
-            self.notify(hint or "Select a task first.", severity="warning", timeout=5)
+            self._say_nothing_selected()
             return
         # A cancel acts on the task run chosen on screen (a run's detail), never on a guess.
         task_run = getattr(self.screen, "selected_task_run", None) if kind == ActionKind.CANCEL else None
