@@ -23,6 +23,9 @@ from tui.commands import DagtopCommands, TaskJump, palette_commands
 from tui.domain import FileImportError, GraphRun, Task, TaskRun
 from tui.errors import describe_error
 from tui.services.actions import ActionKind
+from tui.services.inbox.acks import AckStore
+from tui.services.inbox.registry import Opened, ProfileRegistry
+from tui.services.inbox.service import InboxService
 from tui.services.journal import ActionJournal
 from tui.services.profiles import ProfileSource
 from tui.services.run_actions import run_action_absent
@@ -51,6 +54,7 @@ class DagtopApp(App):
 
     BINDINGS = [
         Binding("1", "home", "Tasks", id="app.tasks"),
+        Binding("i", "open_inbox", "Inbox", show=False, id="app.inbox"),
         Binding("2", "open_graph", "Graph", show=False, id="app.graph"),
         Binding("t", "open_graph", "Graph", id="app.graph_t"),
         Binding("3", "open_runs('current')", "Current", id="app.current_runs"),
@@ -92,11 +96,16 @@ class DagtopApp(App):
         keymap: dict[str, str] | None = None,
         profiles: ProfileSource | None = None,
         wall_clock: Clock | None = None,
+        acks: AckStore | None = None,
+        home: str = "tasks",
     ) -> None:
         super().__init__()
         self.keymap_overrides = keymap or {}
-        self.profiles = profiles
-        self._backends = [backend]  # every backend opened, closed on exit
+        # Every profile, each opened once: the inbox polls them all, switching reuses the connection.
+        self.registry = ProfileRegistry(
+            Opened(connection.profile, backend, connection, connection.schemas), profiles, connection_info
+        )
+        self.home = home  # "inbox": the inbox is the first screen (more than one profile configured)
         self.backend = backend
         self.connection = connection
         self.clock = clock
@@ -114,6 +123,16 @@ class DagtopApp(App):
         # The files the scheduler cannot load, as last read (None: not read, or no such thing here).
         self.import_errors: list[FileImportError] | None = None
         self._import_errors_timer: Any = None
+        self.inbox = InboxService(self.registry, acks or AckStore(None), self.wall)
+        self._inbox_timer: Any = None
+
+    @property
+    def profiles(self) -> ProfileSource | None:
+        return self.registry.source
+
+    @profiles.setter
+    def profiles(self, source: ProfileSource | None) -> None:
+        self.registry.source = source
 
     def notify(
         self,
@@ -183,6 +202,34 @@ class DagtopApp(App):
             self.set_keymap(self.keymap_overrides)
         self.push_screen(TasksScreen())
         self.watch_import_errors()
+        if self.home == "inbox":
+            self.action_open_inbox()
+
+    # -- the inbox: every profile polled in the background, each at its own interval ------------------
+    def start_inbox(self) -> None:
+        """Poll every profile from now on (the inbox was opened, or is home, or something is watched)."""
+        if self.auto_poll and self._inbox_timer is None:
+            self._inbox_timer = self.set_interval(1.0, self._inbox_tick)
+            self._inbox_tick()
+
+    def _inbox_tick(self) -> None:
+        if self.polling_paused:
+            return
+        for name in self.inbox.due():
+            self.run_worker(self.inbox.poll(name), group=f"inbox-{name}", exit_on_error=False)
+
+    def action_open_inbox(self) -> None:
+        from tui.screens.inbox import InboxScreen
+
+        self.start_inbox()
+        if isinstance(self.screen, InboxScreen):
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, InboxScreen):
+                while self.screen is not screen:
+                    self.pop_screen()
+                return
+        self.push_screen(InboxScreen())
 
     @work(group="import-errors", exclusive=True, exit_on_error=False)
     async def watch_import_errors(self) -> None:
@@ -208,8 +255,7 @@ class DagtopApp(App):
             self._import_errors_timer = self.set_timer(every, self.watch_import_errors)
 
     async def on_unmount(self) -> None:
-        for backend in self._backends:
-            await backend.aclose()
+        await self.registry.aclose()  # scoped copies share their parent's connection
 
     # -- global actions -------------------------------------------------------------------------------
     def _selected(self) -> Task | None:
@@ -337,43 +383,74 @@ class DagtopApp(App):
 
     @work(group="profile", exclusive=True, exit_on_error=False)
     async def open_profile(self, name: str) -> None:
+        self.switch_profile(name)
+
+    def switch_profile(self, name: str, scope: str = "") -> bool:
+        """Make ``name`` (and ``scope`` in it) the console's profile, on a fresh task list; False (and
+        why, in a toast) when it cannot be opened. Each profile is opened once: its connection stays."""
         from tui.errors import BackendError, ConfigError
         from tui.screens.tasks import TasksScreen
 
-        assert self.profiles is not None
         try:
-            opened = self.profiles.open(name)
+            opened = self.registry.open(name)
         except (ConfigError, BackendError, LookupError) as exc:
             self.notify(str(exc), title=f"Cannot open {name}", severity="error", markup=False, timeout=10)
-            return
+            return False
         for warning in opened.warnings:
             self.notify(warning, severity="warning", markup=False)
-        previous, self._backends = self._backends, [opened.backend]
-        self.run_ages = RunAges()  # another server: its runs and their durations are not these
-        self.backend = opened.backend
-        self.import_errors = None
-        self.watch_import_errors()
-        self.connection = connection_info(opened.profile, opened.backend)
+        opened.warnings = []  # said once
+        if opened.backend is not self.backend or name != self.connection.profile:
+            self.run_ages = RunAges()  # another server: its runs and their durations are not these
+            self.backend = opened.backend
+            self.import_errors = None
+            self.watch_import_errors()
+            self.connection = cast(ConnectionInfo, opened.connection)
+        if scope and scope != getattr(self.backend, "scope", scope):
+            self._scope_to(scope)
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(TasksScreen())
-        self.notify(f"Profile: {name}", timeout=3, markup=False)
-        for old in previous:  # scoped copies share their parent's connection: closing is idempotent
-            await old.aclose()
+        self.notify(f"Profile: {name}" + (f" · {scope}" if scope else ""), timeout=3, markup=False)
+        return True
 
-    def switch_scope(self, scope: str) -> None:
+    def go_to_problem(self, problem: Any) -> None:
+        """From the inbox to the problem, in its profile: a run's detail (failed, long-running), the
+        graph's detail (overdue, suspended), or a profile's error in full (cannot be read)."""
+        from tui.services.inbox.problems import ProblemKind
+
+        if problem.kind is ProblemKind.UNREACHABLE or problem.graph is None:
+            title = f"{problem.where.profile} cannot be read"
+            self.notify(problem.detail or problem.summary, title=title, severity="error", timeout=15)
+            return
+        if not self.switch_profile(problem.where.profile, problem.where.scope):
+            return
+        if problem.run is not None:
+            self.open_run(problem.run, problem.graph)
+        else:
+            self.open_task_detail(problem.graph)
+
+    def _scope_to(self, scope: str) -> None:
         from dataclasses import replace
-
-        from tui.screens.tasks import TasksScreen
 
         self.backend = cast(ScopedBackend, self.backend).with_scope(scope)  # the scopes capability
         self.connection = replace(
             self.connection, location=self.backend.location, scope=getattr(self.backend, "scope", "")
         )
+
+    def switch_scope(self, scope: str) -> None:
+        from tui.screens.tasks import TasksScreen
+
+        self._scope_to(scope)
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(TasksScreen())
         self.notify(f"Scope: {scope}", timeout=3, markup=False)
+
+    def action_context(self) -> tuple[Backend, ConnectionInfo]:
+        """Where an action goes: the profile of the row chosen (the inbox lists every profile's graphs),
+        else the console's own."""
+        context = getattr(self.screen, "action_context", None)
+        return context() if callable(context) and context() is not None else (self.backend, self.connection)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Read-only removes actions everywhere: keys, footer, help and the command palette; so does a
@@ -381,7 +458,7 @@ class DagtopApp(App):
         # unfinished task run is chosen, on a backend that can cancel one.
         if action != "act":
             return True
-        if self.connection.read_only or not getattr(self.screen, "HAS_TARGETS", True):
+        if self.action_context()[1].read_only or not getattr(self.screen, "HAS_TARGETS", True):
             return False
         if parameters == (ActionKind.CANCEL.value,) and self.absent_reason(action, parameters) is None:
             task_run = getattr(self.screen, "selected_task_run", None)
@@ -406,7 +483,8 @@ class DagtopApp(App):
             kind = ActionKind(str(parameters[0]))
         except ValueError:
             return None
-        return self.backend.wording.absent_actions.get(kind) or run_action_absent(kind, self.backend)
+        backend = self.action_context()[0]
+        return backend.wording.absent_actions.get(kind) or run_action_absent(kind, backend)
 
     def action_act(self, kind: str) -> None:
         """Confirm, then carry out an action on the selected task of the current screen."""
@@ -414,7 +492,7 @@ class DagtopApp(App):
         if absent is not None:
             self.notify(absent, title=f"No {kind} here", timeout=6)
             return
-        if self.connection.read_only:
+        if self.action_context()[1].read_only:
             self.notify("Read-only profile: actions are disabled.", severity="warning")
             return
         if self._action_in_flight:
@@ -438,7 +516,7 @@ class DagtopApp(App):
         from tui.screens.confirm import ConfirmAction, Confirmed
         from tui.services.actions import plan_for
 
-        backend, connection = self.backend, self.connection  # the action goes where it was planned
+        backend, connection = self.action_context()  # the action goes where it was planned
         try:
             # As `dagtop exec` plans; a cancel names the task run.
             plan = await plan_for(kind, task, backend, connection.location, task_run=task_run)

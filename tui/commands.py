@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 # Words people use for each binding (by binding id), beyond the binding's own description.
 SYNONYMS: dict[str, str] = {
     "app.tasks": "home list tasks view all",
+    "app.inbox": "inbox failing now broken problems everywhere all profiles overview triage on call",
     "app.graph": "tree dependencies dag children graph view",
     "app.graph_t": "tree dependencies dag children graph view",
     "app.current_runs": "running active now in progress current runs",
@@ -48,6 +49,8 @@ SYNONYMS: dict[str, str] = {
     "action.mark_failed": "mark failed set state fail stop kill",
     "action.clear": "clear rerun re-run again reset task instance downstream upstream",
     "action.delete_run": "delete remove drop run stuck mistaken",
+    "inbox.acknowledge": "acknowledge ack hide silence seen mute",
+    "inbox.show_acknowledged": "show acknowledged hidden acked",
     "tasks.filter": "filter search find",
     "tasks.failed_only": "failed errors failures only broken",
     "tasks.sort": "sort order column",
@@ -66,6 +69,7 @@ TITLES: dict[str, str] = {
     "app.current_runs": "Current runs",
     "app.completed_runs": "Completed runs (history)",
     "app.grid": "Grid",
+    "app.inbox": "Inbox (failing now, every profile)",
     "app.scope": "Switch scope (database.schema)",
     "app.profile": "Switch profile",
     "app.pause": "Pause polling / resume polling",

@@ -30,18 +30,23 @@ def launch(profile: Any, settings: Any, *, utc: bool = False, args: Any = None) 
             print(f"dagtop: {describe_error(exc)}", file=sys.stderr)
             return 2
 
+        from tui.locations import inbox_acks_file
+        from tui.services.inbox.acks import AckStore
         from tui.services.journal import ActionJournal, default_journal_path
         from tui.services.profiles import from_arguments
 
         tz = UTC if utc or getattr(settings, "timezone", "local") == "UTC" else None
         keymap = dict(getattr(settings, "keymap", {}) or {})
+        profiles = from_arguments(args) if args is not None else None
         app = make_app(
             backend,
             connection_info(profile, backend),
             tz=tz,
             journal=ActionJournal(default_journal_path()),
             keymap=keymap,
-            profiles=from_arguments(args) if args is not None else None,
+            profiles=profiles,
+            acks=AckStore(inbox_acks_file()),
+            home="inbox" if _several(profiles) else "tasks",  # "what is broken anywhere?" first
             **options,
         )
         theme = getattr(settings, "theme", None)
@@ -51,6 +56,14 @@ def launch(profile: Any, settings: Any, *, utc: bool = False, args: Any = None) 
             print(f"dagtop: warning: unknown theme {theme!r}; using the default", file=sys.stderr)
         app.run()
     return 0
+
+
+def _several(profiles: Any) -> bool:
+    """More than one profile configured: the inbox is the home screen."""
+    try:
+        return profiles is not None and len(profiles.names()) > 1
+    except Exception:  # a config that cannot be listed: the task list, which says why on P
+        return False
 
 
 @contextlib.contextmanager

@@ -53,3 +53,8 @@ def display_path(path: Path) -> str:
         return "~/" + str(path.relative_to(Path.home()))
     except (ValueError, RuntimeError):
         return str(path)
+
+
+def inbox_acks_file() -> Path:
+    """The inbox's acknowledged problems: ``<XDG state>/dagtop/inbox-acks.json``."""
+    return state_dir() / "inbox-acks.json"

@@ -116,6 +116,8 @@ def console_app(
     interval: float = 5.0,
     auto_poll: bool = False,
     keymap: dict[str, str] | None = None,
+    schemas: tuple[str, ...] = (),
+    **options: Any,
 ) -> DagtopApp:
     """The console on ``backend`` with the header a sandbox profile gives it; polling by hand unless
     ``auto_poll``, time from ``clock``."""
@@ -129,6 +131,7 @@ def console_app(
         read_only=read_only,
         verify_tls=verify_tls,
         poll_interval=interval,
+        schemas=schemas,
     )
     return make_app(
         backend,
@@ -138,6 +141,7 @@ def console_app(
         auto_poll=auto_poll,
         journal=ActionJournal(journal_path) if journal_path else None,
         keymap=keymap,
+        **options,
     )
 
 

@@ -15,6 +15,7 @@ override the path)::
     url = "https://myorg-acct.snowflakecomputing.com"   # or: account = "myorg-acct" (url derived)
     database = "ANALYTICS"
     schema = "PUBLIC"
+    schemas = ["ANALYTICS.STAGING"]   # more schemas the inbox (i) watches; ["all"]: every one the role sees
     token_file = "~/.config/dagtop/prod.token"          # or: token_env = "MY_TOKEN"
     token_type = "PROGRAMMATIC_ACCESS_TOKEN"            # or "OAUTH"
     # key-pair JWT instead of a token:

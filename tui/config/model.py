@@ -53,6 +53,9 @@ class Profile(BaseModel):
     """Snowflake database of the tasks."""
     schema_name: str | None = Field(default=None, alias="schema")
     """Snowflake schema of the tasks (``schema`` in files)."""
+    schemas: list[str] = Field(default_factory=list)
+    """Snowflake: more ``DB.SCHEMA`` scopes the inbox watches besides database.schema; ``["all"]``: every
+    schema the role can see."""
     role: str | None = None
     """Sent as ``X-Snowflake-Role``."""
     warehouse: str | None = None

@@ -153,6 +153,7 @@ def sandbox_profile(url: str, token: str, database: str, schema: str) -> Profile
         url=url,
         database=database,
         schema=schema,
+        schemas=["all"],  # its failures are spread over several schemas: the inbox shows them all
         token=SecretStr(token),
     )
 

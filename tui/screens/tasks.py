@@ -144,6 +144,10 @@ class TasksScreen(PolledScreen):
         return f"name, tag:NAME, state:{state}, status:failed"
 
     def on_mount(self) -> None:
+        app = self.app
+        # The one status store of this profile and scope, shared with the inbox: neither reads a graph's
+        # status the other read a moment ago.
+        self.sweep = app.inbox.sweep_for(app.connection.profile, app.connection.scope)  # type: ignore[attr-defined]
         self.query_one("#filter-bar").display = False
         self.query_one(KeyedTable).focus()
         self.fit_columns()

@@ -74,6 +74,7 @@ class GraphSweep:
         self._times: tuple[tuple[int, int], Sequence[str], list[datetime]] | None = None
         self._version = 0  # counts changes of ``checked``
         self.sweep_seconds: float = 0.0  # how long one sweep of every graph takes at this budget
+        self.refreshed_at: datetime | None = None  # when the last refresh ended (the inbox skips a fresh one)
 
     def hot(self, roots: Iterable[str]) -> list[str]:
         """Roots whose last result failed or that are running: watched every poll."""
@@ -140,6 +141,7 @@ class GraphSweep:
         sweepers = len(roots) if per_poll is None else max(1, per_poll - len(self.hot(roots)))
         took = max(0.0, (clock() - started).total_seconds())
         self.sweep_seconds = math.ceil(len(roots) / sweepers) * (interval + took)
+        self.refreshed_at = clock()
 
     async def _check(self, backend: Backend, roots: Sequence[str], clock: Callable[[], datetime]) -> None:
         if not roots:

@@ -6,6 +6,7 @@ READ-ONLY, TLS OFF), and the active view's freshness: "updated 3s ago" or "stale
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -34,6 +35,7 @@ class ConnectionInfo:
     verify_tls: bool = True
     poll_interval: float = 5.0
     scope: str = ""  # e.g. DB.SCHEMA; shown right after the profile so narrow terminals keep it
+    schemas: tuple[str, ...] = ()  # more scopes the inbox watches (the profile's ``schemas``)
 
 
 def connection_info(profile: Any, backend: Any) -> ConnectionInfo:
@@ -48,7 +50,18 @@ def connection_info(profile: Any, backend: Any) -> ConnectionInfo:
         read_only=profile.read_only,
         verify_tls=profile.verify_tls,
         poll_interval=profile.poll_interval,
+        schemas=tuple(getattr(profile, "schemas", ()) or ()),
     )
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The header of a view over every profile: what it covers (left) and how fresh it is (right)."""
+
+    covers: str  # "prod, airflow-dev, sandbox"
+    freshness: str  # "3 profiles · 1 stale"
+    stale: bool = False
+    production: bool = False  # a production profile is among them
 
 
 class HeaderBar(Horizontal):
@@ -65,10 +78,13 @@ class HeaderBar(Horizontal):
     HeaderBar.-paused > #header-right { background: $warning-muted; }
     """
 
-    def __init__(self, title: str, freshness: Freshness | None = None) -> None:
+    def __init__(
+        self, title: str, freshness: Freshness | None = None, overview: Callable[[], Overview] | None = None
+    ) -> None:
         super().__init__()
         self.title = title
         self.freshness = freshness
+        self.overview = overview  # a view over every profile (the inbox): says so instead of one connection
         self._shown: dict[str, tuple] = {}  # what each part shows, to update only on change
 
     def compose(self):
@@ -99,6 +115,9 @@ class HeaderBar(Horizontal):
         self.query_one(part, Static).update(text, layout=not same_width)
 
     def update_bar(self) -> None:
+        if self.overview is not None:
+            self._update_overview(self.overview())
+            return
         app = self.app
         info: ConnectionInfo = app.connection  # type: ignore[attr-defined]
         colors = app.theme_colors  # type: ignore[attr-defined]
@@ -151,3 +170,17 @@ class HeaderBar(Horizontal):
                 f"server clock {sign}{format_age(abs(skew))}", style=f"bold {colors.get('warning', '')}"
             )
         self._show("#header-right", right)
+
+    def _update_overview(self, overview: Overview) -> None:
+        colors = self.app.theme_colors  # type: ignore[attr-defined]
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f" {self.title} ", style="bold reverse")
+        text.append(" ")
+        if overview.production:
+            text.append(" PRODUCTION ", style=f"bold reverse {colors.get('warning', '')}".strip())
+            text.append(" ")
+        text.append(safe_text(overview.covers))
+        self._show("#header-left", text)
+        style = f"bold {colors.get('error', '')}" if overview.stale else ""
+        self._show("#header-right", Text(overview.freshness, style=style, no_wrap=True))
+        self.set_class(overview.stale, "-stale")
