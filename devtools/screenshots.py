@@ -36,6 +36,18 @@ SHOTS["qlik-run-detail"] = _qlik("run-detail")
 SHOTS["qlik-reload-log"] = _qlik("run-log")
 
 
+def _inbox(_name: str) -> tuple[Any, Callable[..., Any]]:
+    import tempfile
+
+    from tests.support import harness_inbox
+
+    multi = harness_inbox.build(Path(tempfile.mkdtemp(prefix="dagtop-inbox-")))
+    return multi.app, harness.settle
+
+
+SHOTS["inbox"] = _inbox  # two sandboxes ("prod", "staging") and a profile that is down
+
+
 async def shoot(name: str, out_dir: Path) -> Path:
     app, step = SHOTS[name](name)
     async with app.run_test(size=SIZE) as pilot:

@@ -200,10 +200,11 @@ class DagtopApp(App):
 
         if self.keymap_overrides:
             self.set_keymap(self.keymap_overrides)
-        self.push_screen(TasksScreen())
         self.watch_import_errors()
-        if self.home == "inbox":
+        if self.home == "inbox":  # the task list comes with `1` (no poll of it while the inbox reads)
             self.action_open_inbox()
+        else:
+            self.push_screen(TasksScreen())
 
     # -- the inbox: every profile polled in the background, each at its own interval ------------------
     def start_inbox(self) -> None:
@@ -275,8 +276,12 @@ class DagtopApp(App):
         self.push_screen(RunDetailScreen(root, run))
 
     def action_home(self) -> None:
+        from tui.screens.tasks import TasksScreen
+
         while len(self.screen_stack) > 2:
             self.pop_screen()
+        if not isinstance(self.screen, TasksScreen):  # the inbox is home: the task list goes on top
+            self.push_screen(TasksScreen())
 
     def action_back(self) -> None:
         if len(self.screen_stack) > 2:

@@ -69,6 +69,11 @@ async def test_home_inbox_shows_the_newest_failure_and_its_error_with_no_key(mul
         assert keys == 0
         header = multi.app.screen.query_one(HeaderBar).content
         assert "prod, staging, down" in header and "3 profiles · 1 stale" in header
+        await pilot.press("1")  # the task list is a key away, and the inbox one more
+        await settle(pilot)
+        assert isinstance(multi.app.screen, TasksScreen) and multi.app.connection.profile == "prod"
+        await pilot.press("i")
+        assert isinstance(multi.app.screen, InboxScreen)
 
 
 async def test_from_the_task_list_the_newest_failure_is_one_key_away(tmp_path):

@@ -113,13 +113,16 @@ class GraphSweep:
         clock: Callable[[], datetime],
         interval: float,
         shown: Callable[[], Awaitable[None]] | None = None,
+        *,
+        with_current: bool = True,
     ) -> None:
         """Check this poll's share of ``roots`` and forget graphs that are gone. The graphs on screen
         come first and ``shown`` is called once they are in, so a slow server never hides them
-        behind the sweep."""
+        behind the sweep. Without ``with_current`` only each graph's latest completed run is read (half
+        the requests: the inbox's first look, where failures matter first)."""
         started = clock()
         rate = backend.request_rate
-        cost = request_cost(backend, with_current=True)
+        cost = request_cost(backend, with_current=with_current)
         per_poll = None if rate is None else max(1, int(rate * interval * SHARE / cost))
         chosen = self.plan(roots, on_screen, per_poll)
         visible = set(on_screen)
@@ -127,10 +130,10 @@ class GraphSweep:
         if shown is None or len(first) in (0, len(chosen)):
             first = []  # nothing to show early: one step
         else:
-            await self._check(backend, first, clock)
+            await self._check(backend, first, clock, with_current)
             await shown()
         early = set(first)
-        await self._check(backend, [r for r in chosen if r not in early], clock)
+        await self._check(backend, [r for r in chosen if r not in early], clock, with_current)
         gone = set(self.checked) - set(roots)
         self._version += 1
         for root in gone:
@@ -143,10 +146,12 @@ class GraphSweep:
         self.sweep_seconds = math.ceil(len(roots) / sweepers) * (interval + took)
         self.refreshed_at = clock()
 
-    async def _check(self, backend: Backend, roots: Sequence[str], clock: Callable[[], datetime]) -> None:
+    async def _check(
+        self, backend: Backend, roots: Sequence[str], clock: Callable[[], datetime], with_current: bool = True
+    ) -> None:
         if not roots:
             return
-        fresh = await graph_statuses(backend, roots)
+        fresh = await graph_statuses(backend, roots, with_current=with_current)
         now = clock()  # when the answers arrived: a status is as old as its answer
         self._version += 1
         for root in roots:

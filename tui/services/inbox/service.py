@@ -8,14 +8,15 @@ be read is itself a problem, keeps its last problems (marked stale) and never ho
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import cast
 
 import anyio
 
-from tui.backends.base import Backend, ScopedBackend
+from tui.backends.base import Backend, RunErrorsBackend, ScopedBackend
+from tui.domain import GraphRun
 from tui.errors import describe_error
 from tui.services.freshness import Freshness
 from tui.services.graph_sweep import GraphSweep
@@ -23,6 +24,7 @@ from tui.services.inbox.acks import AckStore
 from tui.services.inbox.detect import find_problems, p95
 from tui.services.inbox.problems import Problem, ProblemKind, Where, first_line, ranked
 from tui.services.inbox.registry import Opened, ProfileRegistry
+from tui.services.snapshots import GraphStatus
 
 Clock = Callable[[], datetime]
 ALL_SCHEMAS = ("all", "*")
@@ -30,6 +32,7 @@ SCOPES_EVERY = timedelta(minutes=5)  # how often "all" schemas are listed again
 HISTORY_EVERY = timedelta(minutes=10)  # how often a running graph's recent durations are read again
 HISTORY_RUNS = 20
 HISTORY_PER_POLL = 4  # graphs whose history one poll of a profile may read
+ERRORS_PER_POLL = 8  # failed runs whose error one poll of a profile may read (where that costs a request)
 FRESH_SHARE = 0.8  # a sweep refreshed within this share of the interval is used as it is
 
 
@@ -48,6 +51,7 @@ class ProfileState:
     # (scope, root) -> (p95 of recent durations or None, when read)
     history: dict[tuple[str, str], tuple[timedelta | None, datetime]] = field(default_factory=dict)
     scoped: dict[str, Backend] = field(default_factory=dict)  # scope -> backend looking at it
+    errors: dict[str, GraphRun] = field(default_factory=dict)  # run id -> the run with its error read
 
 
 class InboxService:
@@ -146,10 +150,39 @@ class InboxService:
             (self.wall() - sweep.refreshed_at).total_seconds() < interval * FRESH_SHARE
         )
         if not recent:
-            await sweep.refresh(backend, roots, [], self.wall, interval)
+            # The first look reads only each graph's latest completed run: failures on screen in half
+            # the requests; what runs now and next comes with the next poll.
+            first = sweep.refreshed_at is None
+            await sweep.refresh(backend, roots, [], self.wall, interval, with_current=not first)
         p95s = await self._usual_durations(state, scope, backend, sweep)
+        statuses = await self._with_errors(state, backend, sweep.statuses)
         where = _where(opened, scope)
-        return find_problems(where, tasks, sweep.statuses, p95s, server_now(backend, self.wall)), len(roots)
+        return find_problems(where, tasks, statuses, p95s, server_now(backend, self.wall)), len(roots)
+
+    async def _with_errors(
+        self, state: ProfileState, backend: Backend, statuses: Mapping[str, GraphStatus]
+    ) -> Mapping[str, GraphStatus]:
+        """Failed runs with their error, where a backend reads it somewhere costly (an Airflow task's
+        log): read once per run, a few per poll, so the row can show the error's first line."""
+        if not backend.capabilities.run_errors:
+            return statuses
+        out = dict(statuses)
+        asked = 0
+        for root, status in statuses.items():
+            last = status.last
+            if last is None or not last.state.is_failure or last.first_error_message:
+                continue
+            known = state.errors.get(last.run_id)
+            if known is None and asked < ERRORS_PER_POLL:
+                asked += 1
+                try:
+                    [known] = await cast(RunErrorsBackend, backend).with_errors(root, [last])
+                except Exception:  # the row says "run failed" without the message: nothing else lost
+                    known = last
+                state.errors[last.run_id] = known
+            if known is not None:
+                out[root] = replace(status, last=known)
+        return out
 
     async def _scopes(self, state: ProfileState, opened: Opened) -> list[tuple[str, Backend]]:
         """The scopes this profile covers, each with a backend looking at it."""
@@ -178,8 +211,6 @@ class InboxService:
 
     def target(self, profile: str, scope: str) -> tuple[Backend, object] | None:
         """Where an action on a problem of ``profile`` in ``scope`` goes: its backend and connection."""
-        from dataclasses import replace
-
         state = self.states.get(profile)
         if state is None or state.opened is None:
             return None
@@ -297,8 +328,6 @@ def _cause(message: str) -> str:
 
 def _stale(problems: list[Problem]) -> list[Problem]:
     """The last good poll's problems, marked as not current (the unreachable row itself goes)."""
-    from dataclasses import replace
-
     return [replace(p, stale=True) for p in problems if p.kind is not ProblemKind.UNREACHABLE]
 
 
