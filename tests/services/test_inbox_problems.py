@@ -73,6 +73,11 @@ def test_overdue_when_the_scheduled_time_passed_and_nothing_started():
         HERE, tasks, {"DB.S.NIGHTLY": GraphStatus(None, None, NOW - timedelta(minutes=2))}, {}, NOW
     )
     assert soon == []  # a scheduler takes a moment: not overdue yet
+    # read a sweep ago, when it was not late yet: that status says nothing about the time since
+    as_of = {"DB.S.NIGHTLY": due + timedelta(minutes=2)}
+    assert (
+        find_problems(HERE, tasks, {"DB.S.NIGHTLY": GraphStatus(None, None, due)}, {}, NOW, as_of=as_of) == []
+    )
     going = run("NIGHTLY", RunState.EXECUTING, started=timedelta(minutes=1))
     assert find_problems(HERE, tasks, {"DB.S.NIGHTLY": GraphStatus(None, going, due)}, {}, NOW) == []
 

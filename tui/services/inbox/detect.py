@@ -29,14 +29,18 @@ def find_problems(
     p95s: Mapping[str, timedelta],
     now: datetime,
     overdue_after: timedelta = OVERDUE_AFTER,
+    as_of: Mapping[str, datetime] | None = None,
 ) -> list[Problem]:
     """The problems of the graphs in ``tasks`` (their roots): ``statuses`` as the sweep last read them,
-    ``p95s`` the usual duration of each graph that has enough history, ``now`` on the server's clock."""
+    ``p95s`` the usual duration of each graph that has enough history, ``now`` on the server's clock.
+    ``as_of``: when each status was read, on the server's clock: a schedule is overdue only if it was
+    already late when its status was read (a status a sweep old says nothing about the time since)."""
     problems: list[Problem] = []
     for root in (task for task in tasks if task.is_root):
         status = statuses.get(root.key)
         if status is not None:
-            problems += _from_status(where, root, status, p95s.get(root.key), now, overdue_after)
+            read = (as_of or {}).get(root.key, now)
+            problems += _from_status(where, root, status, p95s.get(root.key), now, read, overdue_after)
         if root.state is TaskState.SUSPENDED and root.schedule.kind != "none":
             problems.append(_suspended(where, root))
     return problems
@@ -48,6 +52,7 @@ def _from_status(
     status: GraphStatus,
     p95: timedelta | None,
     now: datetime,
+    read: datetime,
     overdue_after: timedelta,
 ) -> list[Problem]:
     out = []
@@ -59,7 +64,7 @@ def _from_status(
         if took > long_threshold(p95):
             out.append(_long_running(where, root, current, took, p95))
     due = status.next_time
-    if current is None and due is not None and now - due > overdue_after:
+    if current is None and due is not None and read - due > overdue_after:
         out.append(
             Problem(
                 ProblemKind.OVERDUE,

@@ -52,6 +52,8 @@ class ProfileState:
     history: dict[tuple[str, str], tuple[timedelta | None, datetime]] = field(default_factory=dict)
     scoped: dict[str, Backend] = field(default_factory=dict)  # scope -> backend looking at it
     errors: dict[str, GraphRun] = field(default_factory=dict)  # run id -> the run with its error read
+    # scope -> root -> when its status was read, on the server's clock (read by the task list: unknown)
+    read_at: dict[str, dict[str, datetime]] = field(default_factory=dict)
 
 
 class InboxService:
@@ -153,11 +155,16 @@ class InboxService:
             # The first look reads only each graph's latest completed run: failures on screen in half
             # the requests; what runs now and next comes with the next poll.
             first = sweep.refreshed_at is None
+            before, started = dict(sweep.checked), server_now(backend, self.wall)
             await sweep.refresh(backend, roots, [], self.wall, interval, with_current=not first)
+            read = state.read_at.setdefault(scope, {})
+            read.update({r: started for r, when in sweep.checked.items() if before.get(r) != when})
         p95s = await self._usual_durations(state, scope, backend, sweep)
         statuses = await self._with_errors(state, backend, sweep.statuses)
         where = _where(opened, scope)
-        return find_problems(where, tasks, statuses, p95s, server_now(backend, self.wall)), len(roots)
+        now = server_now(backend, self.wall)
+        as_of = state.read_at.get(scope, {})
+        return find_problems(where, tasks, statuses, p95s, now, as_of=as_of), len(roots)
 
     async def _with_errors(
         self, state: ProfileState, backend: Backend, statuses: Mapping[str, GraphStatus]
