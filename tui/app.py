@@ -40,6 +40,10 @@ SKEW_NOISE = timedelta(seconds=2)  # Date has whole seconds, and a response take
 IMPORT_ERRORS_EVERY = 30.0
 
 
+# The views of the selected task's graph, in the console's current profile.
+SCREEN_VIEWS = frozenset({"open_graph", "open_runs", "open_grid", "open_log", "pick_scope"})
+
+
 def system_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -461,6 +465,8 @@ class DagtopApp(App):
         # Read-only removes actions everywhere: keys, footer, help and the command palette; so does a
         # screen that has no task to act on (the action history). Cancel is there only while an
         # unfinished task run is chosen, on a backend that can cancel one.
+        if action in SCREEN_VIEWS and not getattr(self.screen, "HAS_VIEWS", True):
+            return False  # the inbox lists every profile's graphs: `enter` goes to one, in its profile
         if action != "act":
             return True
         if self.action_context()[1].read_only or not getattr(self.screen, "HAS_TARGETS", True):

@@ -69,6 +69,9 @@ async def test_home_inbox_shows_the_newest_failure_and_its_error_with_no_key(mul
         assert keys == 0
         header = multi.app.screen.query_one(HeaderBar).content
         assert "prod, staging, down" in header and "3 profiles · 1 stale" in header
+        await pilot.press("t", "3", "c")  # views of the console's own profile: not from a list of all
+        await settle(pilot)
+        assert isinstance(multi.app.screen, InboxScreen)
         await pilot.press("1")  # the task list is a key away, and the inbox one more
         await settle(pilot)
         assert isinstance(multi.app.screen, TasksScreen) and multi.app.connection.profile == "prod"

@@ -58,6 +58,7 @@ def columns(width: int) -> list[tuple[str, str, int]]:
 
 class InboxScreen(Screen):
     TITLE_TEXT = "Inbox"
+    HAS_VIEWS = False  # t 3 4 5 l c would open the console's profile, not the row's: enter goes there
     BINDINGS = [
         Binding("escape", "app.back", "Back", id="inbox.back"),
         Binding("enter", "open_problem", "Open", id="inbox.open"),
@@ -134,6 +135,19 @@ class InboxScreen(Screen):
 
     def action_refresh(self) -> None:
         self.poll_now()
+
+    def action_show_error(self) -> None:
+        """`e`: why each profile that cannot be read cannot (the rows say it in one line)."""
+        failing = [s for s in self.service.states.values() if s.freshness.last_error]
+        if not failing:
+            self.notify("Every profile's last poll succeeded.", timeout=3)
+        for state in failing:
+            self.notify(
+                state.freshness.last_error,
+                title=f"{state.name}: last poll failed",
+                severity="error",
+                timeout=15,
+            )
 
     def set_paused(self, paused: bool) -> None:
         for state in self.service.states.values():
