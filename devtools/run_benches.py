@@ -23,6 +23,7 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("log of 1,000,000 lines", ["devtools.bench_log"]),
     ("graph of 1,000 tasks", ["devtools.bench_graph"]),
     ("grid of 152 tasks x 25 runs", ["devtools.bench_grid"]),
+    ("inbox: launch to the newest failure", ["devtools.bench_inbox"]),
     ("Airflow 3 and 2 against the official client", ["devtools.bench_airflow"]),
     ("every graph's status, batch reads", ["devtools.bench_sweep", "--airflow"]),
 ]
@@ -33,6 +34,7 @@ SMOKE = {
     "devtools.bench_graph",
     "devtools.bench_grid",
     "devtools.bench_sweep",
+    "devtools.bench_inbox",
 }
 
 
