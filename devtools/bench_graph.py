@@ -27,6 +27,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from devtools.bench_report import print_rows
+
 SIZE = (120, 40)
 REPEATS = 9
 OPEN_TARGET, FOLD_TARGET = 0.200, 0.016
@@ -185,16 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     if mine["rows"] != base["rows"]:
         print(f"dagtop shows {mine['rows']} rows, Tree {base['rows']}", file=sys.stderr)
         return 1
-    rows = [
-        ("measure", "value", "baseline (Textual Tree)", "ratio", "target", "result"),
-        *table(mine, base, count),
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    header = ("measure", "value", "baseline (Textual Tree)", "ratio", "target", "result")
+    missed = print_rows(header, table(mine, base, count))
     print(f"{int(mine['rows']):,} tree rows on both sides; main-thread CPU time, median of {REPEATS} folds")
-    missed = [row[0] for row in rows[1:] if row[-1] != "pass"]
-    sys.stdout.flush()
     if missed and not args.smoke:
         print("missed: " + "; ".join(missed), file=sys.stderr)
         return 1

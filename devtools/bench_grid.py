@@ -30,6 +30,8 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from devtools.bench_report import print_rows
+
 SIZE = (120, 40)
 REPEATS = 9
 TARGETS = {"build": 0.100, "open": 0.100, "move": 0.016, "poll": 0.050}
@@ -250,16 +252,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dagtop shows {mine['cells']} cells, DataTable {base['cells']}", file=sys.stderr)
         return 1
     label = f"{tasks} tasks x {runs} runs"
-    rows = [
-        ("measure", "value", "baseline (Textual DataTable)", "ratio", "target", "result"),
-        *table(mine, base, label),
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    header = ("measure", "value", "baseline (Textual DataTable)", "ratio", "target", "result")
+    missed = print_rows(header, table(mine, base, label))
     print(f"{int(mine['cells']):,} cells on both sides; main-thread CPU time, median of {REPEATS * 2} moves")
-    missed = [row[0] for row in rows[1:] if row[-1] != "pass"]
-    sys.stdout.flush()
     if missed and not args.smoke:
         print("missed: " + "; ".join(missed), file=sys.stderr)
         return 1

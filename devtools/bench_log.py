@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from devtools.bench_report import print_rows
+
 SIZE = (120, 40)
 BATCH = 10_000
 NEEDLE = "timeout"
@@ -204,13 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     if mine["matches"] != base["matches"]:
         print(f"dagtop found {mine['matches']} matches, Log {base['matches']}", file=sys.stderr)
         return 1
-    rows = [
-        ("measure", "value", "baseline (Textual Log)", "ratio", "target", "result"),
-        *table(mine, base, count),
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    header = ("measure", "value", "baseline (Textual Log)", "ratio", "target", "result")
+    missed = print_rows(header, table(mine, base, count))
     print(
         f"{int(mine['matches']):,} matches for “{NEEDLE}”; spill files left behind: {len(left)}; "
         f"first frames include decoding the lines as they arrive ({mine['arrival'] * 1000:.0f} ms alone)\n"
@@ -219,8 +216,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     if left:
         return 1
-    missed = [row[0] for row in rows[1:] if row[-1] != "pass"]
-    sys.stdout.flush()
     if missed and not args.smoke:
         print("missed: " + "; ".join(missed), file=sys.stderr)
         return 1
