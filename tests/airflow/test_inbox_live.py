@@ -1,5 +1,6 @@
-"""The inbox over real servers at once: two sandboxes on their own ports, a REAL Airflow 3, and a profile
-nobody answers for, all from one real config file (the console's own profile loading). One sandbox is
+"""The inbox over real servers at once: two Snowflake sandboxes and a Qlik one on their own ports, a REAL
+Airflow 3, and a profile nobody answers for, all from one real config file (the console's own profile
+loading). One sandbox is
 stopped mid-session: it turns into a row of its own, the others go on."""
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from tui.widgets.header import HeaderBar, connection_info
 pytestmark = [pytest.mark.anyio, pytest.mark.tcp, pytest.mark.timeout(300)]
 
 
-def config_text(sandboxes, token_file, airflow_url: str, down_url: str) -> str:
-    """Four profiles, as a user would write them."""
-    lines = []
+def config_text(sandboxes, qlik_url: str, token_file, airflow_url: str, down_url: str) -> str:
+    """Five profiles, as a user would write them."""
+    lines = ["[profiles.qlik]", 'backend = "qlik"', f'url = "{qlik_url}"', f'token_file = "{token_file}"']
     for name, server in sandboxes.items():
         lines += [
             f"[profiles.{name}]",
@@ -57,9 +58,10 @@ async def test_one_inbox_over_two_sandboxes_a_real_airflow_and_a_down_profile(
             name: stack.enter_context(SandboxServer(SandboxConfig(seed=seed, token=token)))
             for name, seed in (("prod", 7), ("staging", 11))
         }
+        qlik = stack.enter_context(SandboxServer(SandboxConfig(seed=5, token=token, dialect="qlik")))
         config = tmp_path / "config.toml"
         down = f"http://127.0.0.1:{closed_port()}"
-        config.write_text(config_text(servers, token_file, live_v3.server.url, down))
+        config.write_text(config_text(servers, qlik.url, token_file, live_v3.server.url, down))
         args = build_parser().parse_args(["--config", str(config), "-c", "prod"])
         profile, _ = resolve_profile(args)
         backend = open_backend(profile)
@@ -76,7 +78,11 @@ async def test_one_inbox_over_two_sandboxes_a_real_airflow_and_a_down_profile(
             assert isinstance(app.screen, InboxScreen)
             shown = app.screen.shown
             by_profile = {p.where.profile: p for p in shown}
-            assert set(by_profile) >= {"airflow", "down"}
+            assert set(by_profile) >= {
+                "airflow",
+                "down",
+                "qlik",
+            }  # qlik: a disabled, scheduled chain at least
             assert by_profile["down"].kind is ProblemKind.UNREACHABLE
             failed = {(p.where.profile, p.graph_name): p for p in shown if p.kind is ProblemKind.FAILED}
             af = failed[("airflow", "tui_fail")]  # its prepared run failed on the real scheduler
@@ -84,7 +90,7 @@ async def test_one_inbox_over_two_sandboxes_a_real_airflow_and_a_down_profile(
             assert af.summary  # the exception from the failed task's log, read once
             sandbox_failures = {profile for profile, _ in failed if profile in servers}
             assert sandbox_failures, "neither sandbox had a failed graph to show"
-            assert "4 profiles · 1 stale" in app.screen.query_one(HeaderBar).content
+            assert "5 profiles · 1 stale" in app.screen.query_one(HeaderBar).content
 
             servers["staging"].__exit__(None, None, None)  # staging goes away mid-session
             await pilot.press("ctrl+r")
@@ -92,4 +98,4 @@ async def test_one_inbox_over_two_sandboxes_a_real_airflow_and_a_down_profile(
             now = {p.where.profile: p for p in app.screen.shown if not p.stale}
             assert now["staging"].kind is ProblemKind.UNREACHABLE
             assert ("airflow", "tui_fail") in {(p.where.profile, p.graph_name) for p in app.screen.shown}
-            assert "4 profiles · 2 stale" in app.screen.query_one(HeaderBar).content
+            assert "5 profiles · 2 stale" in app.screen.query_one(HeaderBar).content
