@@ -18,7 +18,14 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tui.action_plan import RUN_ACTIONS, ClearOptions, RunTarget
-from tui.backends.base import NO_IMPORT_ERRORS, Backend, ImportErrorsBackend, ScopedBackend
+from tui.backends.base import (
+    NO_IMPORT_ERRORS,
+    Backend,
+    ImportErrorsBackend,
+    RunErrorsBackend,
+    ScopedBackend,
+    TaskRunBackend,
+)
 from tui.commands import DagtopCommands, TaskJump, palette_commands
 from tui.domain import FileImportError, GraphRun, Task, TaskRun
 from tui.errors import describe_error
@@ -75,6 +82,7 @@ class DagtopApp(App):
         Binding("e", "show_error", "Last error", show=False, id="app.last_error"),
         Binding("H", "open_history", "Action history", show=False, id="app.history"),
         Binding("I", "open_import_errors", "Import errors", show=False, id="app.import_errors"),
+        Binding("y", "handoff", "Hand off", show=False, id="app.handoff"),
         Binding("x", "act('execute')", "Execute", id="action.execute"),
         Binding("X", "act('retry-last')", "Retry last", id="action.retry_last"),
         Binding("s", "act('suspend')", "Suspend", id="action.suspend"),
@@ -343,6 +351,52 @@ class DagtopApp(App):
             self.notify(hint or "Select a graph run first (3 or 4).", severity="warning", timeout=5)
             return
         self.push_screen(RunLogScreen(run))
+
+    def action_handoff(self) -> None:
+        """`y`: the chosen run as Markdown for the next person, copied (OSC 52) and saved."""
+        target = getattr(self.screen, "handoff_target", None)
+        if target is None:
+            hint = getattr(self.screen, "selection_hint", "")
+            self.notify(hint or "Choose a run first (4, then a run).", severity="warning", timeout=5)
+            return
+        root, run = target
+        backend, connection = self.action_context()
+        self.hand_off(root, run, backend, connection)
+
+    @work(group="handoff", exclusive=True, exit_on_error=False)
+    async def hand_off(self, root: Task, run: GraphRun, backend: Backend, connection: ConnectionInfo) -> None:
+        from tui.locations import display_path, handoff_dir
+        from tui.services.handoff import Handoff, markdown, save
+
+        failed: list[TaskRun] = []
+        try:
+            if backend.capabilities.task_runs:
+                runs = await cast(TaskRunBackend, backend).task_runs(root.key, run.run_id)
+                failed = [task_run for task_run in runs if task_run.state.is_failure]
+            if run.state.is_failure and not run.first_error_message and backend.capabilities.run_errors:
+                [run] = await cast(RunErrorsBackend, backend).with_errors(root.key, [run])
+        except Exception as exc:  # the summary goes out with what the run itself says
+            self.notify(f"Task runs not read: {describe_error(exc)}", severity="warning", timeout=6)
+        facts = Handoff(
+            connection.profile,
+            connection.backend,
+            connection.location,
+            root.qualified_name,
+            run,
+            failed,
+            backend.ui_links(root, run),
+            connection.production,
+        )
+        text = markdown(facts, self.now())
+        self.copy_to_clipboard(text)
+        try:
+            path = save(text, handoff_dir(), facts, self.wall())
+        except OSError as exc:
+            self.notify(
+                f"Copied (OSC 52), not saved: {exc.strerror or exc}", title="Hand-off", severity="warning"
+            )
+            return
+        self.notify(f"Copied to the clipboard (OSC 52) and saved to {display_path(path)}", title="Hand-off")
 
     def action_open_history(self) -> None:
         from tui.screens.history import HistoryScreen

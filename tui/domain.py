@@ -216,6 +216,13 @@ class TaskRun(_Frozen):
         return self.log_ref or self.task
 
 
+class UiLink(_Frozen):
+    """A page of the backend's own UI about a graph or a run (Snowsight, the Airflow grid, Qlik's app)."""
+
+    label: str
+    url: str
+
+
 class FileImportError(_Frozen):
     """A graph definition file the scheduler could not load (an Airflow DAG file that does not import):
     none of its graphs exist until it is fixed. Every field is server text."""

@@ -58,3 +58,8 @@ def display_path(path: Path) -> str:
 def inbox_acks_file() -> Path:
     """The inbox's acknowledged problems: ``<XDG state>/dagtop/inbox-acks.json``."""
     return state_dir() / "inbox-acks.json"
+
+
+def handoff_dir() -> Path:
+    """Where `y` keeps each hand-off summary: ``<XDG state>/dagtop/handoff``."""
+    return state_dir() / "handoff"

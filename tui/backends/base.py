@@ -19,6 +19,7 @@ from tui.domain import (
     Task,
     TaskRun,
     TaskState,
+    UiLink,
 )
 
 # Why a backend without ``capabilities.import_errors`` has none: said by the console's key and by
@@ -97,6 +98,10 @@ class Backend(Protocol):
     async def plan_facts(self, kind: ActionKind, task: Task) -> PlanFacts:
         """What ``wording.plan`` needs to say about ``kind`` on ``task`` (a retry: its run and what
         it re-runs), fetched from the server; nothing is changed."""
+        ...
+
+    def ui_links(self, graph: Task, run: GraphRun | None = None) -> list[UiLink]:
+        """Pages of the backend's own UI about ``graph`` (and ``run``), for a handoff; none when unknown."""
         ...
 
     async def aclose(self) -> None: ...

@@ -307,6 +307,14 @@ class InboxScreen(Screen):
             return None
         return self.service.target(problem.where.profile, problem.where.scope)
 
+    @property
+    def handoff_target(self) -> tuple[Task, Any] | None:
+        """`y` hands the chosen problem's run over (a failed or long-running one)."""
+        problem = self.selected_problem
+        if problem is None or problem.graph is None or problem.run is None:
+            return None
+        return problem.graph, problem.run
+
     def action_acknowledge(self) -> None:
         problem = self.selected_problem
         if problem is None:

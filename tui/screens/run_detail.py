@@ -40,6 +40,13 @@ class RunDetailScreen(GraphScreen):
         super().__init__(task, run)
         self.run = run
 
+    @property
+    def handoff_target(self) -> tuple[Task, GraphRun]:
+        """`y` hands this run over (with its graph's root)."""
+        graph = self.snapshot.graph if self.snapshot is not None else None
+        root = graph.tasks.get(graph.root) if graph is not None else None
+        return (root or self.focus_task), self.run
+
     def summary(self, data: GraphSnapshot) -> Text:
         if data.run is not None:
             self.run = data.run  # refetched while it was still going

@@ -233,6 +233,13 @@ class RunsScreen(PolledScreen):
         self.all_graphs = not self.all_graphs
         self.poll_now()
 
+    @property
+    def handoff_target(self) -> tuple[Task, GraphRun] | None:
+        """`y` hands the chosen run over (with its graph's root)."""
+        run = self.selected_run
+        root = self.snapshot.roots.get(run.graph) if run is not None and self.snapshot is not None else None
+        return (root, run) if root is not None and run is not None else None
+
     def action_open_run(self) -> None:
         run = self.selected_run
         if run is not None and self.snapshot is not None:

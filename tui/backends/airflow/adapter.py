@@ -126,6 +126,11 @@ class AirflowBackend(AirflowRunActions):
         """The server's time, from its Date headers (the UI corrects its "ago" for clock skew)."""
         return self.http.server_clock
 
+    def ui_links(self, graph: domain.Task, run: domain.GraphRun | None = None) -> list[domain.UiLink]:
+        from tui.backends.ui_links import airflow
+
+        return airflow(str(self.http.base_url), self.server_version, graph, run)
+
     @property
     def location(self) -> str:
         url = self.http.redact(str(self.http.base_url)).rstrip("/")

@@ -91,6 +91,11 @@ class QlikBackend:
     def server_clock(self) -> ServerClock:
         return self.http.server_clock
 
+    def ui_links(self, graph: domain.Task, run: domain.GraphRun | None = None) -> list[domain.UiLink]:
+        from tui.backends.ui_links import qlik
+
+        return qlik(str(self.http.base_url), graph)
+
     @property
     def location(self) -> str:
         return f"{self.http.redact(str(self.http.base_url)).rstrip('/')} (Qlik Cloud)"

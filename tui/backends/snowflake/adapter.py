@@ -97,6 +97,15 @@ class SnowflakeBackend:
         """The server's time, from its Date headers (the UI corrects its "ago" for clock skew)."""
         return self.client.http.server_clock
 
+    def ui_links(self, graph: domain.Task, run: domain.GraphRun | None = None) -> list[domain.UiLink]:
+        from tui.backends.ui_links import snowsight
+
+        try:
+            database, schema, name = split_ident(graph.key)
+        except ValueError:
+            return []
+        return snowsight(str(self.client.http.base_url), database, schema, name)
+
     @property
     def location(self) -> str:
         return f"{self.client.http.redact(str(self.client.http.base_url)).rstrip('/')} {self.scope}"

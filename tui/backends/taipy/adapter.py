@@ -114,6 +114,9 @@ class TaipyBackend:
     def server_clock(self) -> ServerClock:
         return self.http.server_clock
 
+    def ui_links(self, graph: domain.Task, run: domain.GraphRun | None = None) -> list[domain.UiLink]:
+        return []  # Taipy has no standard UI: a scenario's pages are the application's own
+
     @property
     def location(self) -> str:
         return f"{self.http.redact(str(self.http.base_url)).rstrip('/')} (Taipy REST)"
