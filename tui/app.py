@@ -48,7 +48,7 @@ IMPORT_ERRORS_EVERY = 30.0
 
 
 # The views of the selected task's graph, in the console's current profile.
-SCREEN_VIEWS = frozenset({"open_graph", "open_runs", "open_grid", "open_log", "pick_scope"})
+SCREEN_VIEWS = frozenset({"open_graph", "open_runs", "open_grid", "open_log", "pick_scope", "compare"})
 
 
 def system_clock() -> datetime:
@@ -83,6 +83,7 @@ class DagtopApp(App):
         Binding("H", "open_history", "Action history", show=False, id="app.history"),
         Binding("I", "open_import_errors", "Import errors", show=False, id="app.import_errors"),
         Binding("y", "handoff", "Hand off", show=False, id="app.handoff"),
+        Binding("d", "compare", "Compare with last good", show=False, id="app.compare"),
         Binding("x", "act('execute')", "Execute", id="action.execute"),
         Binding("X", "act('retry-last')", "Retry last", id="action.retry_last"),
         Binding("s", "act('suspend')", "Suspend", id="action.suspend"),
@@ -352,9 +353,20 @@ class DagtopApp(App):
             return
         self.push_screen(RunLogScreen(run))
 
+    def action_compare(self) -> None:
+        """`d`: the chosen run beside the last good run of its graph (in the console's profile)."""
+        from tui.screens.compare import CompareScreen
+
+        target = getattr(self.screen, "chosen_run", None)
+        if target is None:
+            hint = getattr(self.screen, "selection_hint", "")
+            self.notify(hint or "Choose a run first (4, then a run).", severity="warning", timeout=5)
+            return
+        self.push_screen(CompareScreen(*target))
+
     def action_handoff(self) -> None:
         """`y`: the chosen run as Markdown for the next person, copied (OSC 52) and saved."""
-        target = getattr(self.screen, "handoff_target", None)
+        target = getattr(self.screen, "chosen_run", None)
         if target is None:
             hint = getattr(self.screen, "selection_hint", "")
             self.notify(hint or "Choose a run first (4, then a run).", severity="warning", timeout=5)

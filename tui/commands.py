@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 # Words people use for each binding (by binding id), beyond the binding's own description.
 SYNONYMS: dict[str, str] = {
     "app.tasks": "home list tasks view all",
+    "app.compare": "compare diff last good run previous success side by side what changed regression",
     "app.handoff": "hand off handoff copy markdown ticket share summary clipboard incident paste",
     "app.inbox": "inbox failing now broken problems everywhere all profiles overview triage on call",
     "app.graph": "tree dependencies dag children graph view",
@@ -71,6 +72,7 @@ TITLES: dict[str, str] = {
     "app.completed_runs": "Completed runs (history)",
     "app.grid": "Grid",
     "app.inbox": "Inbox (failing now, every profile)",
+    "app.compare": "Compare with the last good run",
     "app.handoff": "Hand off this run (Markdown to the clipboard and a file)",
     "app.scope": "Switch scope (database.schema)",
     "app.profile": "Switch profile",

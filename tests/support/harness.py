@@ -263,6 +263,12 @@ async def _tour_filter(pilot: Any) -> None:
 
 
 # Every screen of the console and how to reach it from a fresh start: snapshots and screenshots.
+async def _tour_compare(pilot: Any) -> None:
+    await _tour_run(pilot)
+    await pilot.press("d")
+    await settle(pilot)
+
+
 TOUR = {
     "tasks": _tour_tasks,
     "tasks-filtered": _tour_filter,
@@ -276,4 +282,5 @@ TOUR = {
     "confirm": _tour_confirm,
     "help": _tour_help,
     "scope-picker": _tour_scope,
+    "compare": _tour_compare,
 }

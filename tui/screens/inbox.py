@@ -308,7 +308,7 @@ class InboxScreen(Screen):
         return self.service.target(problem.where.profile, problem.where.scope)
 
     @property
-    def handoff_target(self) -> tuple[Task, Any] | None:
+    def chosen_run(self) -> tuple[Task, Any] | None:
         """`y` hands the chosen problem's run over (a failed or long-running one)."""
         problem = self.selected_problem
         if problem is None or problem.graph is None or problem.run is None:

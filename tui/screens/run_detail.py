@@ -41,7 +41,7 @@ class RunDetailScreen(GraphScreen):
         self.run = run
 
     @property
-    def handoff_target(self) -> tuple[Task, GraphRun]:
+    def chosen_run(self) -> tuple[Task, GraphRun]:
         """`y` hands this run over (with its graph's root)."""
         graph = self.snapshot.graph if self.snapshot is not None else None
         root = graph.tasks.get(graph.root) if graph is not None else None

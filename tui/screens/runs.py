@@ -234,7 +234,7 @@ class RunsScreen(PolledScreen):
         self.poll_now()
 
     @property
-    def handoff_target(self) -> tuple[Task, GraphRun] | None:
+    def chosen_run(self) -> tuple[Task, GraphRun] | None:
         """`y` hands the chosen run over (with its graph's root)."""
         run = self.selected_run
         root = self.snapshot.roots.get(run.graph) if run is not None and self.snapshot is not None else None

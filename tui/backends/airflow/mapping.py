@@ -277,6 +277,9 @@ def run_to_domain(run: models.DagRun) -> domain.GraphRun:
         # The user where the server names one (Airflow 3), else what triggered it.
         triggered_by=run.triggering_user_name or run.triggered_by,
         conf=run.conf or None,
+        # Airflow 3 versions a DAG when its code changes; a run names the versions it ran (the newest
+        # counts). Airflow 2 keeps no versions.
+        graph_version=max((v.version_number or 0 for v in run.dag_versions or ()), default=None) or None,
         extra=extra,
     )
 

@@ -88,6 +88,11 @@ class DagRun(_Wire):
     triggered_by: str | None = None  # v2: what triggered it (rest_api, ui, timetable, ...)
     triggering_user_name: str | None = None  # v2 (3.x): who triggered it; v1 does not say
     external_trigger: bool | None = None  # v1
+    dag_versions: list[DagVersion] | None = None  # v2 (3.x): the DAG's versions the run used
+
+
+class DagVersion(_Wire):
+    version_number: int | None = None
 
 
 class TaskInstance(_Wire):
