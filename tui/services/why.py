@@ -51,6 +51,14 @@ class Explanation:
         return f"Nothing the API shows stops {name}{tail}."
 
 
+def fact_text(fact: Fact, moment: str) -> str:
+    """The fact's words with its moment in place of ``{when}`` (or after them, in brackets)."""
+    before, marker, after = fact.text.partition("{when}")
+    if marker:
+        return f"{before}{moment or '(time unknown)'}{after}"
+    return f"{fact.text} ({moment})" if moment else fact.text
+
+
 def ordered(facts: Sequence[Fact]) -> tuple[Fact, ...]:
     """Blocking facts first, then what cannot be told, then the rest; each group as the backend said."""
     return tuple(sorted(facts, key=lambda f: (not f.blocking, f.known)))

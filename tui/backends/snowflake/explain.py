@@ -88,8 +88,9 @@ def _states(graph: Graph, me: Task, root: Task, completed: list[GraphRun], src: 
 
 def _root_suspended(me: Task, root: Task, completed: list[GraphRun], src: _Sources) -> list[Fact]:
     """The root is suspended: by hand, or by ``suspend_task_after_num_failures`` when the last runs say so."""
-    whose = "it was" if me.key == root.key else f"its root {root.name} was"
-    text = f"{whose} suspended {{when}}: the graph's schedule does not fire"
+    whose = "it" if me.key == root.key else f"its root {root.name}"
+    since = "was suspended {when}" if root.last_suspended_on else "is suspended"
+    text = f"{whose} {since}: the graph's schedule does not fire"
     if me.key != root.key:
         text += " (a child runs only when its root runs)"
     source = f"{src.graph} · state, last_suspended_on"
@@ -155,7 +156,8 @@ def _last_run(graph: Graph, me: Task, completed: list[GraphRun], src: _Sources) 
             f"the latest run ({last.run_id}, {{when}}) was SKIPPED: a WHEN condition was false then, "
             "so the tasks after it did not run"
         )
-        return [Fact(text=text, source=source, blocking=True, when=last.completed_time)]
+        # It says why the last run did not happen; the next may well run (its condition then decides).
+        return [Fact(text=text, source=source, when=last.completed_time)]
     if not last.state.is_failure:
         return []
     failed = _task_named(graph, last.first_error_task)
