@@ -46,10 +46,12 @@ async def test_w_says_the_root_and_the_predecessor_are_suspended_and_where_it_re
         root, before, name = await _open_why(pilot, h)
         screen = pilot.app.screen
         assert isinstance(screen, WhyScreen)
-        text = screen.body().plain
+        text = screen.plain()
         assert f"2 things stop {name} from running (✗ below)." in text
         assert f"✗ its root {root} was suspended now: the graph's schedule does not fire" in text
         assert f"✗ predecessor {before} is suspended: it is skipped, so {name}" in text
+        # Its runs say failures did not suspend it (one failure in a row, not ten): said, not guessed.
+        assert "· not suspended by suspend_task_after_num_failures=10: its last 10 runs show " in text
         # Where it was read: the request the adapter sent, and the field.
         assert f"/tasks/{root}/dependents · state" in text
         # Nothing more to run: the schedule's next run is not promised while the root is suspended.

@@ -7,6 +7,8 @@ was read from. Every word that came from the server (names, conditions, reasons)
 
 from __future__ import annotations
 
+from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -67,7 +69,31 @@ class WhyScreen(PolledScreen):
     def render_rows(self) -> None:
         self.query_one("#why-body", Static).update(self.body())
 
-    def body(self) -> Text:
+    def body(self) -> RenderableType:
+        """The verdict, then one row per fact: its mark in a column of its own, so a long fact or
+        source (a Snowflake path is wider than 80 columns) wraps under its words, not under the mark."""
+        head = self.heading()
+        found = self.explanation
+        if found is None or not found.facts:
+            return head
+        rows = Table.grid(expand=True)
+        rows.add_column(width=2, no_wrap=True)
+        rows.add_column(ratio=1)
+        for fact in found.facts:
+            mark, words = self.fact_cells(fact)
+            rows.add_row("", "")
+            rows.add_row(mark, words)
+        return Group(head, rows)
+
+    def plain(self) -> str:
+        """What the screen says, as text (for tests and for copying)."""
+        lines = [self.heading().plain.rstrip("\n")]
+        for fact in self.explanation.facts if self.explanation else ():
+            mark, words = self.fact_cells(fact)
+            lines += ["", f"{mark.plain}{words.plain}"]
+        return "\n".join(lines)
+
+    def heading(self) -> Text:
         out = Text()
         out.append(safe_text(self.task_data.qualified_name), style="bold")
         out.append("\n\n")
@@ -78,24 +104,19 @@ class WhyScreen(PolledScreen):
             return out
         upcoming = self.due(found.next_run).plain if found.next_run else ""
         out.append(safe_text(found.verdict(upcoming)), style="bold")
-        out.append("\n")
-        for fact in found.facts:
-            out.append("\n")
-            out.append_text(self.fact_line(fact))
-            out.append("\n")
         if not found.facts:
-            out.append("\nThe server said nothing about it.\n")
+            out.append("\n\nThe server said nothing about it.")
         return out
 
-    def fact_line(self, fact: Fact) -> Text:
+    def fact_cells(self, fact: Fact) -> tuple[Text, Text]:
         colors = self.app.theme_colors  # type: ignore[attr-defined]
         if fact.blocking:
-            mark, style = "✗ ", f"bold {colors['error']}"
+            mark = Text("✗ ", style=f"bold {colors['error']}")
         elif not fact.known:
-            mark, style = "? ", f"bold {colors['warning']}"
+            mark = Text("? ", style=f"bold {colors['warning']}")
         else:
-            mark, style = "· ", ""
-        line = Text(mark, style=style)
+            mark = Text("· ")
+        line = Text()
         moment = Text("")
         if fact.when is not None:
             moment = self.due(fact.when) if fact.due else self.when(fact.when)
@@ -108,5 +129,6 @@ class WhyScreen(PolledScreen):
             line.append(" (")
             line.append_text(moment)
             line.append(")")
-        line.append(f"\n  from {safe_text(fact.source)}", style="dim")
-        return line
+        line.append(f"\nfrom {safe_text(fact.source)}", style="dim")
+        line.overflow = "fold"  # a path wider than the screen breaks inside, never ends in "…"
+        return mark, line

@@ -34,10 +34,12 @@ async def why_not_running(backend: SnowflakeBackend, task: Task) -> list[Fact]:
     root_key = task.root or task.key
     graph = await backend.get_graph(root_key)
     src = _Sources(backend, root_key)
-    current = await backend.current_runs(root_key)
-    completed = await backend.completed_runs(root_key, limit=RECENT_RUNS)
     me = graph.tasks.get(task.key, task)
     root = graph.tasks.get(graph.root, me)
+    current = await backend.current_runs(root_key)
+    # Enough runs to see a whole suspend_task_after_num_failures streak (the API allows 1..10000).
+    recent = max(RECENT_RUNS, min(root.suspend_after_failures or 0, 1000))
+    completed = await backend.completed_runs(root_key, limit=recent)
     facts = [*_states(graph, me, root, completed, src), *_conditions(graph, me, src)]
     facts += _last_run(graph, me, completed, src)
     facts += _overlap(root, current, src)
@@ -100,21 +102,21 @@ def _root_suspended(me: Task, root: Task, completed: list[GraphRun], src: _Sourc
         text += f"; by suspend_task_after_num_failures={limit}: the last {streak} runs failed"
         source += f", suspend_task_after_num_failures; {src.complete} · state"
     facts = [Fact(text=text, source=source, blocking=True, when=root.last_suspended_on)]
-    if limit and streak < limit:
-        seen = (
-            f"the {plural(len(completed), 'run')} it still lists show {streak} failed in a row"
-            if completed
-            else "it lists no run"
+    if limit and streak < limit and len(completed) >= limit:
+        # Failures suspend the root at the limit-th failure in a row: its last runs say it was not that.
+        text = (
+            f"not suspended by suspend_task_after_num_failures={limit}: its last "
+            f"{plural(len(completed), 'run')} show {plural(streak, 'failure')} in a row, not {limit}"
         )
-        facts.append(
-            Fact(
-                text=f"cannot tell from the API whether failures suspended {root.name} "
-                f"(suspend_task_after_num_failures={limit}): complete-graphs keeps about the last hour, "
-                f"and {seen}",
-                source=f"{src.complete} · state",
-                known=False,
-            )
+        facts.append(Fact(text=text, source=f"{src.complete} · state"))
+    elif limit and streak < limit:
+        seen = f"shows {plural(streak, 'failure')} in a row" if completed else "lists no run"
+        text = (
+            f"cannot tell from the API whether failures suspended {root.name} "
+            f"(suspend_task_after_num_failures={limit}): complete-graphs keeps about the last hour, "
+            f"and {seen}"
         )
+        facts.append(Fact(text=text, source=f"{src.complete} · state", known=False))
     return facts
 
 
@@ -201,8 +203,7 @@ def _overlap(root: Task, current: list[GraphRun], src: _Sources) -> list[Fact]:
                 text=f"{since}: with overlap policy NO_OVERLAP no other run starts until it ends (a "
                 "schedule slot due meanwhile is skipped)",
                 source=source,
-                blocking=True,
-                when=run.started_time,
+                when=run.started_time,  # it is running: not what stops it, but what holds the next run
             )
         ]
     if policy == "ALLOW_CHILD_OVERLAP":
