@@ -62,6 +62,15 @@ async def test_w_says_the_root_and_the_predecessor_are_suspended_and_where_it_re
         await pilot.press("escape")
         await harness.settle(pilot)
         assert isinstance(pilot.app.screen, TasksScreen)
+        # From the graph too: W explains the task under the graph's cursor.
+        await pilot.press("t")
+        await harness.settle(pilot)
+        chosen = pilot.app.screen.selected_task
+        assert chosen is not None
+        await pilot.press("W")
+        await harness.settle(pilot)
+        assert isinstance(pilot.app.screen, WhyScreen) and pilot.app.screen.selected_task == chosen
+        assert pilot.app.screen.plain().startswith(chosen.qualified_name)
 
 
 @pytest.mark.parametrize("size", sorted(SIZES))

@@ -90,7 +90,7 @@ class WhyScreen(PolledScreen):
         lines = [self.heading().plain.rstrip("\n")]
         for fact in self.explanation.facts if self.explanation else ():
             mark, words = self.fact_cells(fact)
-            lines += ["", f"{mark.plain}{words.plain}"]
+            lines += ["", mark.plain + words.plain.replace("\n", "\n  ")]
         return "\n".join(lines)
 
     def heading(self) -> Text:
