@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.support import harness
+from tests.waits import palette_prompts, palette_searched, until
 from tui.screens.tasks import TasksScreen
 from tui.screens.why import WhyScreen
 
@@ -71,6 +72,15 @@ async def test_w_says_the_root_and_the_predecessor_are_suspended_and_where_it_re
         await harness.settle(pilot)
         assert isinstance(pilot.app.screen, WhyScreen) and pilot.app.screen.selected_task == chosen
         assert pilot.app.screen.plain().startswith(chosen.qualified_name)
+        # The palette finds it by "why" and opens it on the task list's selection.
+        await pilot.press("escape", "escape")
+        await harness.settle(pilot)
+        await pilot.press("ctrl+p", *"why")
+        await until(pilot, lambda: palette_searched(pilot.app.screen), "the palette's search for why")
+        assert palette_prompts(pilot.app.screen)[0].startswith("Why isn't it running? (explain)")
+        await pilot.press("enter")
+        await harness.settle(pilot)
+        assert isinstance(pilot.app.screen, WhyScreen) and pilot.app.screen.selected_task.name == name
 
 
 @pytest.mark.parametrize("size", sorted(SIZES))
