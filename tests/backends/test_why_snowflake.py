@@ -92,3 +92,25 @@ async def test_a_graph_running_under_no_overlap_and_a_suspended_child(rig: Rig) 
     facts = await _facts(rig, child.key)
     assert _with(facts, f"{child.name} is suspended: its graph runs without it").blocking
     assert _with(facts, f"its root {root.name} was suspended").blocking
+
+
+async def test_allow_child_overlap_with_a_run_executing_cannot_tell_whether_the_root_finished(
+    rig: Rig,
+) -> None:
+    """The REST API has no per-task run state: whether the root of the executing run is done is not
+    known, and the explainer says so rather than guess."""
+    client = rig.backend.client
+    root = models.Task(name="WHY_CHILD_OVERLAP", definition="select 1", overlap_policy="ALLOW_CHILD_OVERLAP",
+                       schedule=models.MinutesSchedule(minutes=60))  # fmt: skip
+    await client.create_task(root)
+    await client.create_task(
+        models.Task(name="WHY_AFTER", definition="select 1", predecessors=["WHY_CHILD_OVERLAP"])
+    )
+    await client.execute_task("WHY_CHILD_OVERLAP")  # a suspended root runs when executed
+    runs = await rig.backend.current_runs("WHY_CHILD_OVERLAP")
+    assert any(r.state.value == "EXECUTING" for r in runs), runs
+    facts = await _facts(rig, "WHY_AFTER")
+    fact = _with(facts, "cannot tell from the API whether the root of run ")
+    assert not fact.known and "with ALLOW_CHILD_OVERLAP the next run waits only for the root" in fact.text
+    assert fact.source.endswith("/dependents · overlap_policy of WHY_CHILD_OVERLAP")
+    assert _with(facts, "its root WHY_CHILD_OVERLAP is suspended").blocking
