@@ -63,3 +63,22 @@ async def test_an_enabled_scheduled_first_task_says_the_api_cannot_tell_its_next
     fact = _with(said.facts, "cannot tell from the API when it runs next: its schedule is")
     assert not fact.known and fact.source.endswith("· start.schedule")
     assert not said.blocking
+
+
+async def test_every_disabled_code_the_tenant_uses_is_said_in_words() -> None:
+    """A larger seeded tenant disables tasks for several reasons (by hand, an owner disabled, a load
+    script changed): each reads in words, with the code as Qlik sent it."""
+    from tui.backends.qlik.explain import DISABLED_WHY
+
+    rig = build_backend(tasks=300, until_failure=False)
+    try:
+        tasks = await rig.backend.list_tasks()
+        by_code = {t.state_reason: t for t in tasks if t.state is TaskState.SUSPENDED and t.state_reason}
+        assert {"MANUALLY", "OWNER-DISABLED", "APP-SCRIPT-UPDATED"} <= set(by_code)
+        for code, task in by_code.items():
+            said = await explain(rig.backend, task)
+            fact = _with(said.facts, f"it is disabled (disabledCode {code}")
+            assert fact.blocking and fact.text.endswith(f"{DISABLED_WHY[code]})")
+    finally:
+        await rig.backend.aclose()
+    assert not rig.checker.errors
