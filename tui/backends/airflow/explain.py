@@ -45,7 +45,7 @@ async def why_not_running(backend: AirflowBackend, task: Task) -> list[Fact]:
             facts += await _task_in_run(backend, client, dag_id, task_id, task, latest[0])
         else:
             facts += await _waiting_in_run(client, dag_id, latest[0])
-    elif task_id is None:
+    else:
         facts.append(Fact(text="it never ran: the server lists no run of it", source=_get(
             client.dag_path(dag_id, "/dagRuns"), "dag_runs")))  # fmt: skip
     facts += _next(client, dag)
