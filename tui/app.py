@@ -37,6 +37,7 @@ from tui.services.journal import ActionJournal
 from tui.services.profiles import ProfileSource
 from tui.services.run_actions import run_action_absent
 from tui.services.run_ages import RunAges
+from tui.services.why import NO_EXPLAINER
 from tui.text_safety import safe_text
 from tui.widgets.header import ConnectionInfo, connection_info
 
@@ -48,7 +49,7 @@ IMPORT_ERRORS_EVERY = 30.0
 
 
 # The views of the selected task's graph, in the console's current profile.
-SCREEN_VIEWS = frozenset({"open_graph", "open_runs", "open_grid", "open_log", "pick_scope", "compare"})
+SCREEN_VIEWS = frozenset({"open_graph", "open_runs", "open_grid", "open_log", "pick_scope", "compare", "why"})
 
 
 def system_clock() -> datetime:
@@ -84,6 +85,7 @@ class DagtopApp(App):
         Binding("I", "open_import_errors", "Import errors", show=False, id="app.import_errors"),
         Binding("y", "handoff", "Hand off", show=False, id="app.handoff"),
         Binding("d", "compare", "Compare with last good", show=False, id="app.compare"),
+        Binding("W", "why", "Why not running?", show=False, id="app.why"),
         Binding("x", "act('execute')", "Execute", id="action.execute"),
         Binding("X", "act('retry-last')", "Retry last", id="action.retry_last"),
         Binding("s", "act('suspend')", "Suspend", id="action.suspend"),
@@ -425,6 +427,23 @@ class DagtopApp(App):
         if not isinstance(self.screen, ImportErrorsScreen):
             self.push_screen(ImportErrorsScreen())
 
+    def action_why(self) -> None:
+        """Why the selected task (or graph) did not run, or will not run next: the backend's facts."""
+        from tui.screens.why import WhyScreen
+
+        absent = self.absent_reason("why")
+        if absent is not None:
+            self.notify(absent, title="No explainer here", timeout=6)
+            return
+        task = self._selected()
+        if task is None:
+            self._say_nothing_selected()
+            return
+        if isinstance(self.screen, WhyScreen):  # W again: asks again, never stacks a second one
+            self.screen.poll_now()
+            return
+        self.push_screen(WhyScreen(task))
+
     def action_pick_scope(self) -> None:
         from tui.screens.scope import ScopePicker
 
@@ -554,6 +573,8 @@ class DagtopApp(App):
             _namespace, action, parameters = parse_action(action)
         if action == "open_import_errors" and not self.backend.capabilities.import_errors:
             return f"{self.connection.backend} has none: {NO_IMPORT_ERRORS}."
+        if action == "why" and not self.backend.capabilities.explain:
+            return f"{self.connection.backend}: {NO_EXPLAINER}."
         if action != "act" or len(parameters) != 1:
             return None
         try:

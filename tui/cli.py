@@ -13,7 +13,9 @@ from collections.abc import Sequence
 
 from tui import __version__
 
-HEADLESS_COMMANDS = frozenset({"get", "exec", "suspend", "resume", "cancel", "delete-run", "mark", "clear"})
+HEADLESS_COMMANDS = frozenset(
+    {"get", "why", "exec", "suspend", "resume", "cancel", "delete-run", "mark", "clear"}
+)
 
 EPILOG = """\
 environment:

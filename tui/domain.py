@@ -313,6 +313,8 @@ class Capabilities(_Frozen):
     import_errors: bool = False
     # Mark a chosen graph run or task run success/failed, clear it, delete a run: ``RunActionsBackend``.
     run_actions: bool = False
+    # Why a task did not run or will not run next, as facts read from the server: ``ExplainBackend``.
+    explain: bool = False
 
 
 class LogChunk(_Frozen):
@@ -328,3 +330,23 @@ class LogChunk(_Frozen):
     # What the log view says above the lines, in the backend's words (e.g. Taipy REST serves no task
     # output: the lines are the job's stack trace).
     note: str | None = None
+
+
+class Fact(_Frozen):
+    """One thing the server says about why a task did not run, or will not run next (``W``).
+
+    ``text`` is in words a user understands, ``source`` names the request and field it was read from
+    (``GET /api/v2/dags/etl · is_paused``). ``blocking``: it stops the task from running (a suspended
+    root, a paused DAG, a BLOCKED job). ``known`` is False where the API cannot tell (a Snowflake
+    ``WHEN`` condition the REST API cannot evaluate): the text then says what cannot be told, never a
+    guess. ``when``: the moment the fact is about (the next scheduled run), shown relative to now
+    where the text says ``{when}`` (after the text when it does not).
+    Texts may hold server words (names, reasons): shown inert, never as markup."""
+
+    text: str
+    source: str
+    blocking: bool = False
+    known: bool = True
+    when: datetime | None = None
+    # ``when`` is when something is due (the next run): once past, it reads "overdue", not "ago".
+    due: bool = False

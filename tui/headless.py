@@ -8,6 +8,7 @@ Commands::
     dagtop get runs NAME [--current|--completed] [--errors-only] [--limit N]
                                           graph runs of NAME's graph (both phases by default)
     dagtop get import-errors              graph files the scheduler cannot load (Airflow)
+    dagtop why NAME                       why NAME did not run or will not run next: tui/headless_why.py
     dagtop exec NAME [--retry-last] [--yes]
     dagtop suspend NAME [--yes]
     dagtop resume NAME [--yes]
@@ -87,7 +88,8 @@ from tui.errors import ActionOutcomeUnknown, BackendError, ConfigError
 from tui.services.task_query import TaskRow
 from tui.text_safety import safe_text
 
-COMMANDS = frozenset({"get", "exec", "suspend", "resume", "cancel", "delete-run", "mark", "clear"})
+COMMANDS = frozenset({"get", "why", "exec", "suspend", "resume", "cancel", "delete-run", "mark", "clear"})
+READS = frozenset({"get", "why"})  # commands that only read: --sandbox, -o json
 _VERBS = {"exec": "execute", "suspend": "suspend", "resume": "resume", "cancel": "cancel"}
 
 
@@ -167,7 +169,9 @@ def register(subparsers: Any) -> None:
             parser.add_argument("--retry-last", action="store_true", help="retry the last failed graph run")
         parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     from tui.headless_runs import register as register_run_actions
+    from tui.headless_why import register as register_why
 
+    register_why(subparsers, _leaf)
     register_run_actions(subparsers, _leaf)
 
 
@@ -211,7 +215,7 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     if args.command == "get" and getattr(args, "errors_only", False) and getattr(args, "current", False):
         raise UsageError("--errors-only shows completed runs; it cannot go with --current")
     settings = load_settings(args, env)
-    if args.command == "get" and getattr(args, "sandbox", False):
+    if args.command in READS and getattr(args, "sandbox", False):
         # Only an explicit --sandbox reads simulated data: a script with a typo must not get fake data.
         chosen = [f for f in ("connection", "url", "backend") if getattr(args, f, None)]
         if chosen:
@@ -221,7 +225,7 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     profile, warnings = resolve_profile(args, env)
     for warning in warnings:
         _err(f"dagtop: warning: {warning}")
-    if args.command == "get":
+    if args.command in READS:
         if profile is None:
             raise UsageError(
                 "no connection configured. Connect with -c NAME (a profile in "
@@ -272,7 +276,18 @@ def _get(profile: Profile, args: argparse.Namespace, settings: Settings, env: Ma
     color = not json_out and rt.use_color(sys.stdout, env)
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
     tz = "UTC" if getattr(args, "utc", False) else settings.timezone  # the main parser's --utc
-    what = args.what
+    what = getattr(args, "what", args.command)  # `dagtop why NAME` reads as a get of its own
+
+    if what == "why":
+        from tui import headless_why
+
+        async def why(backend: Backend) -> Any:
+            if (absent := headless_why.absent(backend)) is not None:
+                raise UsageError(absent)
+            return await headless_why.fetch(backend, args.name)
+
+        found = _call(profile, why)
+        return _print(headless_why.as_json(found) if json_out else headless_why.as_text(found, tz, color))
 
     if what == "tasks":
         return _get_tasks(profile, tz, width, color, json_out)

@@ -494,3 +494,26 @@ def test_get_import_errors_on_a_backend_without_them_says_why(dagtop):
         code, out, err = dagtop("get", "import-errors", "-o", output)
         assert (code, out) == (2, "")
         assert f"snowflake has no import errors: {NO_IMPORT_ERRORS}" in err
+
+
+# ---------------------------------------------------------------------------------------------- why
+
+
+def test_why_says_what_stops_a_task_with_sources_inert_text_and_json(dagtop):
+    """`dagtop why NAME`: the console's W printed once. The hostile task was created suspended (as
+    Snowflake creates tasks) and has a schedule; its name is shown inert."""
+    evil = '"EVIL' + HOSTILE.replace('"', '""') + '"'
+    code, out, err = dagtop("why", evil)
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0].startswith("1 thing stops EVIL") and lines[0].endswith("from running (✗ below).")
+    assert lines[1].startswith("✗ it is suspended: ") and "the graph's schedule does not fire" in lines[1]
+    assert lines[2].startswith("    from GET /api/v2/databases/") and "· state, last_suspended_on" in lines[2]
+    assert live_controls(out) == [] and "\\x1b]52;c;ZXZpbA==\\x07" in out
+    code, out, _ = dagtop("why", evil, "-o", "json")
+    assert code == 0 and live_controls(out) == []
+    body = json.loads(out)
+    assert body["task"].endswith('."EVIL' + HOSTILE.replace('"', '""') + '"')
+    first = body["facts"][0]
+    assert (first["blocking"], first["known"], first["due"]) == (True, True, False)
+    assert first["source"].endswith("· state, last_suspended_on")

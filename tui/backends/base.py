@@ -12,6 +12,7 @@ from typing import Any, Protocol, runtime_checkable
 from tui.action_plan import ActionKind, ActionPlan, ClearOptions, PlanFacts, RunTarget
 from tui.domain import (
     Capabilities,
+    Fact,
     FileImportError,
     Graph,
     GraphRun,
@@ -235,4 +236,15 @@ class RunActionsBackend(Backend, Protocol):
     ) -> str:
         """Send ``kind`` to ``target`` once, re-read, and say what the server shows now; a re-read that
         contradicts the request raises ``ConflictError``."""
+        ...
+
+
+@runtime_checkable
+class ExplainBackend(Backend, Protocol):
+    """Present ONLY when ``capabilities.explain``: why a task did not run or will not run next."""
+
+    async def why_not_running(self, task: Task) -> list[Fact]:
+        """Facts read from the server now about ``task`` (a task or a graph's root): what stops it
+        (blocking), what the API cannot tell (``known=False``) and when it runs next where the server
+        says. Nothing is changed; nothing is guessed."""
         ...

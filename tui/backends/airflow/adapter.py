@@ -18,6 +18,7 @@ from tui.action_plan import ActionKind, PlanFacts
 from tui.backends.airflow import mapping, models
 from tui.backends.airflow.auth import LoginAuth
 from tui.backends.airflow.client import PAGE_LIMIT, AirflowClient, Api
+from tui.backends.airflow.explain import why_not_running
 from tui.backends.airflow.log_error import exception_of
 from tui.backends.airflow.run_actions import AirflowRunActions
 from tui.backends.airflow.wording import AirflowWording, plan_facts
@@ -77,6 +78,7 @@ class AirflowBackend(AirflowRunActions):
         tries=True,
         import_errors=True,
         run_actions=True,
+        explain=True,
     )
 
     wording = AirflowWording()  # what dagtop says about this backend's tasks and actions
@@ -449,6 +451,11 @@ class AirflowBackend(AirflowRunActions):
 
     async def plan_facts(self, kind: ActionKind, task: domain.Task) -> PlanFacts:
         return await plan_facts(self, kind, task)
+
+    async def why_not_running(self, task: domain.Task) -> list[domain.Fact]:
+        """Why a DAG or task did not run: paused, max_active_runs, its task instance in the latest run
+        with the scheduler's dependency report, its pool, the next run."""
+        return await why_not_running(self, task)
 
     async def list_scopes(self) -> list[str]:
         return []

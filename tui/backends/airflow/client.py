@@ -187,6 +187,21 @@ class AirflowClient:
         path = self.run_path(dag_id, run_id, f"/taskInstances/{seg(task_id)}{index}/tries")
         return await self.http.get_all(path, None, self._pages("task_instances"))
 
+    def task_instance_path(self, dag_id: str, run_id: str, task_id: str, suffix: str = "") -> str:
+        return self.run_path(dag_id, run_id, f"/taskInstances/{seg(task_id)}{suffix}")
+
+    async def get_task_instance(self, dag_id: str, run_id: str, task_id: str) -> Any:
+        """One (unmapped) task instance of a run."""
+        return await self.http.get_json(self.task_instance_path(dag_id, run_id, task_id))
+
+    async def dependencies(self, dag_id: str, run_id: str, task_id: str) -> Any:
+        """What stops a task instance from being scheduled, in the scheduler's words: ``{"dependencies":
+        [{"name", "reason"}]}`` (the same path and body in v1 and v2)."""
+        return await self.http.get_json(self.task_instance_path(dag_id, run_id, task_id, "/dependencies"))
+
+    async def get_pool(self, name: str) -> Any:
+        return await self.http.get_json(f"{self.base}/pools/{seg(name)}")
+
     async def get_log(
         self, dag_id: str, run_id: str, task_id: str, try_number: int, token: str | None, map_index: int = -1
     ) -> Any:

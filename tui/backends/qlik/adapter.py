@@ -19,6 +19,7 @@ from tui.action_plan import ActionKind, PlanFacts
 from tui.backends.http import HttpClient, HttpSettings
 from tui.backends.qlik import chains, mapping, models
 from tui.backends.qlik.client import PAGE_LIMIT, QlikClient
+from tui.backends.qlik.explain import why_not_running
 from tui.backends.qlik.wording import QlikWording
 from tui.backends.server_clock import ServerClock
 from tui.errors import ConfigError, ConflictError, NotFoundError
@@ -54,6 +55,7 @@ class QlikBackend:
         acts_on_graph=False,
         batch_runs=False,
         cancel=False,
+        explain=True,
     )
     wording = QlikWording()
 
@@ -308,6 +310,10 @@ class QlikBackend:
         return run is not None and mapping.run_state(run.status) is domain.RunState.EXECUTING
 
     # ----------------------------------------------------------------------------- actions
+
+    async def why_not_running(self, task: domain.Task) -> list[domain.Fact]:
+        """Why ``task`` did not run or will not run next: enabled, its chain, what fires it."""
+        return await why_not_running(self, task)
 
     async def plan_facts(self, kind: ActionKind, task: domain.Task) -> PlanFacts:
         """A start says what is chained after the task; the rest need nothing beforehand."""

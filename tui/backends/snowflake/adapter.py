@@ -13,6 +13,7 @@ from tui.backends.http import HttpClient, HttpSettings
 from tui.backends.server_clock import ServerClock
 from tui.backends.snowflake import mapping
 from tui.backends.snowflake.client import SnowflakeClient
+from tui.backends.snowflake.explain import why_not_running
 from tui.backends.snowflake.identifiers import (
     quote_ident,
     raw_name,
@@ -38,7 +39,13 @@ class SnowflakeBackend:
 
     kind = "snowflake"
     capabilities = domain.Capabilities(
-        execute=True, retry_last=True, suspend_resume=True, task_runs=False, logs=False, scopes=True
+        execute=True,
+        retry_last=True,
+        suspend_resume=True,
+        task_runs=False,
+        logs=False,
+        scopes=True,
+        explain=True,
     )
 
     wording = SnowflakeWording()  # what dagtop says about this backend's tasks and actions
@@ -188,6 +195,10 @@ class SnowflakeBackend:
 
     async def plan_facts(self, kind: ActionKind, task: domain.Task) -> PlanFacts:
         return await plan_facts(self, kind, task)
+
+    async def why_not_running(self, task: domain.Task) -> list[domain.Fact]:
+        """Why ``task`` did not run or will not run next (its graph's states, runs, conditions)."""
+        return await why_not_running(self, task)
 
     async def list_scopes(self) -> list[str]:
         scopes = []

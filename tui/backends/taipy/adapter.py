@@ -21,6 +21,7 @@ from tui.backends.http import HttpClient, HttpSettings
 from tui.backends.server_clock import ServerClock
 from tui.backends.taipy import mapping, models
 from tui.backends.taipy.client import TaipyClient
+from tui.backends.taipy.explain import why_not_running
 from tui.backends.taipy.wording import TaipyWording
 from tui.errors import ConfigError, ConflictError, NotFoundError
 
@@ -69,6 +70,7 @@ class TaipyBackend:
         acts_on_graph=False,  # a scenario, a sequence or a single task is submitted as chosen
         batch_runs=True,  # one read of the whole job list answers for every graph (latest_runs)
         cancel=True,
+        explain=True,
     )
     wording = TaipyWording()
 
@@ -325,6 +327,11 @@ class TaipyBackend:
 
     async def retry_preview(self, root: str) -> list[str]:
         raise ConflictError("Taipy keeps no failed run to retry: submit again")
+
+    async def why_not_running(self, task: domain.Task) -> list[domain.Fact]:
+        """Why ``task`` (a scenario, a sequence or a task) did not run: no schedule, its jobs' states,
+        the data nodes a BLOCKED job waits for."""
+        return await why_not_running(self, task)
 
     async def plan_facts(self, kind: ActionKind, task: domain.Task) -> PlanFacts:
         """Execute names what the submit runs (the graph); cancel names the task's newest unfinished job."""
