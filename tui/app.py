@@ -5,7 +5,8 @@ Built by ``make_app`` so tests get seeded sandbox data, a frozen clock and polli
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from typing import Any, cast
@@ -20,13 +21,17 @@ from textual.screen import Screen
 from tui.action_plan import RUN_ACTIONS, ClearOptions, RunTarget
 from tui.backends.base import NO_IMPORT_ERRORS, Backend, ImportErrorsBackend, ScopedBackend
 from tui.commands import DagtopCommands, TaskJump, palette_commands
+from tui.config.model import NotifySettings
 from tui.domain import FileImportError, GraphRun, Task, TaskRun
 from tui.errors import describe_error
 from tui.services.actions import ActionKind
 from tui.services.journal import ActionJournal
+from tui.services.notify import Notice, Notifier
 from tui.services.profiles import ProfileSource
 from tui.services.run_actions import run_action_absent
 from tui.services.run_ages import RunAges
+from tui.services.snapshots import GraphStatus
+from tui.services.watch import Watcher, WatchEvent
 from tui.text_safety import safe_text
 from tui.widgets.header import ConnectionInfo, connection_info
 
@@ -67,6 +72,8 @@ class DagtopApp(App):
         Binding("e", "show_error", "Last error", show=False, id="app.last_error"),
         Binding("H", "open_history", "Action history", show=False, id="app.history"),
         Binding("I", "open_import_errors", "Import errors", show=False, id="app.import_errors"),
+        # On a graph (its runs' outcomes) or a run (its end): told by toast, bell, desktop, hook.
+        Binding("w", "toggle_watch", "Watch", show=False, id="app.watch"),
         Binding("x", "act('execute')", "Execute", id="action.execute"),
         Binding("X", "act('retry-last')", "Retry last", id="action.retry_last"),
         Binding("s", "act('suspend')", "Suspend", id="action.suspend"),
@@ -92,6 +99,7 @@ class DagtopApp(App):
         keymap: dict[str, str] | None = None,
         profiles: ProfileSource | None = None,
         wall_clock: Clock | None = None,
+        notify_settings: NotifySettings | None = None,
     ) -> None:
         super().__init__()
         self.keymap_overrides = keymap or {}
@@ -114,6 +122,16 @@ class DagtopApp(App):
         # The files the scheduler cannot load, as last read (None: not read, or no such thing here).
         self.import_errors: list[FileImportError] | None = None
         self._import_errors_timer: Any = None
+        # What the user watches (w), and how changes to it are told (services/watch.py, notify/).
+        self.watcher = Watcher()
+        self.notifier = Notifier(
+            notify_settings or NotifySettings(),
+            toast=self._toast_notice,
+            write=self.write_terminal,
+            run_hook=self._run_hook,
+            hook_failed=self._hook_failed,
+        )
+        self._notify_timer: Any = None
 
     def notify(
         self,
@@ -133,6 +151,52 @@ class DagtopApp(App):
             timeout=timeout,
             markup=False,
         )
+
+    # -- watch and notify ------------------------------------------------------------------------------
+    def write_terminal(self, data: str) -> None:
+        """The one place dagtop writes escape sequences of its own to the terminal (bell, OSC 9/777
+        notifications), through the driver as Textual's bell and clipboard do; nothing when headless."""
+        if not self.is_headless and self._driver is not None:
+            self._driver.write(data)
+
+    def watch_feed(self) -> Callable[[Mapping[str, GraphStatus]], None]:
+        """What a graph sweep of the current profile and scope tells its fresh statuses to."""
+        profile, scope = self.connection.profile, self.connection.scope
+
+        def feed(statuses: Mapping[str, GraphStatus]) -> None:
+            self.tell(self.watcher.observe(profile, scope, statuses, self.now()))
+
+        return feed
+
+    def tell(self, events: list[WatchEvent]) -> None:
+        """Hand a poll's events to the notifier; held ones are told when its interval is over."""
+        if events:
+            self.notifier.tell(events, time.monotonic())
+        due = self.notifier.due_in(time.monotonic())
+        if due is not None and self._notify_timer is None:
+            self._notify_timer = self.set_timer(max(0.05, due), self._flush_notices)
+
+    def _flush_notices(self) -> None:
+        self._notify_timer = None
+        self.notifier.flush(time.monotonic())
+        self.tell([])  # more held meanwhile: armed again
+
+    def _toast_notice(self, notice: Notice) -> None:
+        severity = cast(SeverityLevel, notice.severity)
+        self.notify(notice.body, title=notice.title, severity=severity, timeout=15)
+
+    def _run_hook(self, job: Callable[[], None]) -> None:
+        self.run_worker(job, thread=True, group="notify-hook", exit_on_error=False)
+
+    def _hook_failed(self, problem: str) -> None:
+        self.call_from_thread(
+            self.notify, problem, title="Notification command failed", severity="warning", timeout=15
+        )
+
+    def action_toggle_watch(self) -> None:
+        from tui.screens.watching import toggle_watch
+
+        toggle_watch(self)
 
     # -- wiring used by screens ---------------------------------------------------------------------
     def now(self) -> datetime:

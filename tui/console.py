@@ -42,6 +42,7 @@ def launch(profile: Any, settings: Any, *, utc: bool = False, args: Any = None) 
             journal=ActionJournal(default_journal_path()),
             keymap=keymap,
             profiles=from_arguments(args) if args is not None else None,
+            notify_settings=getattr(settings, "notify", None),
             **options,
         )
         theme = getattr(settings, "theme", None)
