@@ -127,7 +127,7 @@ class DagtopApp(App):
         self.notifier = Notifier(
             notify_settings or NotifySettings(),
             toast=self._toast_notice,
-            write=self.write_terminal,
+            write=lambda data: self.write_terminal(data),  # late-bound: a test may observe it
             run_hook=self._run_hook,
             hook_failed=self._hook_failed,
         )

@@ -116,6 +116,7 @@ def console_app(
     interval: float = 5.0,
     auto_poll: bool = False,
     keymap: dict[str, str] | None = None,
+    notify_settings: Any = None,
 ) -> DagtopApp:
     """The console on ``backend`` with the header a sandbox profile gives it; polling by hand unless
     ``auto_poll``, time from ``clock``."""
@@ -138,6 +139,7 @@ def console_app(
         auto_poll=auto_poll,
         journal=ActionJournal(journal_path) if journal_path else None,
         keymap=keymap,
+        notify_settings=notify_settings,
     )
 
 

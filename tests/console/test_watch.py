@@ -1,0 +1,99 @@
+"""`w` watches the chosen graph or run; a change to it is told by toast, terminal bytes and the hook.
+
+One console on the in-process sandbox for all of it: its failures are made with the sandbox's test
+hook (a real run over HTTP, never an invented response).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from tests.support import harness
+from tests.support.harness import select_task, settle
+from tui.config.model import NotifySettings
+from tui.services.watch import WatchTarget
+
+pytestmark = pytest.mark.anyio
+HOSTILE = "boom\x1b]52;c;ZXZpbA==\x07;then"
+
+
+def toasts(app) -> list[str]:
+    return [f"{n.title} | {n.message}" for n in app._notifications]
+
+
+async def test_w_watches_a_graph_and_its_failure_is_told_once_by_toast_bell_desktop_and_hook(tmp_path):
+    out = tmp_path / "hook.jsonl"
+    hook = tmp_path / "hook.py"
+    hook.write_text(f"import sys\nopen({str(out)!r}, 'a').write(sys.stdin.read() + '\\n')\n")
+    settings = NotifySettings(desktop="osc777", command=[sys.executable, str(hook)], min_interval=0)
+    rig = harness.build(notify_settings=settings)
+    engine = rig.sandbox.state.sandbox
+    database, schema = engine.scopes()[0]
+    roots = sorted(t["name"] for t in engine.list_tasks(database, schema, root_only=True))
+    root = roots[0]
+    async with rig.app.run_test(size=(120, 40)) as pilot:
+        app = pilot.app
+        written: list[str] = []
+        app.write_terminal = written.append  # what would reach the terminal
+        await settle(pilot)
+        await select_task(pilot, root)
+        await pilot.press("w")
+        assert f"Watching {root} | told when a run of it fails, succeeds or is overdue" in toasts(app)[-1]
+        assert "also by bell, desktop (OSC777), command" in toasts(app)[-1]
+        target = WatchTarget.graph(
+            app.connection.profile, app.connection.scope, f"{database}.{schema}.{root}"
+        )
+        assert app.watcher.is_watching(target)
+
+        engine.record_failed_run(database, schema, root, message=HOSTILE)
+        app.screen.poll_now()
+        await settle(pilot)
+        told = [t for t in toasts(app) if t.startswith(f"{root} failed")]
+        assert len(told) == 1 and "boom\\x1b]52" in told[0]  # the server's text, inert
+        assert (
+            len(written) == 1
+            and written[0].startswith("\x1b]777;notify;")
+            and written[0].endswith("\x07\x07")
+        )
+        assert written[0].count(";") == 3 and "\x1b]52" not in written[0]
+        [line] = out.read_text().splitlines()
+        payload = json.loads(line)
+        assert payload["events"][0]["kind"] == "failed" and payload["events"][0]["graph"].endswith(root)
+
+        app.screen.poll_now()  # seen again: told once
+        await settle(pilot)
+        assert len([t for t in toasts(app) if t.startswith(f"{root} failed")]) == 1 and len(written) == 1
+
+        await pilot.press("t")  # the graph screen: the same graph, w stops watching it
+        await settle(pilot)
+        await pilot.press("w")
+        assert toasts(app)[-1].endswith(f"Stopped watching {root}.")
+        assert not app.watcher.targets()
+
+
+async def test_w_on_a_run_detail_tells_when_that_run_finishes():
+    rig = harness.build(notify_settings=NotifySettings(bell=False, min_interval=0))
+    engine = rig.sandbox.state.sandbox
+    database, schema = engine.scopes()[0]
+    root = sorted(t["name"] for t in engine.list_tasks(database, schema, root_only=True))[-1]
+    engine.execute(database, schema, root)
+    async with rig.app.run_test(size=(120, 40)) as pilot:
+        app = pilot.app
+        await settle(pilot)
+        await select_task(pilot, root)
+        await pilot.press("3")  # current runs of the chosen graph
+        await settle(pilot)
+        run = app.screen.selected_run
+        assert run is not None and not run.state.is_finished
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("w")
+        assert toasts(app)[-1].startswith(f"Watching run {run.run_id} of {root} | told when it finishes")
+        rig.advance(6 * 3600)  # long enough for any run of the sandbox to end
+        app.screen.poll_now()
+        await settle(pilot)
+        assert any(t.startswith(f"{root} run {run.run_id} finished: ") for t in toasts(app)), toasts(app)
+        assert not app.watcher.targets()  # told once, then forgotten
