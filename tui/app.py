@@ -5,6 +5,7 @@ Built by ``make_app`` so tests get seeded sandbox data, a frozen clock and polli
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -27,6 +28,7 @@ from tui.errors import describe_error
 from tui.services.actions import ActionKind
 from tui.services.journal import ActionJournal
 from tui.services.notify import Notice, Notifier
+from tui.services.notify.terminal import through_tmux
 from tui.services.profiles import ProfileSource
 from tui.services.run_actions import run_action_absent
 from tui.services.run_ages import RunAges
@@ -132,6 +134,7 @@ class DagtopApp(App):
             hook_failed=self._hook_failed,
         )
         self._notify_timer: Any = None
+        self._behind_tmux = bool(os.environ.get("TMUX"))  # desktop notifications need its passthrough
 
     def notify(
         self,
@@ -157,7 +160,7 @@ class DagtopApp(App):
         """The one place dagtop writes escape sequences of its own to the terminal (bell, OSC 9/777
         notifications), through the driver as Textual's bell and clipboard do; nothing when headless."""
         if not self.is_headless and self._driver is not None:
-            self._driver.write(data)
+            self._driver.write(through_tmux(data) if self._behind_tmux else data)
 
     def watch_feed(self) -> Callable[[Mapping[str, GraphStatus]], None]:
         """What a graph sweep of the current profile and scope tells its fresh statuses to."""

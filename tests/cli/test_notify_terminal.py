@@ -81,6 +81,7 @@ def test_a_watched_graph_failing_rings_the_bell_and_raises_a_desktop_notificatio
             'token_env = "SB_TOKEN"\npoll_interval = 0.5\n'
         )
         env = {**os.environ, "DAGTOP_CONFIG": str(config_file), "SB_TOKEN": TOKEN, "TERM": "xterm-256color"}
+        env.pop("TMUX", None)  # a terminal of its own, not the tmux the tests may run in
         terminal = Terminal([sys.executable, "-m", "tui", "-c", "sb"], env)
         try:
             terminal.read_until(b"checked within")  # every graph's status is in: the watch starts from it

@@ -13,7 +13,7 @@ from tui.config.model import NotifySettings
 from tui.services.notify import Notifier, notice_for
 from tui.services.notify.hook import HookRunner, hook_env, run_hook
 from tui.services.notify.policy import NotifyPolicy
-from tui.services.notify.terminal import terminal_bytes
+from tui.services.notify.terminal import terminal_bytes, through_tmux
 from tui.services.watch import EventKind, WatchEvent
 
 HOSTILE = "x;y\x07\x1b]52;c;ZXZpbA==\x07\x1b]777;notify;pwned;body"
@@ -135,3 +135,8 @@ def test_the_notifier_toasts_always_and_writes_and_runs_the_hook_as_configured(t
     assert written == ["\x1b]9;LOAD failed: prod · DB.S\x07\x07"]
     assert notifier.tell([event("B", "2")], now=1.0) is None and notifier.due_in(1.0) == 59.0
     assert notifier.flush(61.0).title == "B failed" and notifier.due_in(61.0) is None
+
+
+def test_behind_tmux_the_desktop_notification_goes_through_its_passthrough_and_the_bell_stays():
+    data = terminal_bytes("LOAD failed", "prod", bell=True, desktop="osc9")
+    assert through_tmux(data) == "\x1bPtmux;\x1b\x1b]9;LOAD failed: prod\x07\x1b\\\x07"

@@ -7,6 +7,8 @@ on ConEmu/Windows Terminal), so a task name can neither end the sequence nor sta
 
 from __future__ import annotations
 
+import re
+
 from tui.services.notify.text import inert
 
 BEL = "\x07"
@@ -31,3 +33,13 @@ def terminal_bytes(title: str, body: str, *, bell: bool, desktop: str) -> str:
     if bell:
         out += BEL
     return out
+
+
+_OSC_SEQUENCE = re.compile("\x1b\\][^\x07\x1b]*\x07")
+
+
+def through_tmux(data: str) -> str:
+    """``data`` for a terminal behind tmux: each OSC sequence wrapped in tmux's passthrough (DCS
+    ``tmux;`` with every ESC doubled), which tmux 3.3+ forwards with ``allow-passthrough on``; the bell
+    is left to tmux itself (it flags the window)."""
+    return _OSC_SEQUENCE.sub(lambda m: "\x1bPtmux;" + m.group().replace("\x1b", "\x1b\x1b") + "\x1b\\", data)
