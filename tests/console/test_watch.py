@@ -67,6 +67,25 @@ async def test_w_watches_a_graph_and_its_failure_is_told_once_by_toast_bell_desk
         await settle(pilot)
         assert len([t for t in toasts(app) if t.startswith(f"{root} failed")]) == 1 and len(written) == 1
 
+        # The whole profile watched (the inbox's kind): a burst of failures is one notification, and
+        # what comes within the interval after it is told together when the interval is over.
+        app.watcher.watch(WatchTarget.whole_profile(app.connection.profile))
+        app.screen.poll_now()
+        await settle(pilot)  # the baseline of every graph
+        for other in roots[1:4]:
+            engine.record_failed_run(database, schema, other, message="burst")
+        app.screen.poll_now()
+        await settle(pilot)
+        assert toasts(app)[-1].startswith("3 graphs failed | ") and len(written) == 2
+        app.notifier.policy.min_interval = 0.3
+        engine.record_failed_run(database, schema, roots[4], message="late")
+        app.screen.poll_now()
+        await settle(pilot)
+        assert len(written) == 2  # held: the last notification was less than the interval ago
+        await pilot.pause(0.5)
+        assert toasts(app)[-1].startswith(f"{roots[4]} failed") and len(written) == 3
+        app.watcher.unwatch(WatchTarget.whole_profile(app.connection.profile))
+
         await pilot.press("t")  # the graph screen: the same graph, w stops watching it
         await settle(pilot)
         await pilot.press("w")
@@ -74,8 +93,9 @@ async def test_w_watches_a_graph_and_its_failure_is_told_once_by_toast_bell_desk
         assert not app.watcher.targets()
 
 
-async def test_w_on_a_run_detail_tells_when_that_run_finishes():
-    rig = harness.build(notify_settings=NotifySettings(bell=False, min_interval=0))
+async def test_w_on_a_run_detail_tells_when_that_run_finishes_and_a_broken_hook_is_said(tmp_path):
+    missing = str(tmp_path / "no-such-hook")
+    rig = harness.build(notify_settings=NotifySettings(bell=False, min_interval=0, command=[missing]))
     engine = rig.sandbox.state.sandbox
     database, schema = engine.scopes()[0]
     root = sorted(t["name"] for t in engine.list_tasks(database, schema, root_only=True))[-1]
@@ -97,3 +117,4 @@ async def test_w_on_a_run_detail_tells_when_that_run_finishes():
         await settle(pilot)
         assert any(t.startswith(f"{root} run {run.run_id} finished: ") for t in toasts(app)), toasts(app)
         assert not app.watcher.targets()  # told once, then forgotten
+        assert f"Notification command failed | cannot run {missing}: No such file or directory" in toasts(app)
