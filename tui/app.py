@@ -5,6 +5,7 @@ Built by ``make_app`` so tests get seeded sandbox data, a frozen clock and polli
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -135,6 +136,8 @@ class DagtopApp(App):
         )
         self._notify_timer: Any = None
         self._behind_tmux = bool(os.environ.get("TMUX"))  # desktop notifications need its passthrough
+        self._watch_fed: dict[tuple[str, str, str], float] = {}  # when each watched graph was last read
+        self._watch_timer: Any = None
 
     def notify(
         self,
@@ -167,9 +170,34 @@ class DagtopApp(App):
         profile, scope = self.connection.profile, self.connection.scope
 
         def feed(statuses: Mapping[str, GraphStatus]) -> None:
+            fed = time.monotonic()
+            self._watch_fed.update({(profile, scope, root): fed for root in statuses})
             self.tell(self.watcher.observe(profile, scope, statuses, self.now()))
 
         return feed
+
+    @work(group="watch-poll", exclusive=True, exit_on_error=False)
+    async def poll_watches(self) -> None:
+        """Read what is watched and no screen has read lately (services/watch_poll.py), so a watch is
+        told whatever screen is open; then again a poll later."""
+        from tui.services.watch_poll import read_watched
+
+        self._watch_timer = None
+        interval, backend = self.connection.poll_interval, self.backend
+        profile, scope = self.connection.profile, self.connection.scope
+        since = time.monotonic() - 1.5 * interval
+        fed = self._watch_fed
+        stale = [
+            r for r in self.watcher.roots(profile, scope) if fed.get((profile, scope, r), -math.inf) < since
+        ]
+        if self.watcher.wants(profile, scope) and not self.polling_paused:
+            try:
+                events = await read_watched(backend, self.watcher, profile, scope, stale, self.now())
+            except Exception:  # the screens say when the server fails; the next poll tries again
+                events = []
+            self.tell(events)
+        if self.auto_poll:
+            self._watch_timer = self.set_timer(interval, self.poll_watches)
 
     def tell(self, events: list[WatchEvent]) -> None:
         """Hand a poll's events to the notifier; held ones are told when its interval is over."""
@@ -250,6 +278,7 @@ class DagtopApp(App):
             self.set_keymap(self.keymap_overrides)
         self.push_screen(TasksScreen())
         self.watch_import_errors()
+        self.poll_watches()
 
     @work(group="import-errors", exclusive=True, exit_on_error=False)
     async def watch_import_errors(self) -> None:

@@ -93,28 +93,43 @@ async def test_w_watches_a_graph_and_its_failure_is_told_once_by_toast_bell_desk
         assert not app.watcher.targets()
 
 
-async def test_w_on_a_run_detail_tells_when_that_run_finishes_and_a_broken_hook_is_said(tmp_path):
+async def test_w_on_a_run_is_told_when_it_finishes_on_whatever_screen_and_a_broken_hook_is_said(tmp_path):
     missing = str(tmp_path / "no-such-hook")
-    rig = harness.build(notify_settings=NotifySettings(bell=False, min_interval=0, command=[missing]))
+    settings = NotifySettings(bell=False, min_interval=0, command=[missing])
+    # A short poll interval: a graph no screen read for 1.5 intervals is read by the app's own watch poll.
+    rig = harness.build(notify_settings=settings, interval=0.2)
     engine = rig.sandbox.state.sandbox
     database, schema = engine.scopes()[0]
-    root = sorted(t["name"] for t in engine.list_tasks(database, schema, root_only=True))[-1]
-    engine.execute(database, schema, root)
+    roots = sorted(t["name"] for t in engine.list_tasks(database, schema, root_only=True))
+    first, second = roots[-1], roots[-2]
+    engine.execute(database, schema, first)
+    engine.execute(database, schema, second)
     async with rig.app.run_test(size=(120, 40)) as pilot:
         app = pilot.app
         await settle(pilot)
-        await select_task(pilot, root)
-        await pilot.press("3")  # current runs of the chosen graph
-        await settle(pilot)
-        run = app.screen.selected_run
-        assert run is not None and not run.state.is_finished
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("w")
-        assert toasts(app)[-1].startswith(f"Watching run {run.run_id} of {root} | told when it finishes")
+        runs = {}
+        for root in (second, first):  # the first one's run is watched from its detail
+            await pilot.press("1")
+            await select_task(pilot, root)
+            await pilot.press("3")  # current runs of the chosen graph
+            await settle(pilot)
+            runs[root] = run = app.screen.selected_run
+            assert run is not None and not run.state.is_finished
+            if root == first:
+                await pilot.press("enter")
+                await settle(pilot)
+            await pilot.press("w")
+            assert toasts(app)[-1].startswith(f"Watching run {run.run_id} of {root} | told when it finishes")
         rig.advance(6 * 3600)  # long enough for any run of the sandbox to end
-        app.screen.poll_now()
+        app.screen.poll_now()  # the run detail reads its run
         await settle(pilot)
-        assert any(t.startswith(f"{root} run {run.run_id} finished: ") for t in toasts(app)), toasts(app)
-        assert not app.watcher.targets()  # told once, then forgotten
-        assert f"Notification command failed | cannot run {missing}: No such file or directory" in toasts(app)
+        assert any(t.startswith(f"{first} run {runs[first].run_id} finished: ") for t in toasts(app))
+        # The other run is on no screen: the app's watch poll reads its graph.
+        assert not any(t.startswith(f"{second} run ") for t in toasts(app))
+        await pilot.pause(0.4)
+        app.poll_watches()
+        await settle(pilot)
+        assert any(t.startswith(f"{second} run {runs[second].run_id} finished: ") for t in toasts(app))
+        assert not app.watcher.targets()  # each told once, then forgotten
+        failed = [t for t in toasts(app) if t.startswith("Notification command failed")]
+        assert failed == [f"Notification command failed | cannot run {missing}: No such file or directory"]

@@ -190,6 +190,17 @@ class Watcher:
             )
         )
 
+    def runs(self, profile: str, scope: str) -> list[tuple[str, str]]:
+        """The runs watched in ``profile``/``scope``: (graph root, run id)."""
+        return [
+            (t.root, t.run_id)
+            for t in self._watches
+            if t.root is not None
+            and t.run_id is not None
+            and t.profile == profile
+            and t.scope in (None, scope)
+        ]
+
     def wants(self, profile: str, scope: str) -> bool:
         """Whether anything is watched in ``profile``/``scope`` (a poll with nothing to observe is free)."""
         return any(t.profile == profile and t.scope in (None, scope) for t in self._watches)
