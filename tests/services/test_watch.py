@@ -111,3 +111,16 @@ def test_a_graph_and_a_profile_watch_seeing_one_failure_give_one_event():
     watcher.watch(WatchTarget.whole_profile("prod"))
     watcher.observe("prod", "DB.S", {ROOT: status(None)}, T0)
     assert len(watcher.observe("prod", "DB.S", {ROOT: status(run("2", RunState.FAILED, 1))}, T0)) == 1
+
+
+def test_watching_again_starts_from_now_not_from_what_the_earlier_watch_saw():
+    watcher = graph_watcher()
+    target = WatchTarget.graph("prod", "DB.S", ROOT)
+    watcher.observe("prod", "DB.S", {ROOT: status(run("1", RunState.SUCCEEDED))}, T0)
+    watcher.unwatch(target)
+    watcher.watch(target, "LOAD")  # meanwhile run 2 failed: that is not news to this watch
+    assert watcher.observe("prod", "DB.S", {ROOT: status(run("2", RunState.FAILED, 1))}, T0) == []
+    watcher.unwatch(target)
+    watcher.watch(target, "LOAD", baseline=status(run("2", RunState.FAILED, 1)))
+    [event] = watcher.observe("prod", "DB.S", {ROOT: status(run("3", RunState.FAILED, 2))}, T0)
+    assert event.run_id == "3"

@@ -160,8 +160,13 @@ class Watcher:
     def watch(self, target: WatchTarget, name: str = "", baseline: GraphStatus | None = None) -> None:
         """Watch ``target``; ``baseline``: its graph's status now, if known (else the next poll's)."""
         self._watches[target] = name or (target.root or target.profile).rsplit(".", 1)[-1]
-        if baseline is not None and target.root is not None:
-            self._previous.setdefault((target.profile, target.scope or "", target.root), baseline)
+        if target.root is not None and target.run_id is None:
+            # What was kept from an earlier watch is old: what changed since is not news.
+            key = (target.profile, target.scope or "", target.root)
+            if baseline is not None:
+                self._previous[key] = baseline
+            else:
+                self._previous.pop(key, None)
 
     def unwatch(self, target: WatchTarget) -> None:
         self._watches.pop(target, None)
