@@ -165,14 +165,19 @@ class DagtopApp(App):
         if not self.is_headless and self._driver is not None:
             self._driver.write(through_tmux(data) if self._behind_tmux else data)
 
-    def watch_feed(self) -> Callable[[Mapping[str, GraphStatus]], None]:
-        """What a graph sweep of the current profile and scope tells its fresh statuses to."""
-        profile, scope = self.connection.profile, self.connection.scope
+    def watch_feed(
+        self, profile: str | None = None, scope: str | None = None, now: Clock | None = None
+    ) -> Callable[[Mapping[str, GraphStatus]], None]:
+        """What a graph sweep tells its fresh statuses to (``GraphSweep(listener=...)``): of the current
+        profile and scope unless named (a sweep of another profile: ``now`` on that server's clock)."""
+        profile = self.connection.profile if profile is None else profile
+        scope = self.connection.scope if scope is None else scope
+        now = now or self.now
 
         def feed(statuses: Mapping[str, GraphStatus]) -> None:
             fed = time.monotonic()
             self._watch_fed.update({(profile, scope, root): fed for root in statuses})
-            self.tell(self.watcher.observe(profile, scope, statuses, self.now()))
+            self.tell(self.watcher.observe(profile, scope, statuses, now()))
 
         return feed
 
