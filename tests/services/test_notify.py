@@ -32,6 +32,8 @@ def test_a_burst_of_40_failures_is_one_notification_and_later_ones_wait_for_the_
     assert len(told) == 40
     assert notice_for(told).title == "40 graphs failed"
     assert notice_for(told).body == "G0, G1, G2, G3, G4 and 35 more"
+    many = notice_for([event(f"G{n}", str(n)) for n in range(5000)]).as_json()
+    assert many["count"] == 5000 and len(many["events"]) == 100
     # Within the interval: held, then told together once it is over.
     assert policy.offer([event("A", "a"), event("B", "b", EventKind.SUCCEEDED)], now=110.0) == []
     assert policy.due_in(110.0) == 20.0 and policy.flush(120.0) == []

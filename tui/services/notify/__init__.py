@@ -18,6 +18,8 @@ from tui.services.watch import EventKind, WatchEvent
 
 __all__ = ["Notice", "Notifier", "notice_for"]
 
+HOOK_EVENTS = 100  # events listed in the hook's JSON: a burst of thousands is one notification, not a dump
+
 
 @dataclass(frozen=True)
 class Notice:
@@ -35,11 +37,11 @@ class Notice:
         return "warning" if EventKind.OVERDUE in kinds else "information"
 
     def as_json(self) -> dict[str, Any]:
-        """The hook's stdin: every text field inert, secrets masked."""
-        events = [
-            {k: inert(v) if isinstance(v, str) else v for k, v in e.as_json().items()} for e in self.events
-        ]
-        return {"title": self.title, "body": self.body, "count": len(events), "events": events}
+        """The hook's stdin: every text field inert, secrets masked; the first ``HOOK_EVENTS`` events
+        (``count`` says how many there were)."""
+        shown = self.events[:HOOK_EVENTS]
+        events = [{k: inert(v) if isinstance(v, str) else v for k, v in e.as_json().items()} for e in shown]
+        return {"title": self.title, "body": self.body, "count": len(self.events), "events": events}
 
 
 def notice_for(events: Sequence[WatchEvent]) -> Notice:
