@@ -175,8 +175,12 @@ class DagtopApp(App):
         now = now or self.now
 
         def feed(statuses: Mapping[str, GraphStatus]) -> None:
+            if not self.watcher.wants(profile, scope):
+                return  # nothing watched there: a sweep's batch costs nothing more
             fed = time.monotonic()
-            self._watch_fed.update({(profile, scope, root): fed for root in statuses})
+            for root in self.watcher.roots(profile, scope):
+                if root in statuses:
+                    self._watch_fed[profile, scope, root] = fed
             self.tell(self.watcher.observe(profile, scope, statuses, now()))
 
         return feed
