@@ -15,6 +15,7 @@ from tests.support import harness
 from tests.support.harness import select_task, settle
 from tui.config.model import NotifySettings
 from tui.services.watch import WatchTarget
+from tui.widgets.header import HeaderBar
 
 pytestmark = pytest.mark.anyio
 HOSTILE = "boom\x1b]52;c;ZXZpbA==\x07;then"
@@ -47,6 +48,7 @@ async def test_w_watches_a_graph_and_its_failure_is_told_once_by_toast_bell_desk
             app.connection.profile, app.connection.scope, f"{database}.{schema}.{root}"
         )
         assert app.watcher.is_watching(target)
+        assert "watching 1 · " in app.screen.query_one(HeaderBar).content
 
         engine.record_failed_run(database, schema, root, message=HOSTILE)
         app.screen.poll_now()
@@ -91,6 +93,7 @@ async def test_w_watches_a_graph_and_its_failure_is_told_once_by_toast_bell_desk
         await pilot.press("w")
         assert toasts(app)[-1].endswith(f"Stopped watching {root}.")
         assert not app.watcher.targets()
+        assert "watching" not in app.screen.query_one(HeaderBar).content
 
 
 async def test_w_on_a_run_is_told_when_it_finishes_on_whatever_screen_and_a_broken_hook_is_said(tmp_path):

@@ -54,7 +54,15 @@ def channels(app: Any) -> str:
 
 
 def toggle_watch(app: Any) -> None:
-    """Watch the run or graph chosen on the current screen, or stop watching it; say which."""
+    """Watch the run or graph chosen on the current screen, or stop watching it; say which (a toast,
+    and the header's count of watches)."""
+    _toggle(app)
+    refresh = getattr(app.screen, "refresh_header", None)
+    if callable(refresh):
+        refresh()
+
+
+def _toggle(app: Any) -> None:
     screen = app.screen
     task: Task | None = getattr(screen, "selected_task", None)
     run = chosen_run(screen)
