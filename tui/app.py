@@ -135,6 +135,7 @@ class DagtopApp(App):
             hook_failed=self._hook_failed,
         )
         self._notify_timer: Any = None
+        self.notify_clock: Callable[[], float] = time.monotonic  # the rate limit's clock (tests: their own)
         self._behind_tmux = bool(os.environ.get("TMUX"))  # desktop notifications need its passthrough
         self._watch_fed: dict[tuple[str, str, str], float] = {}  # when each watched graph was last read
         self._watch_timer: Any = None
@@ -211,14 +212,14 @@ class DagtopApp(App):
     def tell(self, events: list[WatchEvent]) -> None:
         """Hand a poll's events to the notifier; held ones are told when its interval is over."""
         if events:
-            self.notifier.tell(events, time.monotonic())
-        due = self.notifier.due_in(time.monotonic())
+            self.notifier.tell(events, self.notify_clock())
+        due = self.notifier.due_in(self.notify_clock())
         if due is not None and self._notify_timer is None:
             self._notify_timer = self.set_timer(max(0.05, due), self._flush_notices)
 
     def _flush_notices(self) -> None:
         self._notify_timer = None
-        self.notifier.flush(time.monotonic())
+        self.notifier.flush(self.notify_clock())
         self.tell([])  # more held meanwhile: armed again
 
     def _toast_notice(self, notice: Notice) -> None:
