@@ -5,7 +5,10 @@ Built by ``make_app`` so tests get seeded sandbox data, a frozen clock and polli
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import math
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from typing import Any, cast
@@ -27,16 +30,21 @@ from tui.backends.base import (
     TaskRunBackend,
 )
 from tui.commands import DagtopCommands, TaskJump, palette_commands
+from tui.config.model import NotifySettings
 from tui.domain import FileImportError, GraphRun, Task, TaskRun
 from tui.errors import describe_error
 from tui.services.actions import ActionKind
 from tui.services.inbox.acks import AckStore
 from tui.services.inbox.registry import Opened, ProfileRegistry
-from tui.services.inbox.service import InboxService
+from tui.services.inbox.service import InboxService, now_for
 from tui.services.journal import ActionJournal
+from tui.services.notify import Notice, Notifier
+from tui.services.notify.terminal import through_tmux
 from tui.services.profiles import ProfileSource
 from tui.services.run_actions import run_action_absent
 from tui.services.run_ages import RunAges
+from tui.services.snapshots import GraphStatus
+from tui.services.watch import Watcher, WatchEvent
 from tui.services.why import NO_EXPLAINER
 from tui.text_safety import safe_text
 from tui.widgets.header import ConnectionInfo, connection_info
@@ -86,6 +94,8 @@ class DagtopApp(App):
         Binding("y", "handoff", "Hand off", show=False, id="app.handoff"),
         Binding("d", "compare", "Compare with last good", show=False, id="app.compare"),
         Binding("W", "why", "Why not running?", show=False, id="app.why"),
+        # On a graph (its runs' outcomes) or a run (its end): told by toast, bell, desktop, hook.
+        Binding("w", "toggle_watch", "Watch", show=False, id="app.watch"),
         Binding("x", "act('execute')", "Execute", id="action.execute"),
         Binding("X", "act('retry-last')", "Retry last", id="action.retry_last"),
         Binding("s", "act('suspend')", "Suspend", id="action.suspend"),
@@ -113,6 +123,7 @@ class DagtopApp(App):
         wall_clock: Clock | None = None,
         acks: AckStore | None = None,
         home: str = "tasks",
+        notify_settings: NotifySettings | None = None,
     ) -> None:
         super().__init__()
         self.keymap_overrides = keymap or {}
@@ -140,6 +151,24 @@ class DagtopApp(App):
         self._import_errors_timer: Any = None
         self.inbox = InboxService(self.registry, acks or AckStore(None), self.wall)
         self._inbox_timer: Any = None
+        # What the user watches (w), and how changes to it are told (services/watch.py, notify/).
+        self.watcher = Watcher()
+        self.notifier = Notifier(
+            notify_settings or NotifySettings(),
+            toast=self._toast_notice,
+            write=lambda data: self.write_terminal(data),  # late-bound: a test may observe it
+            run_hook=self._run_hook,
+            hook_failed=self._hook_failed,
+        )
+        self._notify_timer: Any = None
+        self.notify_clock: Callable[[], float] = time.monotonic  # the rate limit's clock (tests: their own)
+        self._behind_tmux = bool(os.environ.get("TMUX"))  # desktop notifications need its passthrough
+        self._watch_fed: dict[tuple[str, str, str], float] = {}  # when each watched graph was last read
+        self._watch_timer: Any = None
+        # Every status store (the task list's, the inbox's of every profile) feeds the watcher.
+        self.inbox.listener_for = lambda profile, scope: self.watch_feed(
+            profile, scope, now=lambda: now_for(self.inbox, profile)
+        )
 
     @property
     def profiles(self) -> ProfileSource | None:
@@ -167,6 +196,86 @@ class DagtopApp(App):
             timeout=timeout,
             markup=False,
         )
+
+    # -- watch and notify ------------------------------------------------------------------------------
+    def write_terminal(self, data: str) -> None:
+        """The one place dagtop writes escape sequences of its own to the terminal (bell, OSC 9/777
+        notifications), through the driver as Textual's bell and clipboard do; nothing when headless."""
+        if not self.is_headless and self._driver is not None:
+            self._driver.write(through_tmux(data) if self._behind_tmux else data)
+
+    def watch_feed(
+        self, profile: str | None = None, scope: str | None = None, now: Clock | None = None
+    ) -> Callable[[Mapping[str, GraphStatus]], None]:
+        """What a graph sweep tells its fresh statuses to (``GraphSweep(listener=...)``): of the current
+        profile and scope unless named (a sweep of another profile: ``now`` on that server's clock)."""
+        profile = self.connection.profile if profile is None else profile
+        scope = self.connection.scope if scope is None else scope
+        now = now or self.now
+
+        def feed(statuses: Mapping[str, GraphStatus]) -> None:
+            if not self.watcher.wants(profile, scope):
+                return  # nothing watched there: a sweep's batch costs nothing more
+            fed = time.monotonic()
+            for root in self.watcher.roots(profile, scope):
+                if root in statuses:
+                    self._watch_fed[profile, scope, root] = fed
+            self.tell(self.watcher.observe(profile, scope, statuses, now()))
+
+        return feed
+
+    @work(group="watch-poll", exclusive=True, exit_on_error=False)
+    async def poll_watches(self) -> None:
+        """Read what is watched and no screen has read lately (services/watch_poll.py), so a watch is
+        told whatever screen is open; then again a poll later."""
+        from tui.services.watch_poll import read_watched
+
+        self._watch_timer = None
+        interval, backend = self.connection.poll_interval, self.backend
+        profile, scope = self.connection.profile, self.connection.scope
+        since = time.monotonic() - 1.5 * interval
+        fed = self._watch_fed
+        stale = [
+            r for r in self.watcher.roots(profile, scope) if fed.get((profile, scope, r), -math.inf) < since
+        ]
+        if self.watcher.wants(profile, scope) and not self.polling_paused:
+            try:
+                events = await read_watched(backend, self.watcher, profile, scope, stale, self.now())
+            except Exception:  # the screens say when the server fails; the next poll tries again
+                events = []
+            self.tell(events)
+        if self.auto_poll:
+            self._watch_timer = self.set_timer(interval, self.poll_watches)
+
+    def tell(self, events: list[WatchEvent]) -> None:
+        """Hand a poll's events to the notifier; held ones are told when its interval is over."""
+        if events:
+            self.notifier.tell(events, self.notify_clock())
+        due = self.notifier.due_in(self.notify_clock())
+        if due is not None and self._notify_timer is None:
+            self._notify_timer = self.set_timer(max(0.05, due), self._flush_notices)
+
+    def _flush_notices(self) -> None:
+        self._notify_timer = None
+        self.notifier.flush(self.notify_clock())
+        self.tell([])  # more held meanwhile: armed again
+
+    def _toast_notice(self, notice: Notice) -> None:
+        severity = cast(SeverityLevel, notice.severity)
+        self.notify(notice.body, title=notice.title, severity=severity, timeout=15)
+
+    def _run_hook(self, job: Callable[[], None]) -> None:
+        self.run_worker(job, thread=True, group="notify-hook", exit_on_error=False)
+
+    def _hook_failed(self, problem: str) -> None:
+        self.call_from_thread(
+            self.notify, problem, title="Notification command failed", severity="warning", timeout=15
+        )
+
+    def action_toggle_watch(self) -> None:
+        from tui.screens.watching import toggle_watch
+
+        toggle_watch(self)
 
     # -- wiring used by screens ---------------------------------------------------------------------
     def now(self) -> datetime:
@@ -216,6 +325,7 @@ class DagtopApp(App):
         if self.keymap_overrides:
             self.set_keymap(self.keymap_overrides)
         self.watch_import_errors()
+        self.poll_watches()
         if self.home == "inbox":  # the task list comes with `1` (no poll of it while the inbox reads)
             self.action_open_inbox()
         else:

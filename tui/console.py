@@ -47,6 +47,7 @@ def launch(profile: Any, settings: Any, *, utc: bool = False, args: Any = None) 
             profiles=profiles,
             acks=AckStore(inbox_acks_file()),
             home="inbox" if _several(profiles) else "tasks",  # "what is broken anywhere?" first
+            notify_settings=getattr(settings, "notify", None),
             **options,
         )
         theme = getattr(settings, "theme", None)

@@ -199,3 +199,37 @@ def test_several_problems_are_all_listed(home, env, parse, write):
         f'{F}: profiles.prod.read_only: expected true or false, got "yes"',
         f'{F}: profiles.prod.pol_interval: unknown key (did you mean "poll_interval"?)',
     ]
+
+
+def test_notify_settings(home, env, parse, write):
+    defaults = load_settings(parse(), env).notify
+    assert (defaults.bell, defaults.desktop, defaults.command) == (True, "off", [])
+    write(
+        home / ".config" / "dagtop" / "config.toml",
+        '[settings.notify]\nbell = false\ndesktop = "osc777"\ncommand = ["/bin/hook", "--flag"]\n'
+        "min_interval = 0\ncommand_timeout = 3\n",
+    )
+    notify = load_settings(parse(), env).notify
+    assert (notify.bell, notify.desktop, notify.command) == (False, "osc777", ["/bin/hook", "--flag"])
+    assert (notify.min_interval, notify.command_timeout) == (0, 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('desktop = "growl"', "settings.notify.desktop: expected 'osc9', 'osc777' or 'off'"),
+        ('bell = "yes"', 'settings.notify.bell: expected true or false, got "yes"'),
+        (
+            'command = "/bin/hook --flag"',
+            "settings.notify.command: expected a list of arguments (argv, no shell)",
+        ),
+        ('command = [""]', "settings.notify.command: the first argument (the program) must not be empty"),
+        ("min_interval = -1", "settings.notify.min_interval:"),
+        ("sound = true", "settings.notify.sound: unknown key"),
+    ],
+)
+def test_bad_notify_settings(home, env, parse, write, text, message):
+    write(home / ".config" / "dagtop" / "config.toml", "[settings.notify]\n" + text + "\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(parse(), env)
+    assert str(info.value).startswith(f"{F}: {message}"), str(info.value)

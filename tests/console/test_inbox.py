@@ -199,3 +199,26 @@ def test_inbox_snapshot(snap_compare, tmp_path, size):
         await pilot.pause()
 
     assert snap_compare(multi.app, terminal_size=size, run_before=before)
+
+
+async def test_w_in_the_inbox_watches_a_whole_other_profile_for_new_failures(multi):
+    engine = multi.staging.sandbox.state.sandbox
+    database, schema = engine.scopes()[-1]  # not the schema the staging profile opens on: "all" covers it
+    root = sorted(t["name"] for t in engine.list_tasks(database, schema, root_only=True))[0]
+    async with multi.app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = multi.app.screen
+        row = next(i for i, p in enumerate(screen.shown) if p.where.profile == "staging")
+        screen.query_one(KeyedTable).move_cursor(row=row, animate=False)
+        await pilot.press("w")
+        assert "Watching profile staging" in [n.title for n in multi.app._notifications]
+        assert "watching staging" in str(screen.query_one("#inbox-status").render())
+        await pilot.press("ctrl+r")  # a poll that changes nothing tells nothing
+        await settle(pilot)
+        before = len(multi.app._notifications)
+        engine.record_failed_run(database, schema, root, message="disk full")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        told = [f"{n.title} | {n.message}" for n in list(multi.app._notifications)[before:]]
+        assert any(root in t and "failed" in t and "disk full" in t for t in told), told
+        assert any(p.where.profile == "staging" and p.graph_name == root for p in screen.shown)

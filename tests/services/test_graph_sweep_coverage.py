@@ -28,3 +28,17 @@ async def test_coverage_follows_each_check_and_the_graphs_asked_about():
     assert again.overdue == 0 and again.oldest == now[0]
     more = list(roots[:5])
     assert sweep.coverage(more, now[0], 5.0).checked == 3, "other graphs: not the kept times"
+
+
+async def test_the_listener_is_told_each_batch_of_fresh_statuses_the_graphs_on_screen_first():
+    h = harness.build(tasks=400, scopes=1, warmup=600, until_failure=False)
+    roots = [t.key for t in await h.backend.list_tasks() if t.is_root]
+    told: list[list[str]] = []
+    sweep = GraphSweep(listener=lambda statuses: told.append(sorted(statuses)))
+
+    async def shown() -> None:
+        pass
+
+    await sweep.refresh(h.backend, roots[:6], roots[:2], h.clock.now, 5.0, shown)
+    assert told == [sorted(roots[:2]), sorted(roots[2:6])]  # what the watcher (w) is fed
+    assert sweep.statuses.keys() == set(roots[:6])

@@ -10,6 +10,13 @@ override the path)::
     theme = "textual-dark"
     keymap = { quit = "ctrl+q" }      # binding id -> key
 
+    [settings.notify]                 # how a change to something watched (w) is told; a toast always
+    bell = true                       # ring the terminal's bell (the default)
+    desktop = "osc9"                  # "osc9", "osc777" (desktop notification by escape sequence) or "off"
+    command = ["/path/to/hook", "--flag"]   # argv, no shell: the notification as JSON on stdin
+    command_timeout = 10              # seconds
+    min_interval = 10                 # seconds between notifications at least (a burst is told as one)
+
     [profiles.prod]
     backend = "snowflake"             # or "airflow", "taipy" (see their profiles below)
     url = "https://myorg-acct.snowflakecomputing.com"   # or: account = "myorg-acct" (url derived)

@@ -17,6 +17,36 @@ from pydantic import (
 )
 
 
+class NotifySettings(BaseModel):
+    """How dagtop tells of a change to something watched (``w``): the ``[settings.notify]`` table. A
+    toast in the console always; these add the terminal's bell, a desktop notification, a command."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    bell: StrictBool = True
+    """Ring the terminal's bell (a tmux/screen window is flagged; some terminals flash or beep)."""
+    desktop: Literal["osc9", "osc777", "off"] = "off"
+    """A desktop notification by escape sequence, over SSH too: ``osc9`` (iTerm2, WezTerm, kitty, foot,
+    Windows Terminal) or ``osc777`` (rxvt-unicode, VTE terminals such as GNOME Terminal, foot)."""
+    command: list[str] = Field(default_factory=list)
+    """A hook: argv (a list, run without a shell) given each notification as JSON on stdin."""
+    command_timeout: float = Field(default=10.0, gt=0)
+    """Seconds the hook may take before it is stopped."""
+    min_interval: float = Field(default=10.0, ge=0)
+    """Seconds between two notifications at least: what changes meanwhile is told together after it."""
+
+    @field_validator("command", mode="before")
+    @classmethod
+    def _argv(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            raise ValueError(
+                'expected a list of arguments (argv, no shell), e.g. ["/path/to/hook", "--flag"]'
+            )
+        if isinstance(value, list) and value and not (isinstance(value[0], str) and value[0].strip()):
+            raise ValueError("the first argument (the program) must not be empty")
+        return value
+
+
 class Settings(BaseModel):
     """Global console settings: the ``[settings]`` table."""
 
@@ -28,6 +58,8 @@ class Settings(BaseModel):
     """The Textual theme name."""
     keymap: dict[str, str] = Field(default_factory=dict)
     """Key overrides: binding id -> key (e.g. ``{quit = "ctrl+q"}``)."""
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    """Notifications of watched graphs and runs (``[settings.notify]``)."""
 
 
 class Profile(BaseModel):

@@ -18,6 +18,7 @@ from tui.plural import plural
 from tui.services.graph_notes import failure_causes, written_nodes
 from tui.services.graph_view import TreeLine, join_note, layout, with_indexes
 from tui.services.outcomes import as_of_run, index_counts, task_outcomes
+from tui.services.snapshots import graph_status
 from tui.widgets.graph_notes import task_notes
 from tui.widgets.literal import literal
 from tui.widgets.status import WORDS, run_badge, task_badge
@@ -148,7 +149,17 @@ class GraphScreen(PolledScreen):
         if run is not None and backend.capabilities.task_runs:
             task_runs = tuple(await backend.task_runs(root, run.run_id))
         self._remember(root, current, run, task_runs)
+        self._feed_watcher(root, run, current)
         return GraphSnapshot(graph, run, executing, task_runs)
+
+    def _feed_watcher(self, root: str, run: GraphRun | None, current: list[GraphRun]) -> None:
+        """What this poll saw, for the watcher (w): a run detail's run, else the graph's status."""
+        app = self.app
+        if self.pinned_run is not None:
+            if run is not None:
+                app.tell(app.watcher.observe_run(app.connection.profile, app.connection.scope, run))  # type: ignore[attr-defined]
+            return
+        app.watch_feed()({root: graph_status(run, current)})  # type: ignore[attr-defined]
 
     def _remember(
         self, root: str, current: list[GraphRun], run: GraphRun | None, task_runs: tuple[TaskRun, ...]

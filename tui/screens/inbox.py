@@ -64,6 +64,7 @@ class InboxScreen(Screen):
         Binding("enter", "open_problem", "Open", id="inbox.open"),
         Binding("a", "acknowledge", "Acknowledge", id="inbox.acknowledge"),
         Binding("v", "toggle_acknowledged", "Show acked", id="inbox.show_acknowledged"),
+        Binding("w", "watch_profile", "Watch profile", id="inbox.watch_profile"),
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="inbox.refresh"),
         Binding("tab", "focus_detail", "Detail", show=False, id="inbox.detail"),
     ]
@@ -120,21 +121,21 @@ class InboxScreen(Screen):
             self.render_rows()
 
     # -- polling: the app polls every profile in the background; ctrl+r asks for all of them now ----
-    def poll_now(self) -> None:
+    def poll_now(self, force: bool = True) -> None:
         if not self._polling:
             self._polling = True
-            self._poll_all()
+            self._poll_all(force)
 
     @work(group="inbox-now", exit_on_error=False)
-    async def _poll_all(self) -> None:
+    async def _poll_all(self, force: bool) -> None:
         try:
-            await self.service.poll_all()
+            await self.service.poll_all(force=force)
         finally:
             self._polling = False
             self.render_rows()
 
     def action_refresh(self) -> None:
-        self.poll_now()
+        self.poll_now(force=True)  # ctrl+r: every status read again, not only what is due
 
     def action_show_error(self) -> None:
         """`e`: why each profile that cannot be read cannot (the rows say it in one line)."""
@@ -282,6 +283,10 @@ class InboxScreen(Screen):
             s.freshness.last_success or s.freshness.failing_since for s in service.states.values()
         ):
             parts.append("stale: " + ", ".join(stale))
+        app: Any = self.app
+        watched = sorted(t.profile for t in app.watcher.targets() if t.kind == "profile")
+        if watched:
+            parts.append("watching " + ", ".join(watched))
         if service.acks.error:
             parts.append(service.acks.error)
         self.query_one("#inbox-status", Label).update(literal(" · ".join(parts)))
@@ -327,6 +332,26 @@ class InboxScreen(Screen):
         else:
             self.notify(f"No longer acknowledged: {what}.", timeout=3)
         self.render_rows()
+
+    def action_watch_profile(self) -> None:
+        """`w`: be told of every new failure in the chosen row's profile (every schema it covers), by
+        toast and the configured bell, desktop notification or hook; `w` again stops."""
+        from tui.screens.watching import channels
+        from tui.services.watch import WatchTarget
+
+        problem = self.selected_problem
+        if problem is None:
+            self.notify("Choose a row: its profile is the one watched.", severity="warning", timeout=4)
+            return
+        profile = problem.where.profile
+        target = WatchTarget.whole_profile(profile)
+        app: Any = self.app
+        if app.watcher.toggle(target, f"profile {profile}"):
+            said = f"told of each new failure in any of its graphs{channels(app)} (w again: stop)"
+            self.notify(said, title=f"Watching profile {profile}", timeout=6)
+        else:
+            self.notify(f"Stopped watching profile {profile}.", timeout=4)
+        self.update_status()
 
     def action_toggle_acknowledged(self) -> None:
         self.with_acknowledged = not self.with_acknowledged

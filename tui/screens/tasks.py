@@ -120,7 +120,9 @@ class TasksScreen(PolledScreen):
         self.sort = "graph"
         self.reverse = False
         self.shown_columns: list[tuple[str, str, int]] = []
-        self.sweep = GraphSweep()  # every graph's status, refreshed within the request budget
+        # Every graph's status, refreshed within the request budget; each batch also feeds the watcher (w).
+        # On mount: the profile's shared store (the inbox's too), whose listener is the watcher.
+        self.sweep = GraphSweep()
         self.filtering = False  # a filter worker is scanning: the table shows the previous result
         self.roots: list[str] = []
 
@@ -192,7 +194,9 @@ class TasksScreen(PolledScreen):
                 self.show(diff)
 
         app = self.app
-        on_screen = self.roots_on_screen()
+        # Watched graphs are checked every poll, like the ones in view.
+        connection = app.connection  # type: ignore[attr-defined]
+        on_screen = [*self.roots_on_screen(), *app.watcher.roots(connection.profile, connection.scope)]  # type: ignore[attr-defined]
         await self.sweep.refresh(backend, self.roots, on_screen, app.wall, self.freshness.interval, shown)  # type: ignore[attr-defined]
         return await self.diff(tasks)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -66,7 +66,9 @@ def _seconds(value: float) -> str:
 class GraphSweep:
     """The graph-status store of one view: statuses, when each was checked, and what to check next."""
 
-    def __init__(self) -> None:
+    def __init__(self, listener: Callable[[Mapping[str, GraphStatus]], None] | None = None) -> None:
+        # Told each batch of fresh statuses as it arrives (the app's watcher: services/watch.py).
+        self.listener = listener
         self.statuses: dict[str, GraphStatus] = {}
         self.checked: dict[str, datetime] = {}
         # coverage() is asked on every status line (each filter keystroke, each poll): the check times
@@ -160,6 +162,8 @@ class GraphSweep:
                 self.statuses[root] = fresh[root]
             else:
                 self.statuses.pop(root, None)
+        if self.listener is not None and fresh and with_current:  # without current runs: no verdict on them
+            self.listener(fresh)
 
     @property
     def version(self) -> int:

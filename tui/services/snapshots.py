@@ -39,7 +39,8 @@ def request_cost(backend: Backend, *, with_current: bool = True) -> float:
     return 2.0 if with_current else 1.0
 
 
-def _status(last: GraphRun | None, current: Sequence[GraphRun]) -> GraphStatus:
+def graph_status(last: GraphRun | None, current: Sequence[GraphRun]) -> GraphStatus:
+    """A graph's status from its latest completed run and its current/scheduled runs."""
     executing = next((r for r in current if r.state.is_active), None)
     scheduled = [r.scheduled_time for r in current if r.state is RunState.SCHEDULED and r.scheduled_time]
     return GraphStatus(last, executing, min(scheduled, default=None))
@@ -56,7 +57,7 @@ async def graph_statuses(
         results: dict[str, GraphStatus] = {}
         for start in range(0, len(roots), BATCH_GRAPHS):
             found = await batch.latest_runs(roots[start : start + BATCH_GRAPHS], with_current=with_current)
-            results.update({root: _status(last, current) for root, (last, current) in found.items()})
+            results.update({root: graph_status(last, current) for root, (last, current) in found.items()})
         return results
     results = {}
     limiter = anyio.Semaphore(CONCURRENCY)
@@ -72,7 +73,7 @@ async def graph_statuses(
                 if exc.status != 403:
                     raise
                 return  # this graph's history is not readable with the role: no result, not stale
-        results[root] = _status(completed[0] if completed else None, current)
+        results[root] = graph_status(completed[0] if completed else None, current)
 
     async with anyio.create_task_group() as group:
         for root in roots:

@@ -148,6 +148,11 @@ class HeaderBar(Horizontal):
         if broken:  # files that do not load: their DAGs are missing, a page of its own
             right.append(plural(len(broken), "import error"), style=f"bold {colors.get('warning', '')}")
             right.append(" · ")
+        watcher = getattr(app, "watcher", None)
+        watched = len(watcher.targets()) if watcher is not None else 0
+        if watched:  # what `w` watches: its changes are told (bell, desktop, command as configured)
+            right.append(f"watching {watched}", style=f"bold {colors.get('accent', '')}")
+            right.append(" · ")
         if self.freshness is not None:
             now = app.wall()  # type: ignore[attr-defined]
             words = self.freshness.describe(now, app.tz, app.show_absolute)  # type: ignore[attr-defined]

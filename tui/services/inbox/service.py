@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import cast
 
 import anyio
@@ -65,10 +66,15 @@ class InboxService:
         self._sweeps: dict[tuple[str, str], GraphSweep] = {}
         self.version = 0  # changes whenever a profile's problems do
         self.listeners: list[Callable[[str], None]] = []  # called with a profile's name after its poll
+        # What each store tells its fresh statuses to (the app's watcher), by profile and scope.
+        self.listener_for: Callable[[str, str], Callable[[Mapping[str, GraphStatus]], None]] | None = None
 
     # -- the status store, shared with the task list ---------------------------------------------------
     def sweep_for(self, profile: str, scope: str) -> GraphSweep:
-        return self._sweeps.setdefault((profile, scope), GraphSweep())
+        if (profile, scope) not in self._sweeps:
+            listener = self.listener_for(profile, scope) if self.listener_for is not None else None
+            self._sweeps[profile, scope] = GraphSweep(listener=listener)
+        return self._sweeps[profile, scope]
 
     # -- what to poll --------------------------------------------------------------------------------
     def state(self, name: str) -> ProfileState:
@@ -88,13 +94,14 @@ class InboxService:
                 out.append(name)
         return out
 
-    async def poll_all(self) -> None:
-        """Every profile once, side by side (tests, ctrl+r)."""
+    async def poll_all(self, *, force: bool = False) -> None:
+        """Every profile once, side by side; ``force`` (ctrl+r): every status read again now, also what
+        the task list read a moment ago."""
         async with anyio.create_task_group() as group:
             for name in self.registry.names():
-                group.start_soon(self.poll, name)
+                group.start_soon(partial(self.poll, name, force=force))
 
-    async def poll(self, name: str) -> None:
+    async def poll(self, name: str, *, force: bool = False) -> None:
         """One poll of profile ``name``: its problems, or why it cannot be read."""
         state = self.state(name)
         if state.in_flight:
@@ -108,7 +115,7 @@ class InboxService:
             state.opened = opened
             state.freshness.interval = getattr(opened.connection, "poll_interval", 5.0)
             with anyio.fail_after(_poll_limit(opened)):
-                problems, graphs = await self._read(state, opened)
+                problems, graphs = await self._read(state, opened, force)
         except Exception as group:  # any failure is this profile's row, never a crash
             exc = _first_error(group)
             retry_after = getattr(exc, "retry_after", None)
@@ -127,12 +134,12 @@ class InboxService:
         for listener in list(self.listeners):
             listener(name)
 
-    async def _read(self, state: ProfileState, opened: Opened) -> tuple[list[Problem], int]:
+    async def _read(self, state: ProfileState, opened: Opened, force: bool) -> tuple[list[Problem], int]:
         """Every scope of the profile side by side (their requests share the profile's budget)."""
         found: dict[str, tuple[list[Problem], int]] = {}
 
         async def one(scope: str, backend: Backend) -> None:
-            found[scope] = await self._read_scope(state, opened, scope, backend)
+            found[scope] = await self._read_scope(state, opened, scope, backend, force)
 
         scopes = await self._scopes(state, opened)
         async with anyio.create_task_group() as group:
@@ -142,14 +149,16 @@ class InboxService:
         return problems, sum(count for _, count in found.values())
 
     async def _read_scope(
-        self, state: ProfileState, opened: Opened, scope: str, backend: Backend
+        self, state: ProfileState, opened: Opened, scope: str, backend: Backend, force: bool = False
     ) -> tuple[list[Problem], int]:
         tasks = await backend.list_tasks()
         roots = [t.key for t in tasks if t.is_root]
         sweep = self.sweep_for(opened.name, scope)
         interval = state.freshness.interval
-        recent = sweep.refreshed_at is not None and (
-            (self.wall() - sweep.refreshed_at).total_seconds() < interval * FRESH_SHARE
+        recent = (
+            not force
+            and sweep.refreshed_at is not None
+            and ((self.wall() - sweep.refreshed_at).total_seconds() < interval * FRESH_SHARE)
         )
         if not recent:
             # The first look reads only each graph's latest completed run: failures on screen in half
