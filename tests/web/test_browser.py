@@ -62,8 +62,8 @@ def test_the_console_works_in_chromium(tmp_path: Path):
     ):
         database, schema = sandbox.app.state.sandbox.scopes()[0]
         flags = ["--url", sandbox.url, "--database", database, "--schema", schema]
-        # Root (CI containers) needs --no-sandbox: Chromium's own sandbox refuses to run as root.
-        args = ["--no-sandbox"] if os.geteuid() == 0 else []
+        # Containers: a small /dev/shm, and root, whom Chromium's own sandbox refuses (--no-sandbox).
+        args = ["--disable-dev-shm-usage"] + (["--no-sandbox"] if os.geteuid() == 0 else [])
         browser = playwright.chromium.launch(executable_path=executable, args=args)
         with dagtop_serve(tmp_path, *flags, env={"DAGTOP_TOKEN": TOKEN}) as served:
             try:

@@ -52,6 +52,7 @@ def test_a_page_reached_under_another_name_is_refused(served: Served):
     port = served.url.rsplit(":", 1)[1]
     refused = httpx.get(served.url + "/", headers={"Host": f"attacker.example:{port}"})
     assert refused.status_code == 403 and "loopback" in refused.text
+    assert "dagtop: refused 127.0.0.1: this console is served on loopback only" in served.output.read_text()
     assert httpx.get(served.url + "/", headers={"Host": f"localhost:{port}"}).status_code == 200
 
 

@@ -9,7 +9,8 @@ Changes from ``textual_serve.server.Server``:
   cannot reach it), and the websocket refuses an ``Origin`` other than the page's own: websockets are not
   bound by the same-origin policy, so without this any web page the user visits could drive the console;
 - its log shows no tracebacks' local variables (they hold the environment, and so DAGTOP_TOKEN);
-- the startup banner is dagtop's (the default one prints the whole command line).
+- the startup banner is dagtop's (the default one prints the whole command line), and it says when a
+  console opens and closes, for whom, instead of logging every request with its user agent.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class DagtopServer(Server):
         )
         handler.console = self.console
         logging.basicConfig(level="INFO", format="%(message)s", handlers=[handler])
+        logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
     async def on_startup(self, app: web.Application) -> None:
         self.console.print(self.banner, markup=False, highlight=False, soft_wrap=True)
@@ -54,10 +56,14 @@ class DagtopServer(Server):
             return "the console's websocket only answers its own page"
         return None
 
+    def refused(self, request: web.Request, reason: str) -> web.HTTPForbidden:
+        self.console.print(f"dagtop: refused {request.remote}: {reason}", markup=False, highlight=False)
+        return web.HTTPForbidden(text=f"dagtop: {reason}\n")
+
     @aiohttp_jinja2.template("app_index.html")
     async def handle_index(self, request: web.Request) -> dict[str, Any]:
         if reason := self.refusal(request):
-            raise web.HTTPForbidden(text=f"dagtop: {reason}\n")
+            raise self.refused(request, reason)
         scheme = "wss" if request.secure else "ws"
         return {
             "font_size": to_int(request.query.get("fontsize", "16"), 16),
@@ -68,5 +74,9 @@ class DagtopServer(Server):
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         if reason := self.refusal(request, websocket=True):
-            raise web.HTTPForbidden(text=f"dagtop: {reason}\n")
-        return await super().handle_websocket(request)
+            raise self.refused(request, reason)
+        self.console.print(f"dagtop: console opened for {request.remote}", markup=False, highlight=False)
+        try:
+            return await super().handle_websocket(request)
+        finally:
+            self.console.print(f"dagtop: console closed for {request.remote}", markup=False, highlight=False)
