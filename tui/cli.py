@@ -43,6 +43,8 @@ examples:
   dagtop exec ORDERS_PIPELINE --retry-last -c prod   retry the last failed run (asks first)
   dagtop get runs pipeline --backend taipy --url http://127.0.0.1:5000
                                                      a Taipy scenario's runs (no token needed)
+  dagtop serve -c prod                               the console in a browser: http://127.0.0.1:8000/
+                                                     (this machine only, read-only)
 """
 
 
@@ -144,6 +146,8 @@ def run_console(args: argparse.Namespace) -> int:
 
         profile = profile.model_copy(update={"name": "sandbox", "sandbox": True})
         clock = sandbox_clock(args.served_sandbox)
+        # Its token file is the sandbox's alone: a profile switched to in the console brings its own.
+        args = argparse.Namespace(**{**vars(args), "token_file": None})
 
     from tui.console import launch
 

@@ -103,6 +103,7 @@ def test_a_console_on_the_shared_sandbox_says_sandbox_and_reads_its_clock(monkey
     tui.cli.main([*argv, "--served-sandbox", spec, "--read-only"])
     profile = launched["p"]
     assert profile.sandbox and profile.name == "sandbox" and profile.read_only
+    assert launched["args"].token_file is None and launched["args"].read_only  # for profiles switched to
     monkeypatch.setattr("time.time", lambda: 1_002.0)  # two real seconds later: two simulated minutes
     assert launched["clock"]() == start + timedelta(minutes=2)
 
