@@ -38,7 +38,7 @@ lint: $(STAMP_TEST)
 # tests/conftest.py), so the servers start once; so do those of the real Taipy server (group "taipy").
 # `make test PYTEST_WORKERS=0` runs in one process.
 PYTEST_WORKERS ?= 2
-test: lint airflow-servers taipy-server
+test: lint airflow-servers taipy-server browser
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 screenshots: $(STAMP_TEST)
@@ -80,3 +80,19 @@ bench-airflow: $(STAMP_TEST) airflow-servers
 taipy-server: | $(BIN)/python
 	$(BIN)/python -m tests.taipy.servers install
 # --- end Taipy test server ---
+
+# --- Browser for the web-mode test ---
+# tests/web/test_browser.py drives the system's Chromium with the playwright package (in the test extra);
+# Playwright's own browser download needs the internet, Debian's chromium package does not. Installed
+# with apt-get when missing (sudo -n when not root; a few seconds once installed: the check only). Where
+# it cannot be installed the test FAILS saying so (never skipped); DAGTOP_CHROMIUM names another binary.
+.PHONY: browser
+CHROMIUM ?= chromium
+browser:
+	@command -v $(CHROMIUM) >/dev/null 2>&1 || [ -n "$$DAGTOP_CHROMIUM" ] || { \
+	  echo "make: installing Debian's chromium for the web-mode test (apt-get)"; \
+	  command -v apt-get >/dev/null 2>&1 && \
+	  $$([ "$$(id -u)" -eq 0 ] || echo sudo -n) env DEBIAN_FRONTEND=noninteractive \
+	    sh -c 'apt-get update -qq && apt-get install -y -qq chromium >/dev/null'; \
+	} || echo "make: warning: could not install chromium; tests/web/test_browser.py will fail (see its message)"
+# --- end Browser ---

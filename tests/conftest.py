@@ -36,7 +36,7 @@ REAL_HOME = Path.home()
 REAL_JOURNAL = default_journal_path()
 REAL_JOURNAL_STATE = file_state(REAL_JOURNAL)
 # Test-infrastructure variables that say where things are, not how dagtop behaves: kept.
-_KEPT = {"DAGTOP_SNOWFLAKE_SPECS"}
+_KEPT = {"DAGTOP_SNOWFLAKE_SPECS", "DAGTOP_CHROMIUM"}
 _LEAKY = ("DAGTOP_", "SNOWFLAKE_")
 
 

@@ -1,4 +1,4 @@
-"""The `dagtop` command: the console by default, plus `sandbox`, `get`, `exec`, `suspend`, `resume`, `cancel`.
+"""The `dagtop` command: the console by default, plus `sandbox`, `serve`, `get`, `exec`, `suspend`, ....
 
 Textual and the backends are imported lazily so `dagtop --help` and `dagtop get` stay fast.
 Exit codes: see ``EPILOG`` (0 ok, 1 backend error, 2 usage or configuration error, 3 declined).
@@ -45,6 +45,8 @@ examples:
   dagtop exec ORDERS_PIPELINE --retry-last -c prod   retry the last failed run (asks first)
   dagtop get runs pipeline --backend taipy --url http://127.0.0.1:5000
                                                      a Taipy scenario's runs (no token needed)
+  dagtop serve -c prod                               the console in a browser: http://127.0.0.1:8000/
+                                                     (this machine only, read-only)
 """
 
 
@@ -53,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tui.headless import register
     from tui.locations import config_file, display_path, state_dir
     from tui.sandbox.cli import add_arguments as add_sandbox_arguments
+    from tui.web.serve import add_arguments as add_serve_arguments
 
     parser = argparse.ArgumentParser(
         prog="dagtop",
@@ -79,6 +82,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--dialect qlik, of Qlik Cloud's Tasks API (/api/v1/tasks), for trying dagtop and for tests.",
     )
     add_sandbox_arguments(sandbox)
+    serve = sub.add_parser(
+        "serve",
+        help="serve the console to a web browser (loopback only and read-only unless told otherwise)",
+        description="Serve the console to web browsers with textual-serve: each browser tab gets its own "
+        "console. Listens on 127.0.0.1 only unless --host says otherwise; every console is read-only "
+        "unless --allow-actions; the page loads nothing from the internet. With no profile configured, "
+        "every tab watches one sandbox started here.",
+    )
+    add_serve_arguments(serve)
+    add_connection_arguments(serve, defaults=False, actions=False)
+    # The consoles `dagtop serve` starts on its shared sandbox: say SANDBOX in the header, as `dagtop`
+    # does on its own sandbox (an internal flag; the connection still comes from --url).
+    parser.add_argument("--served-sandbox", metavar="CLOCK", help=argparse.SUPPRESS)
     register(sub)
     return parser
 
@@ -91,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.sandbox.cli import run as run_sandbox
 
         return run_sandbox(args)
+    if args.command == "serve":
+        from tui.web.serve import run as run_serve
+
+        return run_serve(args)
     if args.command in HEADLESS_COMMANDS:
         from tui.headless import run as run_headless
 
@@ -122,7 +142,15 @@ def run_console(args: argparse.Namespace) -> int:
         return 2
     for warning in warnings:
         print(f"dagtop: warning: {warning}", file=sys.stderr)
+    clock = None
+    if args.served_sandbox and profile is not None:
+        from tui.web.command import sandbox_clock
+
+        profile = profile.model_copy(update={"name": "sandbox", "sandbox": True})
+        clock = sandbox_clock(args.served_sandbox)
+        # Its token file is the sandbox's alone: a profile switched to in the console brings its own.
+        args = argparse.Namespace(**{**vars(args), "token_file": None})
 
     from tui.console import launch
 
-    return launch(profile, settings, utc=args.utc, args=args)
+    return launch(profile, settings, utc=args.utc, args=args, clock=clock)

@@ -9,8 +9,9 @@ from datetime import UTC
 from typing import Any
 
 
-def launch(profile: Any, settings: Any, *, utc: bool = False, args: Any = None) -> int:
-    """Run the console until the user quits. With no profile, on a sandbox started here."""
+def launch(profile: Any, settings: Any, *, utc: bool = False, args: Any = None, clock: Any = None) -> int:
+    """Run the console until the user quits. With no profile, on a sandbox started here; ``clock``: the
+    data's clock when it is not the wall clock (a sandbox `dagtop serve` started)."""
     from tui.app import make_app, system_clock
     from tui.backends.factory import open_backend
     from tui.errors import BackendError, ConfigError, describe_error
@@ -19,10 +20,13 @@ def launch(profile: Any, settings: Any, *, utc: bool = False, args: Any = None) 
     options: dict[str, Any] = {}
     with contextlib.ExitStack() as stack:
         if profile is None:
-            profile, clock = stack.enter_context(_sandbox_profile())
+            profile, simulated = stack.enter_context(_sandbox_profile())
             # The sandbox runs on a fast simulated clock: the console must read time from it, or the
             # runs it simulates would look like they happen in the future.
-            options["clock"] = clock.now
+            options["clock"] = simulated.now
+            options["wall_clock"] = system_clock
+        elif clock is not None:
+            options["clock"] = clock
             options["wall_clock"] = system_clock
         try:
             backend = open_backend(profile)

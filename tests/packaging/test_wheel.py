@@ -80,3 +80,5 @@ def test_every_module_of_the_installed_wheel_imports_with_only_its_runtime_depen
     )
     help_text = run(venv / "bin" / "dagtop", "--help", cwd=tmp_path).stdout
     assert "dagtop" in help_text
+    # Data files too: `dagtop serve`'s page (without it every browser would get a 500).
+    assert (site / "tui" / "web" / "templates" / "app_index.html").is_file()
