@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from devtools.bench_report import print_rows
+from devtools.bench_report import print_rows, verdict
 
 SIZE = (120, 40)
 REPEATS = 9
@@ -190,10 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     header = ("measure", "value", "baseline (Textual Tree)", "ratio", "target", "result")
     missed = print_rows(header, table(mine, base, count))
     print(f"{int(mine['rows']):,} tree rows on both sides; main-thread CPU time, median of {REPEATS} folds")
-    if missed and not args.smoke:
-        print("missed: " + "; ".join(missed), file=sys.stderr)
-        return 1
-    return 0
+    return verdict(missed, args.smoke)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from devtools.bench_report import print_rows
+from devtools.bench_report import print_rows, verdict
 
 SIZE = (120, 40)
 REPEATS = 9
@@ -255,10 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     header = ("measure", "value", "baseline (Textual DataTable)", "ratio", "target", "result")
     missed = print_rows(header, table(mine, base, label))
     print(f"{int(mine['cells']):,} cells on both sides; main-thread CPU time, median of {REPEATS * 2} moves")
-    if missed and not args.smoke:
-        print("missed: " + "; ".join(missed), file=sys.stderr)
-        return 1
-    return 0
+    return verdict(missed, args.smoke)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import time
 
 import httpx
 
-from devtools.bench_report import print_rows
+from devtools.bench_report import print_rows, verdict
 from tests.support.harness import _advance_until_a_graph_failed
 from tui.sandbox import ManualClock, SandboxConfig, SandboxServer
 
@@ -118,10 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     header = ("measure", "value", "baseline (httpx loop, same budget)", "ratio", "target", "result")
     missed = print_rows(header, [row])
     print(f"median of {len(mine)} rounds; dagtop {', '.join(f'{m:.2f}' for m in mine)} s", flush=True)
-    if missed and not args.smoke:
-        print("missed: " + "; ".join(missed), file=sys.stderr)
-        return 1
-    return 0
+    return verdict(missed, args.smoke)
 
 
 if __name__ == "__main__":

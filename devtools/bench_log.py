@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from devtools.bench_report import print_rows
+from devtools.bench_report import print_rows, verdict
 
 SIZE = (120, 40)
 BATCH = 10_000
@@ -216,10 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if left:
         return 1
-    if missed and not args.smoke:
-        print("missed: " + "; ".join(missed), file=sys.stderr)
-        return 1
-    return 0
+    return verdict(missed, args.smoke)
 
 
 if __name__ == "__main__":

@@ -15,3 +15,11 @@ def print_rows(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
     sys.stdout.flush()
     return [row[0] for row in rows if row[-1] != "pass"]
+
+
+def verdict(missed: Sequence[str], smoke: bool) -> int:
+    """The bench's exit code: 1 when a target was missed (named on stderr), except in a smoke run."""
+    if missed and not smoke:
+        print("missed: " + "; ".join(missed), file=sys.stderr)
+        return 1
+    return 0

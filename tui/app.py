@@ -465,23 +465,26 @@ class DagtopApp(App):
             return
         self.push_screen(RunLogScreen(run))
 
+    def _chosen_run(self) -> tuple[Task, GraphRun] | None:
+        """The run chosen on screen with its graph's root (``chosen_run``), or None after saying why."""
+        target = getattr(self.screen, "chosen_run", None)
+        if target is None:
+            hint = getattr(self.screen, "selection_hint", "")
+            self.notify(hint or "Choose a run first (4, then a run).", severity="warning", timeout=5)
+        return target
+
     def action_compare(self) -> None:
         """`d`: the chosen run beside the last good run of its graph (in the console's profile)."""
         from tui.screens.compare import CompareScreen
 
-        target = getattr(self.screen, "chosen_run", None)
-        if target is None:
-            hint = getattr(self.screen, "selection_hint", "")
-            self.notify(hint or "Choose a run first (4, then a run).", severity="warning", timeout=5)
-            return
-        self.push_screen(CompareScreen(*target))
+        target = self._chosen_run()
+        if target is not None:
+            self.push_screen(CompareScreen(*target))
 
     def action_handoff(self) -> None:
         """`y`: the chosen run as Markdown for the next person, copied (OSC 52) and saved."""
-        target = getattr(self.screen, "chosen_run", None)
+        target = self._chosen_run()
         if target is None:
-            hint = getattr(self.screen, "selection_hint", "")
-            self.notify(hint or "Choose a run first (4, then a run).", severity="warning", timeout=5)
             return
         root, run = target
         backend, connection = self.action_context()

@@ -184,7 +184,7 @@ async def _tour_dag_task_detail(pilot: Any) -> None:
 
 # Screens the console has on Airflow (no scope picker: Airflow has no database/schema scopes); the run's
 # log is a summary of its task instances, the task log is the failed task's real log.
-# No scopes on Airflow; compare reads runs the recorder does not tour (a live test covers it: test_compare_live).
+# compare reads runs the recorder does not tour (a live test covers it: test_compare_live).
 TOUR_AIRFLOW = {name: step for name, step in TOUR.items() if name not in ("scope-picker", "compare")}
 TOUR_AIRFLOW["task-log"] = _tour_task_log
 TOUR_AIRFLOW["mapped-run"] = _tour_mapped_run

@@ -148,3 +148,17 @@ def zone_name(when: datetime) -> str:
         return name
     offset = when.strftime("%z")
     return f"{offset[:3]}:{offset[3:5]}" if offset else name
+
+
+def duration(delta: timedelta | None) -> str:
+    """1h02m, 4m05s, 12s."""
+    if delta is None:
+        return ""
+    seconds = int(max(0.0, delta.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from tui.domain import GraphRun, TaskRun, UiLink
+from tui.services.freshness import duration
 from tui.text_safety import message_lines, safe_text
 
 ERROR_LINES = 12  # of the first error's message: the rest is in the log
@@ -113,12 +114,7 @@ def _when(moment: datetime | None) -> str:
 
 
 def _took(delta: timedelta | None) -> str:
-    if delta is None:
-        return "—"
-    seconds = int(max(0.0, delta.total_seconds()))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}h{minutes:02d}m" if hours else (f"{minutes}m{secs:02d}s" if minutes else f"{secs}s")
+    return duration(delta) or "—"
 
 
 def _slug(text: str) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 
 from tui.services.freshness import clock_time, format_age
+from tui.services.freshness import duration as duration  # the one duration format, for widgets too
 
 
 def relative(now: datetime, when: datetime | None) -> str:
@@ -27,17 +28,3 @@ def absolute(when: datetime | None, tz: tzinfo | None) -> str:
 
 def moment(now: datetime, when: datetime | None, tz: tzinfo | None, show_absolute: bool) -> str:
     return absolute(when, tz) if show_absolute else relative(now, when)
-
-
-def duration(delta: timedelta | None) -> str:
-    """1h02m, 4m05s, 12s."""
-    if delta is None:
-        return ""
-    seconds = int(max(0.0, delta.total_seconds()))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    if minutes:
-        return f"{minutes}m{secs:02d}s"
-    return f"{secs}s"
