@@ -30,6 +30,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.tcp, pytest.mark.timeout(300)]
 def config_text(sandboxes, qlik_url: str, token_file, airflow_url: str, down_url: str) -> str:
     """Five profiles, as a user would write them."""
     lines = ["[profiles.qlik]", 'backend = "qlik"', f'url = "{qlik_url}"', f'token_file = "{token_file}"']
+    lines += ["request_budget = 6000"]  # a local sandbox: no need to keep to Qlik Cloud's 600 a minute
     for name, server in sandboxes.items():
         lines += [
             f"[profiles.{name}]",
@@ -55,10 +56,12 @@ async def test_one_inbox_over_two_sandboxes_a_real_airflow_and_a_down_profile(
     monkeypatch.setenv("AIRFLOW_PASSWORD", srv.ADMIN[1])
     with contextlib.ExitStack() as stack:
         servers = {
-            name: stack.enter_context(SandboxServer(SandboxConfig(seed=seed, token=token)))
+            name: stack.enter_context(SandboxServer(SandboxConfig(seed=seed, token=token, tasks=60)))
             for name, seed in (("prod", 7), ("staging", 11))
         }
-        qlik = stack.enter_context(SandboxServer(SandboxConfig(seed=5, token=token, dialect="qlik")))
+        qlik = stack.enter_context(
+            SandboxServer(SandboxConfig(seed=5, token=token, tasks=60, dialect="qlik", qlik_rate_limit=6000))
+        )
         config = tmp_path / "config.toml"
         down = f"http://127.0.0.1:{closed_port()}"
         config.write_text(config_text(servers, qlik.url, token_file, live_v3.server.url, down))
