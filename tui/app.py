@@ -92,8 +92,10 @@ class DagtopApp(App):
         keymap: dict[str, str] | None = None,
         profiles: ProfileSource | None = None,
         wall_clock: Clock | None = None,
+        recorder: Any = None,
     ) -> None:
         super().__init__()
+        self.recorder = recorder  # `dagtop --record`: told of each poll (tui/services/recording.py)
         self.keymap_overrides = keymap or {}
         self.profiles = profiles
         self._backends = [backend]  # every backend opened, closed on exit

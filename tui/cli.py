@@ -69,7 +69,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="append a debug log (tracebacks of unexpected errors, secrets redacted) to FILE",
     )
+    parser.add_argument(
+        "--record",
+        metavar="FILE",
+        help="record every answer the console receives to FILE (gzip'd JSON lines, secrets stripped), "
+        "for `dagtop replay FILE`",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    replay = sub.add_parser(
+        "replay",
+        help="open the console on a recording (dagtop --record FILE), read-only, with a time control",
+        description="Replay a recording made with `dagtop --record FILE`: the same console, read-only, "
+        "its clock the recording's. Keys: . and , next/previous poll, ! the first failure, > play "
+        "(again: 1x, 4x, 16x), p pause.",
+    )
+    replay.add_argument("file", metavar="FILE", help="the recording")
     sandbox = sub.add_parser(
         "sandbox",
         help="run the local sandbox task-graph service (Snowflake or Qlik dialect) in the foreground",
@@ -89,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.sandbox.cli import run as run_sandbox
 
         return run_sandbox(args)
+    if args.command == "replay":
+        from tui.replay import launch_replay
+
+        return launch_replay(args.file, utc=args.utc)
     if args.command in HEADLESS_COMMANDS:
         from tui.headless import run as run_headless
 

@@ -34,6 +34,7 @@ class ConnectionInfo:
     verify_tls: bool = True
     poll_interval: float = 5.0
     scope: str = ""  # e.g. DB.SCHEMA; shown right after the profile so narrow terminals keep it
+    replay: bool = False  # `dagtop replay`: a recording, not a live server (read-only goes without saying)
 
 
 def connection_info(profile: Any, backend: Any) -> ConnectionInfo:
@@ -106,9 +107,10 @@ class HeaderBar(Horizontal):
         text.append(f" {self.title} ", style="bold reverse")
         text.append(" ")
         for shown, label, role in (
+            (info.replay, "REPLAY", "secondary"),
             (info.sandbox, "SANDBOX", "accent"),
             (info.production, "PRODUCTION", "warning"),
-            (info.read_only, "READ-ONLY", ""),
+            (info.read_only and not info.replay, "READ-ONLY", ""),
             (not info.verify_tls, "TLS VERIFY OFF", "error"),
         ):
             if shown:
@@ -129,7 +131,12 @@ class HeaderBar(Horizontal):
         if broken:  # files that do not load: their DAGs are missing, a page of its own
             right.append(plural(len(broken), "import error"), style=f"bold {colors.get('warning', '')}")
             right.append(" · ")
-        if self.freshness is not None:
+        replay_words = getattr(app, "replay_words", None)  # a replay: its time control, not freshness
+        if replay_words is not None:
+            right.append(replay_words(), style=f"bold {colors.get('secondary', '')}")
+        if self.freshness is not None and (replay_words is None or self.freshness.stale):
+            if replay_words is not None:
+                right.append(" · ")
             now = app.wall()  # type: ignore[attr-defined]
             words = self.freshness.describe(now, app.tz, app.show_absolute)  # type: ignore[attr-defined]
             paused = self.freshness.paused
@@ -143,6 +150,9 @@ class HeaderBar(Horizontal):
             right.append(f" · every {self.freshness.interval:g}s")
             self.set_class(stale, "-stale")
             self.set_class(paused and not stale, "-paused")
+        elif replay_words is not None:  # a replay whose step answered: nothing stale to flag
+            self.set_class(False, "-stale")
+            self.set_class(False, "-paused")
         skew = app.clock_skew() if hasattr(app, "clock_skew") else None
         if skew is not None and abs(skew) > SKEW_SHOWN:  # times are corrected for it: say so
             sign = "+" if skew > timedelta(0) else "-"
