@@ -146,7 +146,8 @@ async def test_time_control_keys(recorded):
         await pilot.press("escape", "exclamation_mark")
         await settle(pilot)
         failure_poll = app.cursor.index
-        assert failure_poll == app.cursor.first_failure()[0]
+        index, what = app.cursor.first_failure()
+        assert failure_poll == index and what.startswith("failed: ")
         await pilot.press("full_stop")
         assert app.cursor.index == failure_poll + 1
         await pilot.press("comma", "comma")
@@ -186,3 +187,17 @@ def test_truncated_and_corrupt_files_say_so(recorded, tmp_path):
         load_recording(bad)
     with pytest.raises(RecordingError, match="no such file"):
         load_recording(tmp_path / "missing.gz")
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["wide", "small"])
+def test_replay_snapshot(snap_compare, recorded, size):
+    """The replay console at its first failure: REPLAY, the recording's time and the step in the header."""
+    path, _seen, _root = recorded
+    app, _transport = build_replay(str(path), tz=UTC, auto_poll=False)
+
+    async def to_first_failure(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("exclamation_mark")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=to_first_failure)

@@ -107,12 +107,17 @@ def find_failure(data: Any, budget: int = SCAN_BUDGET) -> str | None:
 
 
 def _describe(holder: Any, state: RunState) -> str:
-    words = [state.value.lower().replace("_", " ")]
-    for name in ("graph", "task", "run_id"):
-        value = getattr(holder, name, None)
-        if isinstance(value, str) and value:
-            words.append(f"{name} {value}")
-    return ", ".join(words)
+    """``failed: ORDERS_PIPELINE run 1796113200000`` from whatever held the state (a run, a task row)."""
+    words = [state.value.lower().replace("_", " ") + ":"]
+    run = getattr(holder, "last_run", None) or holder
+    task = getattr(holder, "task", None)
+    for value in (getattr(run, "graph", None), getattr(task, "name", task)):
+        if isinstance(value, str) and value and value not in words:
+            words.append(value)
+    run_id = getattr(run, "run_id", None)
+    if isinstance(run_id, str) and run_id:
+        words.append(f"run {run_id}")
+    return " ".join(words)
 
 
 # --------------------------------------------------------------------------------------------- writing

@@ -107,7 +107,6 @@ class HeaderBar(Horizontal):
         text.append(f" {self.title} ", style="bold reverse")
         text.append(" ")
         for shown, label, role in (
-            (info.replay, "REPLAY", "secondary"),
             (info.sandbox, "SANDBOX", "accent"),
             (info.production, "PRODUCTION", "warning"),
             (info.read_only and not info.replay, "READ-ONLY", ""),
