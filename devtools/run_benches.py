@@ -25,6 +25,7 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("grid of 152 tasks x 25 runs", ["devtools.bench_grid"]),
     ("Airflow 3 and 2 against the official client", ["devtools.bench_airflow"]),
     ("every graph's status, batch reads", ["devtools.bench_sweep", "--airflow"]),
+    ("recording (dagtop --record)", ["devtools.bench_record"]),
 ]
 
 SMOKE = {
@@ -33,6 +34,7 @@ SMOKE = {
     "devtools.bench_graph",
     "devtools.bench_grid",
     "devtools.bench_sweep",
+    "devtools.bench_record",
 }
 
 

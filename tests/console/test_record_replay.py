@@ -201,3 +201,29 @@ def test_replay_snapshot(snap_compare, recorded, size):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=to_first_failure)
+
+
+def test_the_cli_says_what_is_wrong_with_a_recording(tmp_path, capsys):
+    from tui.cli import main
+
+    junk = tmp_path / "junk.gz"
+    junk.write_bytes(b"not gzip")
+    assert main(["replay", str(junk)]) == 2
+    assert "not a dagtop recording" in capsys.readouterr().err
+    assert "--record FILE" in main_help(capsys)
+
+
+def main_help(capsys) -> str:
+    from tui.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    return capsys.readouterr().out
+
+
+def test_the_recording_bench_smoke_mode_runs_and_prints_its_table(capsys):
+    from devtools import bench_record
+
+    assert bench_record.main(["--smoke"]) == 0
+    out = capsys.readouterr().out
+    assert "queue one answer (event loop)" in out and "x on disk" in out

@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 import httpx
 
-from tui.domain import RunState
+from tui.domain import RunState, Task
 
 FORMAT = "dagtop-recording"
 VERSION = 1
@@ -42,7 +42,7 @@ _REDACTED = "***"
 KEPT_HEADERS = ("content-type", "date", "retry-after", "link", "location", "x-snowflake-request-id")
 _NEVER = ("authorization", "cookie", "set-cookie", "proxy-authorization")
 FLUSH_EVERY = 0.5  # seconds: what a crash can lose
-SCAN_BUDGET = 200_000  # objects looked at per poll for a failed run (only until the first is found)
+SCAN_BUDGET = 1_000_000  # objects looked at per poll for a failed run (only until the first is found)
 
 
 class RecordingError(Exception):
@@ -80,10 +80,15 @@ def kept_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     return kept
 
 
+_LEAVES = (str, bytes, int, float, datetime, type(None))
+_NO_RUNS = (Task,)  # a task's definition holds no run state: at 50,000 tasks, skipping it is most of the walk
+
+
 def find_failure(data: Any, budget: int = SCAN_BUDGET) -> str | None:
     """Words for the first failed run found anywhere in ``data`` (domain objects, lists, dicts), or None.
 
-    Backend-neutral: it looks for the domain's failed states, whatever screen fetched them."""
+    Backend-neutral: it looks for the domain's failed states, whatever screen fetched them. Plain values
+    are never stacked (a task row is one object, not its forty fields), so the budget goes to objects."""
     stack: list[tuple[Any, Any]] = [(data, None)]
     seen = 0
     while stack and seen < budget:
@@ -93,16 +98,21 @@ def find_failure(data: Any, budget: int = SCAN_BUDGET) -> str | None:
             if obj.is_failure:
                 return _describe(holder, obj)
             continue
-        if obj is None or isinstance(obj, str | bytes | int | float | datetime | bool):
-            continue
         if isinstance(obj, dict):
-            stack.extend((v, holder) for v in obj.values())
+            values, holder_of = obj.values(), holder
         elif isinstance(obj, list | tuple | set | frozenset):
-            stack.extend((v, holder) for v in obj)
+            values, holder_of = obj, holder
         elif hasattr(obj, "__dict__"):
-            stack.extend((v, obj) for v in vars(obj).values())
+            values, holder_of = vars(obj).values(), obj
         elif hasattr(obj, "__slots__"):
-            stack.extend((getattr(obj, s, None), obj) for s in obj.__slots__)
+            values, holder_of = (getattr(obj, s, None) for s in obj.__slots__), obj
+        else:
+            continue
+        stack.extend(
+            (v, holder_of)
+            for v in values
+            if isinstance(v, RunState) or (not isinstance(v, _LEAVES) and not isinstance(v, _NO_RUNS))
+        )
     return None
 
 
@@ -189,14 +199,8 @@ class Recorder:
 
     def scan(self, data: Any) -> None:
         """After a poll: the first failed run the console was shown is noted (replay jumps to it)."""
-        if self.failure_seen:
-            return
-        what = find_failure(data)
-        if what is not None:
-            self.failure_seen = True
-            record = self._stamp("failure")
-            record["what"] = what
-            self._queue.put((record, (), None))
+        if not self.failure_seen:  # looked at by the writer thread: a big poll's walk stays off the loop
+            self._queue.put(({"k": "scan", "poll": self.poll, "t": self.wall()}, (), data))
 
     def close(self) -> None:
         if self._thread is None:
@@ -217,6 +221,8 @@ class Recorder:
                     item = ()
                 if item is None:
                     break
+                if item and item[0]["k"] == "scan":
+                    item = self._scanned(*item)
                 if item:
                     self._file.write(self._encode(*item))
                     dirty = True
@@ -230,6 +236,18 @@ class Recorder:
                 self._file.close()
             except OSError as exc:
                 self.error = self.error or f"the recording {self.path} is incomplete: {exc.strerror or exc}"
+
+    def _scanned(self, record: dict[str, Any], _secrets: Any, data: Any) -> Any:
+        """A poll's data looked through for a failed run: the first one found is a failure record (it
+        carries its poll's number, not a ``seq``: it answers nothing)."""
+        if self.failure_seen:
+            return ()
+        what = find_failure(data)
+        if what is None:
+            return ()
+        self.failure_seen = True
+        record.update(k="failure", what=what)
+        return (record, (), None)
 
     @staticmethod
     def _encode(record: dict[str, Any], secrets: Iterable[str], exchange: Any) -> bytes:
@@ -334,9 +352,12 @@ def _assemble(records: list[dict[str, Any]], truncated: bool) -> Recording:
     count = 0
     try:
         for r in records:
+            kind = r.get("k")
+            if kind == "failure":
+                failures.append((int(r["poll"]), str(r.get("what", ""))))
+                continue
             seq, t = int(r["seq"]), float(r["t"])
             times.append((seq, t, r.get("c")))
-            kind = r.get("k")
             if kind == "x":
                 count += 1
                 exchange = Exchange(
@@ -345,8 +366,6 @@ def _assemble(records: list[dict[str, Any]], truncated: bool) -> Recording:
                 by_key.setdefault(exchange.key, []).append(exchange)
             elif kind == "poll":
                 steps.append(Step(int(r["poll"]), seq, t, r.get("c"), str(r.get("screen", ""))))
-            elif kind == "failure":
-                failures.append((int(r["poll"]), str(r.get("what", ""))))
     except (KeyError, TypeError, ValueError) as exc:
         raise RecordingError(
             f"a record lacks a field or has a wrong one ({exc!r}): corrupt recording"
