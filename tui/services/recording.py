@@ -16,9 +16,11 @@ compresses and flushes. No Textual here.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
+import os
 import queue
 import threading
 import time
@@ -57,6 +59,8 @@ def request_key(method: str, path: str, query: str | bytes, body: bytes | None =
     pairs = sorted(parse_qsl(query, keep_blank_values=True))
     key = f"{method.upper()} {path}" + (f"?{urlencode(pairs)}" if pairs else "")
     if body and method.upper() != "GET":
+        with contextlib.suppress(ValueError, RecursionError):  # the same query however its keys were ordered
+            body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
         key += " #" + hashlib.sha256(body).hexdigest()[:16]
     return key
 
@@ -147,12 +151,16 @@ class Recorder:
     _queue: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)
     _thread: threading.Thread | None = None
     _file: Any = None
+    _raw: Any = None
     error: str | None = None  # the writer's failure (a full disk): said when the console ends
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
         # Opened here, not in the thread: a path that cannot be written is said before the console starts.
-        self._file = gzip.open(self.path, "wb", compresslevel=6)  # noqa: SIM115 (closed by the thread)
+        # Readable by its owner only: it holds what the servers answered (names, errors, logs).
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._raw = os.fdopen(fd, "wb")
+        self._file = gzip.GzipFile(filename="", mode="wb", compresslevel=6, fileobj=self._raw)
         self._thread = threading.Thread(target=self._write_loop, name="dagtop-recorder", daemon=True)
         self._thread.start()
 
@@ -234,6 +242,7 @@ class Recorder:
         finally:
             try:
                 self._file.close()
+                self._raw.close()
             except OSError as exc:
                 self.error = self.error or f"the recording {self.path} is incomplete: {exc.strerror or exc}"
 
