@@ -108,6 +108,7 @@ def test_a_secret_in_a_body_or_url_is_masked(tmp_path):
     headers = [("Set-Cookie", "session=abc"), ("Authorization", "x"), ("X-Auth-Token", "t"), ("Date", "d")]
     recorder.exchange("GET", url, None, 200, headers, b'{"echo": "s3cret-pass"}', ["s3cret-pass"])
     recorder.close()
+    assert path.stat().st_mode & 0o777 == 0o600  # what the servers said is the owner's only
     text = gzip.decompress(path.read_bytes())
     assert b"s3cret-pass" not in text and b"session=abc" not in text
     assert json.loads(text.splitlines()[1])["headers"] == {"date": "d"}
@@ -227,3 +228,31 @@ def test_the_recording_bench_smoke_mode_runs_and_prints_its_table(capsys):
     assert bench_record.main(["--smoke"]) == 0
     out = capsys.readouterr().out
     assert "queue one answer (event loop)" in out and "x on disk" in out
+
+
+@pytest.mark.anyio
+async def test_a_qlik_session_replays_on_a_qlik_backend(tmp_path):
+    """The header's facts build the backend the recording was made on (here Qlik, with its API key)."""
+    from tests.support import harness_qlik
+
+    path = tmp_path / "qlik.gz"
+    app, rig = harness_qlik.build(check=False, tasks=40)  # the Qlik contract is checked elsewhere
+    recorder = Recorder(path, wall=lambda: rig.clock.now().timestamp(), clock=rig.clock.now)
+    rig.backend.http.recorder = recorder  # as `--record` passes it to the HTTP client
+    app.recorder = recorder
+    recorder.header({"backend": "qlik", "url": harness_qlik.URL, "profile": "qlik-sandbox", "sandbox": True})
+    seen: dict[str, list[str]] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        await harness_qlik.TOUR_QLIK["graph"](pilot)
+        seen["graph"] = _body(pilot.app)
+    recorder.close()
+    assert harness_qlik.KEY.encode() not in gzip.decompress(path.read_bytes())
+
+    replay, transport = build_replay(str(path), tz=UTC, auto_poll=False)
+    assert type(replay.backend) is type(rig.backend)
+    async with replay.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*["full_stop"] * (len(replay.cursor.steps) - 1))
+        await harness_qlik.TOUR_QLIK["graph"](pilot)
+        assert _body(pilot.app) == seen["graph"]
+    assert transport.misses == []
