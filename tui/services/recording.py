@@ -192,6 +192,8 @@ class Recorder:
         secrets: list[str],
     ) -> None:
         """One answer as it came (called on the event loop: it only queues)."""
+        if self.error is not None:  # the writer stopped (a full disk): nothing piles up in memory
+            return
         record = self._stamp("x")
         record.update(method=method, status=status)
         raw_path = url.raw_path.split(b"?", 1)[0].decode("ascii", errors="replace")
