@@ -43,6 +43,8 @@ examples:
   dagtop exec ORDERS_PIPELINE --retry-last -c prod   retry the last failed run (asks first)
   dagtop get runs pipeline --backend taipy --url http://127.0.0.1:5000
                                                      a Taipy scenario's runs (no token needed)
+  dagtop -c prod --record incident.dagtop.gz         the console, every answer kept (secrets masked)
+  dagtop replay incident.dagtop.gz                   that session again, read-only: . , ! > p
 """
 
 
