@@ -101,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _debug_log(args.log)
+    if args.record and args.command is not None:  # only the console polls, screen by screen
+        print(f"dagtop: --record records the console; not `dagtop {args.command}`", file=sys.stderr)
+        return 2
     if args.command == "sandbox":
         from tui.sandbox.cli import run as run_sandbox
 

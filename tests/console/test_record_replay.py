@@ -212,6 +212,9 @@ def test_the_cli_says_what_is_wrong_with_a_recording(tmp_path, capsys):
     assert main(["replay", str(junk)]) == 2
     assert "not a dagtop recording" in capsys.readouterr().err
     assert "--record FILE" in main_help(capsys)
+    assert main(["--record", str(tmp_path / "r.gz"), "get", "tasks"]) == 2
+    assert "--record records the console" in capsys.readouterr().err
+    assert not (tmp_path / "r.gz").exists()
 
 
 def main_help(capsys) -> str:
