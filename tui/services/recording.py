@@ -16,6 +16,7 @@ compresses and flushes. No Textual here.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gzip
 import hashlib
@@ -397,6 +398,8 @@ class ReplayCursor:
     def __init__(self, recording: Recording) -> None:
         self.recording = recording
         self.index = 0
+        self._seqs = [seq for seq, _t, _c in recording.times]  # in file order: ascending
+        self._times: dict[int, tuple[float, float | None]] = {}
 
     @property
     def steps(self) -> list[Step]:
@@ -413,9 +416,14 @@ class ReplayCursor:
         return self.recording.times[-1][0]
 
     def _last_time(self) -> tuple[float, float | None]:
-        limit = self.limit()
-        seq_t = [(t, c) for seq, t, c in self.recording.times if seq <= limit]
-        return seq_t[-1] if seq_t else (self.step.t, self.step.c)
+        """(wall, data clock) of the last record this step sees; cached per step: the console asks the
+        time for every row it draws."""
+        cached = self._times.get(self.index)
+        if cached is None:
+            at = bisect.bisect_right(self._seqs, self.limit()) - 1
+            cached = self.recording.times[at][1:] if at >= 0 else (self.step.t, self.step.c)
+            self._times[self.index] = cached
+        return cached
 
     def wall(self) -> datetime:
         """The recording's time at this step (when its last answer arrived)."""
