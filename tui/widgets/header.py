@@ -146,7 +146,8 @@ class HeaderBar(Horizontal):
             elif paused:
                 style = f"bold {colors.get('warning', '')}"
             right.append(words, style=style)
-            right.append(f" · every {self.freshness.interval:g}s")
+            if replay_words is None:  # a replay's pace is its recording's
+                right.append(f" · every {self.freshness.interval:g}s")
             self.set_class(stale, "-stale")
             self.set_class(paused and not stale, "-paused")
         elif replay_words is not None:  # a replay whose step answered: nothing stale to flag
