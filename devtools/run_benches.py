@@ -26,6 +26,7 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("inbox: launch to the newest failure", ["devtools.bench_inbox"]),
     ("Airflow 3 and 2 against the official client", ["devtools.bench_airflow"]),
     ("every graph's status, batch reads", ["devtools.bench_sweep", "--airflow"]),
+    ("recording (dagtop --record)", ["devtools.bench_record"]),
 ]
 
 SMOKE = {
@@ -35,6 +36,7 @@ SMOKE = {
     "devtools.bench_grid",
     "devtools.bench_sweep",
     "devtools.bench_inbox",
+    "devtools.bench_record",
 }
 
 

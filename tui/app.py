@@ -124,8 +124,10 @@ class DagtopApp(App):
         acks: AckStore | None = None,
         home: str = "tasks",
         notify_settings: NotifySettings | None = None,
+        recorder: Any = None,
     ) -> None:
         super().__init__()
+        self.recorder = recorder  # `dagtop --record`: told of each poll (tui/services/recording.py)
         self.keymap_overrides = keymap or {}
         # Every profile, each opened once: the inbox polls them all, switching reuses the connection.
         self.registry = ProfileRegistry(

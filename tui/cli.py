@@ -47,6 +47,8 @@ examples:
                                                      a Taipy scenario's runs (no token needed)
   dagtop serve -c prod                               the console in a browser: http://127.0.0.1:8000/
                                                      (this machine only, read-only)
+  dagtop -c prod --record incident.dagtop.gz         the console, every answer kept (secrets masked)
+  dagtop replay incident.dagtop.gz                   that session again, read-only: . , ! > p
 """
 
 
@@ -74,7 +76,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="append a debug log (tracebacks of unexpected errors, secrets redacted) to FILE",
     )
+    parser.add_argument(
+        "--record",
+        metavar="FILE",
+        help="record every answer the console receives to FILE (gzip'd JSON lines, secrets stripped), "
+        "for `dagtop replay FILE`",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    replay = sub.add_parser(
+        "replay",
+        help="open the console on a recording (dagtop --record FILE), read-only, with a time control",
+        description="Replay a recording made with `dagtop --record FILE`: the same console, read-only, "
+        "its clock the recording's. Keys: . and , next/previous poll, ! the first failure, > play "
+        "(again: 1x, 4x, 16x), p pause.",
+    )
+    replay.add_argument("file", metavar="FILE", help="the recording")
     sandbox = sub.add_parser(
         "sandbox",
         help="run the local sandbox task-graph service (Snowflake or Qlik dialect) in the foreground",
@@ -103,6 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _debug_log(args.log)
+    if args.record and args.command is not None:  # only the console polls, screen by screen
+        print(f"dagtop: --record records the console; not `dagtop {args.command}`", file=sys.stderr)
+        return 2
     if args.command == "sandbox":
         from tui.sandbox.cli import run as run_sandbox
 
@@ -111,6 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.web.serve import run as run_serve
 
         return run_serve(args)
+    if args.command == "replay":
+        from tui.replay import launch_replay
+
+        return launch_replay(args.file, utc=args.utc)
     if args.command in HEADLESS_COMMANDS:
         from tui.headless import run as run_headless
 

@@ -13,7 +13,7 @@ def launch(profile: Any, settings: Any, *, utc: bool = False, args: Any = None, 
     """Run the console until the user quits. With no profile, on a sandbox started here; ``clock``: the
     data's clock when it is not the wall clock (a sandbox `dagtop serve` started)."""
     from tui.app import make_app, system_clock
-    from tui.backends.factory import open_backend
+    from tui.backends.factory import open_backend, recording_facts
     from tui.errors import BackendError, ConfigError, describe_error
     from tui.widgets.header import connection_info
 
@@ -28,11 +28,18 @@ def launch(profile: Any, settings: Any, *, utc: bool = False, args: Any = None, 
         elif clock is not None:
             options["clock"] = clock
             options["wall_clock"] = system_clock
+        recorder = _recorder(getattr(args, "record", None), options.get("clock"))
+        if recorder is False:
+            return 2
         try:
-            backend = open_backend(profile)
+            backend = open_backend(profile, **({"recorder": recorder} if recorder else {}))
         except (ConfigError, BackendError) as exc:
             print(f"dagtop: {describe_error(exc)}", file=sys.stderr)
             return 2
+        if recorder:
+            stack.callback(_close_recorder, recorder)
+            recorder.header(recording_facts(profile, backend), secrets=_profile_secrets(profile))
+            options["recorder"] = recorder
 
         from tui.locations import inbox_acks_file
         from tui.services.inbox.acks import AckStore
@@ -84,3 +91,38 @@ def _sandbox_profile():
     with SandboxServer(config, host="127.0.0.1", port=0, clock=clock) as server:
         database, schema = server.app.state.sandbox.scopes()[0]
         yield sandbox_profile(server.url, token, database, schema), clock
+
+
+def _recorder(path: str | None, clock: Any) -> Any:
+    """A Recorder on ``path`` (`--record FILE`), None without it, False when the file cannot be written."""
+    if not path:
+        return None
+    from tui.services.recording import Recorder
+
+    try:
+        recorder = Recorder(path, clock=clock)
+    except OSError as exc:
+        print(f"dagtop: cannot record to {path}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    print(f"dagtop: recording every answer to {path}", file=sys.stderr)
+    return recorder
+
+
+def _close_recorder(recorder: Any) -> None:
+    recorder.close()
+    if recorder.error:
+        print(f"dagtop: warning: {recorder.error}", file=sys.stderr)
+    else:
+        print(
+            f"dagtop: recorded to {recorder.path} (replay it: dagtop replay {recorder.path})", file=sys.stderr
+        )
+
+
+def _profile_secrets(profile: Any) -> list[str]:
+    """The profile's credentials, masked in the header's facts too (a URL may carry one)."""
+    values = []
+    for name in ("token", "password", "private_key_pem"):
+        secret = getattr(profile, name, None)
+        if secret is not None and hasattr(secret, "get_secret_value"):
+            values.append(secret.get_secret_value())
+    return values

@@ -113,3 +113,46 @@ def _open_qlik(profile: Any, **http_options: Any) -> Backend:
     return QlikBackend.connect(
         profile.url, auth, settings=_settings(profile), apps=tuple(profile.apps), **http_options
     )
+
+
+def recording_facts(profile: Any, backend: Backend) -> dict[str, Any]:
+    """What a recording's header keeps of ``profile`` so a replay builds the same backend: its kind, URL
+    and scope, and what the header showed. Never a credential."""
+    return {
+        "backend": profile.backend,
+        "url": profile.url,
+        "location": backend.location,
+        "profile": profile.name,
+        "production": bool(profile.production),
+        "sandbox": bool(profile.sandbox),
+        "scope": getattr(backend, "scope", ""),
+        "poll_interval": profile.poll_interval,
+        "database": getattr(profile, "database", None),
+        "schema": getattr(profile, "schema_name", None),
+        "apps": list(getattr(profile, "apps", None) or ()),
+    }
+
+
+def open_recorded(facts: dict[str, Any], **http_options: Any) -> Backend:
+    """The backend a recording was made on, without credentials (its transport answers from the file)."""
+    kind, url = facts.get("backend"), str(facts.get("url") or "")
+    settings = HttpSettings(rate=None, max_attempts=1)  # nothing to wait for: answers come from a file
+    if kind == "snowflake":
+        from tui.backends.snowflake.adapter import SnowflakeBackend
+
+        database, schema = facts.get("database"), facts.get("schema")
+        return SnowflakeBackend.connect(url, None, database, schema, settings=settings, **http_options)
+    if kind == "airflow":
+        from tui.backends.airflow import AirflowBackend
+
+        return AirflowBackend.connect(url, None, settings=settings, **http_options)
+    if kind == "taipy":
+        from tui.backends.taipy import TaipyBackend
+
+        return TaipyBackend.connect(url, None, settings=settings, **http_options)
+    if kind == "qlik":
+        from tui.backends.qlik import QlikBackend
+
+        apps = tuple(facts.get("apps") or ())
+        return QlikBackend.connect(url, None, settings=settings, apps=apps, **http_options)
+    raise ConfigError(f"the recording is of backend {kind!r}, which this dagtop does not know")

@@ -411,8 +411,10 @@ class HttpClient:
         on_request: Callable[[RequestEvent], None] | None = None,
         secrets: Iterable[str] = (),
         verify: bool | str = True,
+        recorder: Any = None,
     ) -> None:
-        """``verify``: TLS verification on (default), off (False), or a CA bundle path."""
+        """``verify``: TLS verification on (default), off (False), or a CA bundle path. ``recorder``
+        (a ``tui.services.recording.Recorder``) is given every answer as it came (`dagtop --record`)."""
         self.settings = s = settings or HttpSettings()
         self.base_url = httpx.URL(base_url)
         self._auth = auth
@@ -421,6 +423,7 @@ class HttpClient:
         self._rng = rng or random.Random()
         self._static_secrets = [x for x in secrets if x]
         self.on_request = on_request
+        self.recorder = recorder
         self.stats = RequestStats()
         _LOG_REDACTOR.clients.add(self)
         if limiter is None and s.rate:
@@ -637,6 +640,16 @@ class HttpClient:
             raise
         self.stats.by_status[response.status_code] = self.stats.by_status.get(response.status_code, 0) + 1
         self._event(RequestEvent(method, shown, response.status_code, attempt))
+        if self.recorder is not None:  # every answer, retries and errors included; it only queues
+            self.recorder.exchange(
+                method,
+                request.url,
+                request.content,
+                response.status_code,
+                response.headers.multi_items(),
+                response.content,
+                self.secrets(),
+            )
         return response
 
     async def _capped(self, response: httpx.Response, method: str, action: bool) -> httpx.Response:

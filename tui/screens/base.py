@@ -117,6 +117,9 @@ class PolledScreen(Screen):
     @work(exclusive=False, group="poll", exit_on_error=False)
     async def _poll(self) -> None:
         retry_after: float | None = None
+        recorder = getattr(self.app, "recorder", None)  # `dagtop --record`: a poll is a replay's step
+        if recorder is not None:
+            recorder.mark_poll(type(self).__name__)
         self.freshness.polling(self.app.wall())  # type: ignore[attr-defined]
         waiting = self.set_interval(1.0, self._while_waiting)  # the header's own tick: once a second
         try:
@@ -133,6 +136,8 @@ class PolledScreen(Screen):
             self.freshness.succeeded(self.app.wall())  # type: ignore[attr-defined]
             with self.app.batch_update():
                 self.show(data)
+            if recorder is not None:
+                recorder.scan(data)
         finally:
             waiting.stop()
             self.freshness.poll_ended()

@@ -36,6 +36,7 @@ class ConnectionInfo:
     poll_interval: float = 5.0
     scope: str = ""  # e.g. DB.SCHEMA; shown right after the profile so narrow terminals keep it
     schemas: tuple[str, ...] = ()  # more scopes the inbox watches (the profile's ``schemas``)
+    replay: bool = False  # `dagtop replay`: a recording, not a live server (read-only goes without saying)
 
 
 def connection_info(profile: Any, backend: Any) -> ConnectionInfo:
@@ -127,7 +128,7 @@ class HeaderBar(Horizontal):
         for shown, label, role in (
             (info.sandbox, "SANDBOX", "accent"),
             (info.production, "PRODUCTION", "warning"),
-            (info.read_only, "READ-ONLY", ""),
+            (info.read_only and not info.replay, "READ-ONLY", ""),
             (not info.verify_tls, "TLS VERIFY OFF", "error"),
         ):
             if shown:
@@ -153,7 +154,12 @@ class HeaderBar(Horizontal):
         if watched:  # what `w` watches: its changes are told (bell, desktop, command as configured)
             right.append(f"watching {watched}", style=f"bold {colors.get('accent', '')}")
             right.append(" · ")
-        if self.freshness is not None:
+        replay_words = getattr(app, "replay_words", None)  # a replay: its time control, not freshness
+        if replay_words is not None:
+            right.append(replay_words(), style=f"bold {colors.get('secondary', '')}")
+        if self.freshness is not None and (replay_words is None or self.freshness.stale):
+            if replay_words is not None:
+                right.append(" · ")
             now = app.wall()  # type: ignore[attr-defined]
             words = self.freshness.describe(now, app.tz, app.show_absolute)  # type: ignore[attr-defined]
             paused = self.freshness.paused
@@ -164,9 +170,13 @@ class HeaderBar(Horizontal):
             elif paused:
                 style = f"bold {colors.get('warning', '')}"
             right.append(words, style=style)
-            right.append(f" · every {self.freshness.interval:g}s")
+            if replay_words is None:  # a replay's pace is its recording's
+                right.append(f" · every {self.freshness.interval:g}s")
             self.set_class(stale, "-stale")
             self.set_class(paused and not stale, "-paused")
+        elif replay_words is not None:  # a replay whose step answered: nothing stale to flag
+            self.set_class(False, "-stale")
+            self.set_class(False, "-paused")
         skew = app.clock_skew() if hasattr(app, "clock_skew") else None
         if skew is not None and abs(skew) > SKEW_SHOWN:  # times are corrected for it: say so
             sign = "+" if skew > timedelta(0) else "-"
