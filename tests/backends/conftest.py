@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.backends.fakes import FakeTime
+from tests.support.harness_qlik import QlikRig, build_backend
 from tui.backends.http import HttpSettings, RequestEvent
 from tui.backends.snowflake import SnowflakeBackend, token_auth
 from tui.sandbox import FaultConfig, ManualClock, SandboxConfig, create_app
@@ -97,3 +98,12 @@ async def rig(rig_factory: Callable[..., Rig]) -> AsyncIterator[Rig]:
     rig = rig_factory()
     yield rig
     await rig.backend.aclose()
+
+
+@pytest.fixture
+async def qlik_rig() -> AsyncIterator[QlikRig]:
+    """A QlikBackend on the in-process Qlik sandbox; every answer it gave is checked against Qlik's types."""
+    rig = build_backend()
+    yield rig
+    await rig.backend.aclose()
+    assert not rig.checker.errors

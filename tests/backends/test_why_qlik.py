@@ -14,11 +14,8 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-async def rig() -> QlikRig:
-    rig = build_backend()
-    yield rig
-    await rig.backend.aclose()
-    assert not rig.checker.errors
+def rig(qlik_rig: QlikRig) -> QlikRig:  # this file's rig is the Qlik one (conftest.py)
+    return qlik_rig
 
 
 def _with(facts: tuple[Fact, ...], words: str) -> Fact:
