@@ -11,13 +11,13 @@ import pytest
 
 from tests.airflow import servers as srv
 from tests.airflow.conftest import Live
-from tests.support.harness import settle
+from tests.support.harness import _advance_until_a_graph_failed, settle
 from tests.support.harness_inbox import closed_port
 from tui.app import make_app
 from tui.backends.factory import open_backend
 from tui.cli import build_parser
 from tui.config import resolve_profile
-from tui.sandbox import SandboxConfig, SandboxServer
+from tui.sandbox import ManualClock, SandboxConfig, SandboxServer
 from tui.screens.inbox import InboxScreen
 from tui.services.inbox.acks import AckStore
 from tui.services.inbox.problems import ProblemKind
@@ -25,6 +25,16 @@ from tui.services.profiles import from_arguments
 from tui.widgets.header import HeaderBar, connection_info
 
 pytestmark = [pytest.mark.anyio, pytest.mark.tcp, pytest.mark.timeout(300)]
+
+
+def failing_sandbox(seed: int, token: str) -> SandboxServer:
+    """A small sandbox on its own port whose clock is moved on until a graph's last run failed (then held:
+    a real-time sandbox may have none failing at the moment the test looks)."""
+    clock = ManualClock()
+    server = SandboxServer(SandboxConfig(seed=seed, token=token, tasks=60), clock=clock)
+    engine = server.app.state.sandbox
+    _advance_until_a_graph_failed(engine, clock, *engine.scopes()[0])
+    return server
 
 
 def config_text(sandboxes, qlik_url: str, token_file, airflow_url: str, down_url: str) -> str:
@@ -56,7 +66,7 @@ async def test_one_inbox_over_two_sandboxes_a_real_airflow_and_a_down_profile(
     monkeypatch.setenv("AIRFLOW_PASSWORD", srv.ADMIN[1])
     with contextlib.ExitStack() as stack:
         servers = {
-            name: stack.enter_context(SandboxServer(SandboxConfig(seed=seed, token=token, tasks=60)))
+            name: stack.enter_context(failing_sandbox(seed, token))
             for name, seed in (("prod", 7), ("staging", 11))
         }
         qlik = stack.enter_context(
