@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import textual._wait
 
 from tests.airflow import servers
 from tests.taipy.fixtures import taipy_server  # noqa: F401 - the session's real Taipy server, shared
@@ -29,6 +30,19 @@ def file_state(path: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
+def finer_idle_waits(step: float = 1 / 200) -> None:
+    """Textual's ``pilot.pause()`` (every ``settle()``, every snapshot) waits until the process is idle: it
+    sleeps 20 ms steps until one passes with under 5% CPU. Most waits are a step or two, so console tests
+    slept ~40% of their time with the core idle. The same test in 5 ms steps (idle: under 5% CPU in a
+    step) waits as long as there is work, and no longer. Textual's pin (constraints/test.txt) keeps these
+    names; a Textual without them fails here, not by waiting differently."""
+    assert textual._wait.wait_for_idle.__defaults__ == (textual._wait.SLEEP_GRANULARITY, 1)
+    textual._wait.SLEEP_GRANULARITY = step
+    textual._wait.SLEEP_IDLE = step / 20.0
+    textual._wait.wait_for_idle.__defaults__ = (step, 1)
+
+
+finer_idle_waits()
 # Resolved from the real HOME before anything is isolated: the installed Airflow servers live there.
 AIRFLOW_CACHE = servers.cache_dir()
 REAL_HOME = Path.home()

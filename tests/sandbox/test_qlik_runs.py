@@ -269,3 +269,23 @@ def test_a_failure_fires_the_on_failure_task_of_its_graph_once() -> None:
         assert q.ok(q.client.get(url))["id"] == fired["id"]  # disabled: the next failure fires nothing
         start = q.client.post(f"{V1}/{watcher.tid}/actions/start")
         assert start.status_code == 400  # event-triggered
+
+
+def test_a_chains_runs_are_laid_out_once_a_moment_for_all_its_tasks(monkeypatch) -> None:
+    """A client reads a chain task by task (Qlik's runs are per task): the sandbox derives the chain's
+    past runs once for all of those reads while the clock stands still, and again once it moves on."""
+    from tui.sandbox.runs import History
+
+    derived: list[int] = []
+    real = History.derive
+    monkeypatch.setattr(History, "derive", lambda self, slot: derived.append(1) or real(self, slot))
+    with qlik_sandbox() as q:
+        root, kids = chained_root(q)
+        kid_runs = q.ok(q.client.get(f"{V1}/{kids[0]['id']}/runs"))["data"]
+        scanned = len(derived)
+        assert scanned and kid_runs
+        root_runs = q.ok(q.client.get(f"{V1}/{root['id']}/runs"))["data"]
+        assert root_runs and len(derived) == scanned  # the root's runs were in the child's scan
+        q.clock.advance(3600)
+        later = q.ok(q.client.get(f"{V1}/{root['id']}/runs"))["data"]
+        assert len(derived) > scanned and later[0]["id"] != root_runs[0]["id"]  # a new moment, new runs

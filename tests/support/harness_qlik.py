@@ -60,27 +60,44 @@ class QlikRig:
         return [r for r in self.sandbox.state.request_log if fragment in r[1]]
 
 
-def build_backend(
-    *,
-    seed: int = 7,
-    tasks: int = 120,
-    warmup: float = 3600.0,
-    until_failure: bool = True,
-    key: str = KEY,
-    settings: HttpSettings | None = None,
-    apps: tuple[str, ...] = (),
-    page_limit: int = 100,
-    check: bool = True,
-    **options: Any,
-) -> QlikRig:
-    """The Qlik sandbox (``options``: SandboxConfig's qlik_* fields) and a backend on it, the clock
-    ``warmup`` simulated seconds in and, with ``until_failure``, on until some chain's last run failed.
-    ``check=False`` lets through what Qlik's types refuse (string error codes, which the CLI docs quote)."""
+@dataclass
+class Seeded:
+    """The seeded Qlik sandbox and its clock, before any client: several consoles may read one (the
+    snapshot tests, whose tours change nothing), so the simulation is laid out once for all of them."""
+
+    sandbox: Any
+    clock: ManualClock
+    failed: tuple[str, str, str] | None  # (database, schema, root) of a chain whose last run failed
+
+
+def seeded(
+    *, seed: int = 7, tasks: int = 120, warmup: float = 3600.0, until_failure: bool = True, **options: Any
+) -> Seeded:
+    """The Qlik sandbox (``options``: SandboxConfig's qlik_* fields), the clock ``warmup`` simulated
+    seconds in and, with ``until_failure``, on until some chain's last run failed."""
     clock = ManualClock(FROZEN_AT)
     config = SandboxConfig(seed=seed, tasks=tasks, token=KEY, dialect="qlik", **options)
     sandbox = create_app(config, clock=clock)
     clock.advance(warmup)
     failed = _advance_until_a_graph_failed(sandbox.state.sandbox, clock) if until_failure else None
+    return Seeded(sandbox, clock, failed)
+
+
+def build_backend(
+    *,
+    key: str = KEY,
+    settings: HttpSettings | None = None,
+    apps: tuple[str, ...] = (),
+    page_limit: int = 100,
+    check: bool = True,
+    world: Seeded | None = None,
+    **options: Any,
+) -> QlikRig:
+    """A backend on the Qlik sandbox ``world`` (default: a new one, ``options`` going to :func:`seeded`).
+    ``check=False`` lets through what Qlik's types refuse (string error codes, which the CLI docs quote)."""
+    assert world is None or not options, "a shared world is already seeded: options go to seeded()"
+    world = world or seeded(**options)
+    sandbox, clock, failed = world.sandbox, world.clock, world.failed
     checker = QlikChecker(list_sample=3)  # every response checked, a page by its first items
     transport: httpx.AsyncBaseTransport = (
         CheckedTransport(sandbox, checker) if check else httpx.ASGITransport(app=sandbox)

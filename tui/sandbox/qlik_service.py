@@ -49,6 +49,28 @@ def bad(message: str) -> SandboxError:
     return SandboxError(400, message, "400")
 
 
+class _Scan:
+    """A lazily read sequence kept for re-reading: what one reader has read is not computed again for
+    the next, and nobody computes further than the deepest reader went."""
+
+    def __init__(self, runtime: Runtime, history: Any, source: Iterator[tuple[Run, list[TaskRun]]]) -> None:
+        self.runtime = runtime  # kept (not just their ids in the key): ids are unique while alive
+        self.history = history
+        self._source = source
+        self._read: list[tuple[Run, list[TaskRun]]] = []
+
+    def __iter__(self) -> Iterator[tuple[Run, list[TaskRun]]]:
+        index = 0
+        while True:
+            if index == len(self._read):
+                item = next(self._source, None)
+                if item is None:
+                    return
+                self._read.append(item)
+            yield self._read[index]
+            index += 1
+
+
 @dataclass
 class RunItem:
     graph_run_id: int
@@ -65,6 +87,11 @@ class QlikService:
         # by task (Qlik's API is per task), which would otherwise lay the whole chain out per task.
         self._task_runs_seen: dict[tuple[Any, ...], list[TaskRun]] = {}
         self._changes = 0  # bumped by every action (start, put): the kept task runs are then dropped
+        # A graph's runs newest first with their task runs, as far as any read has looked, kept while the
+        # graph and the clock stand still: a client reads a chain task by task (each read a scan of the
+        # same graph runs), so the chain is scanned once per moment, not once per task.
+        self._scans: dict[tuple[Any, ...], _Scan] = {}
+        self._scans_moment: tuple[datetime, int] | None = None
 
     # ---- tasks --------------------------------------------------------------------------------
     def _ref(self, tid: str) -> tuple[Scope, str]:
@@ -206,6 +233,34 @@ class QlikService:
         for run in rt.history.backwards(before=before):
             yield run, True
 
+    def _scan(
+        self, scope: Scope, root: str, rt: Runtime, now: datetime, cursor: tuple[int, int] | None
+    ) -> _Scan:
+        """The graph's runs from ``cursor`` on with their task runs: the same scan for every task of the
+        graph while nothing changes (the key holds all a scan depends on: the graph's live runs, its
+        history snapshot, the moment and the actions taken)."""
+        live = [rt.current] if rt.current is not None else []
+        live += list(rt.live)
+        key = (
+            id(scope),
+            root,
+            id(rt),
+            id(rt.history),
+            tuple((r.run_id, r.state, r.start, r.end) for r in live),
+            now,
+            self._changes,
+            cursor[0] if cursor else None,
+        )
+        if self._scans_moment != (now, self._changes):  # only this moment's scans are kept
+            self._scans.clear()
+            self._scans_moment = (now, self._changes)
+        scan = self._scans.get(key)
+        if scan is None or scan.runtime is not rt or scan.history is not rt.history:
+            runs = self._graph_runs(rt, now, cursor[0] if cursor else None)
+            pairs = ((run, self._task_runs(scope, root, rt, run, now)) for run, _ in runs)
+            scan = self._scans[key] = _Scan(rt, rt.history, pairs)
+        return scan
+
     def _manual(self, rt: Runtime, run: Run) -> bool:
         return not (is_slot(rt.schedule, run.scheduled) or is_slot(rt.history.schedule, run.scheduled))
 
@@ -218,10 +273,10 @@ class QlikService:
             bodies = {t: self.task_json(t) for t in tids}
             root_tid = self.state.task_id(scope, root)
             out: list[RunItem] = []
-            for scanned, (run, _) in enumerate(self._graph_runs(rt, now, cursor[0] if cursor else None)):
+            for scanned, (run, all_task_runs) in enumerate(self._scan(scope, root, rt, now, cursor)):
                 if scanned >= SCAN_LIMIT:
                     break
-                mine = [tr for tr in self._task_runs(scope, root, rt, run, now) if tr.name in names]
+                mine = [tr for tr in all_task_runs if tr.name in names]
                 mine.sort(key=lambda tr: tr.start, reverse=True)
                 for index, tr in enumerate(mine):
                     if cursor and run.run_id == cursor[0] and index <= cursor[1]:
