@@ -97,22 +97,28 @@ async def test_soak_in_process_memory_flat_no_leaked_tasks() -> None:
         await run(CYCLES)
         gc.collect()
         objects_after = len(gc.get_objects())
-        # tracemalloc slows every allocation ~10x: it watches a shorter window of the same loop.
-        tracemalloc.start()
-        base, _ = tracemalloc.get_traced_memory()
-        await run(TRACED // 2)
-        gc.collect()
-        half, _ = tracemalloc.get_traced_memory()
-        await run(TRACED // 2)
-        gc.collect()
-        end, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        print(
-            f"\nsoak in-process: {CYCLES} polls: live objects {objects_before} -> {objects_after}; "
-            f"then {TRACED} traced polls: growth {(end - base) / 1024:.0f} KiB "
-            f"(first half {(half - base) / 1024:.0f} KiB, second half {(end - half) / 1024:.0f} KiB), "
-            f"peak {(peak - base) / 1024:.0f} KiB"
-        )
+        # tracemalloc slows every allocation ~10x: it watches a shorter window of the same loop. It counts
+        # every thread of the process: in a full xdist run another test's leftover (a server thread, a
+        # reader) may allocate inside the window once; a leak of the console's grows in every window, so a
+        # window over the bound is watched again and the second one must hold.
+        for attempt in (1, 2):
+            tracemalloc.start()
+            base, _ = tracemalloc.get_traced_memory()
+            await run(TRACED // 2)
+            gc.collect()
+            half, _ = tracemalloc.get_traced_memory()
+            await run(TRACED // 2)
+            gc.collect()
+            end, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            print(
+                f"\nsoak in-process: {CYCLES} polls: live objects {objects_before} -> {objects_after}; "
+                f"then {TRACED} traced polls (window {attempt}): growth {(end - base) / 1024:.0f} KiB "
+                f"(first half {(half - base) / 1024:.0f} KiB, second half {(end - half) / 1024:.0f} KiB), "
+                f"peak {(peak - base) / 1024:.0f} KiB"
+            )
+            if end - base < MEMORY_BOUND and end - half < MEMORY_BOUND / 2:
+                break
         assert objects_after - objects_before < 20_000
         assert end - base < MEMORY_BOUND
         assert end - half < MEMORY_BOUND / 2  # flat: the second half does not keep growing
