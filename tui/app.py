@@ -659,7 +659,8 @@ class DagtopApp(App):
         """Where an action goes: the profile of the row chosen (the inbox lists every profile's graphs),
         else the console's own."""
         context = getattr(self.screen, "action_context", None)
-        return context() if callable(context) and context() is not None else (self.backend, self.connection)
+        chosen = context() if callable(context) else None
+        return chosen if chosen is not None else (self.backend, self.connection)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Read-only removes actions everywhere: keys, footer, help and the command palette; so does a

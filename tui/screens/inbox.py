@@ -169,7 +169,7 @@ class InboxScreen(Screen):
     def render_rows(self) -> None:
         service = self.service
         self.shown = service.problems(acknowledged=self.with_acknowledged)
-        rows = [(self._key(p), self.cells(p)) for p in self.shown]
+        rows = [(p.key, self.cells(p)) for p in self.shown]
         table = self.query_one(KeyedTable)
         # A cursor on the top row stays on the top row: the worst, newest problem, whatever arrived
         # (like following a log). Moved down to a row, it stays on that problem.
@@ -180,10 +180,6 @@ class InboxScreen(Screen):
         self.show_detail()
         self.update_status()
         self.query_one(HeaderBar).update_bar()
-
-    @staticmethod
-    def _key(problem: Problem) -> str:
-        return problem.key
 
     def cells(self, problem: Problem) -> tuple[Text, ...]:
         colors = self.app.theme_colors  # type: ignore[attr-defined]
@@ -224,7 +220,7 @@ class InboxScreen(Screen):
     @property
     def selected_problem(self) -> Problem | None:
         key = self.query_one(KeyedTable).selected_key
-        return next((p for p in self.shown if self._key(p) == key), None)
+        return next((p for p in self.shown if p.key == key), None)
 
     @on(DataTable.RowHighlighted, "#inbox-table")
     def _highlighted(self, _event: DataTable.RowHighlighted) -> None:

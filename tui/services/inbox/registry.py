@@ -38,11 +38,6 @@ class ProfileRegistry:
             configured = [name for name in self._opened if name != self._first]
         return configured if self._first in configured else [self._first, *configured]
 
-    @property
-    def configured(self) -> int:
-        """How many profiles are configured (the inbox is home when more than one is)."""
-        return len(self.names())
-
     def get(self, name: str) -> Opened | None:
         return self._opened.get(name)
 

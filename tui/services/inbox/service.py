@@ -64,7 +64,6 @@ class InboxService:
         self.wall = wall
         self.states: dict[str, ProfileState] = {}
         self._sweeps: dict[tuple[str, str], GraphSweep] = {}
-        self.version = 0  # changes whenever a profile's problems do
         self.listeners: list[Callable[[str], None]] = []  # called with a profile's name after its poll
         # What each store tells its fresh statuses to (the app's watcher), by profile and scope.
         self.listener_for: Callable[[str, str], Callable[[Mapping[str, GraphStatus]], None]] | None = None
@@ -130,7 +129,6 @@ class InboxService:
             state.freshness.next_poll_at = self.wall() + timedelta(
                 seconds=state.freshness.next_delay(retry_after)
             )
-            self.version += 1
         for listener in list(self.listeners):
             listener(name)
 
